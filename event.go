@@ -1,0 +1,193 @@
+package drip
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drip-sdk/drip-go/internal/wire"
+)
+
+// Event types drip-go emits. They match the official integrations so
+// dashboards read the same across languages.
+const (
+	EventLLMCompletion  = "llm.completion"
+	EventLLMError       = "llm.error"
+	EventToolCall       = "tool.call"
+	EventToolError      = "tool.error"
+	EventChainExecution = "chain.execution"
+	EventChainError     = "chain.error"
+	EventAgentAction    = "agent.action"
+	EventAgentFinish    = "agent.finish"
+	EventRetrieverQuery = "retriever.query"
+	EventRetrieverError = "retriever.error"
+	EventHTTPRequest    = "http.request"
+)
+
+// Event status values.
+const (
+	StatusSuccess = "success"
+	StatusError   = "error"
+)
+
+// Event is one thing that happened in a run: an LLM call, a tool call, a
+// step. Its typed fields map onto the wire in one place (wiremap.go):
+//
+//	Type                → eventType
+//	Quantity, Units     → quantity, units
+//	CostUnits           → costUnits
+//	Description         → description
+//	SpanID, ParentEventID, CorrelationID → the same names
+//	IdempotencyKey      → idempotencyKey (generated when empty)
+//	Model, InputTokens, OutputTokens, CachedInputTokens, ReasoningTokens,
+//	Name, Duration, Status, Timestamp → metadata keys model, inputTokens,
+//	outputTokens, cachedInputTokens, reasoningTokens, totalTokens, name,
+//	latencyMs, status, occurredAt
+//	Metadata            → metadata, after the MetadataGuard
+//
+// A zero Quantity is sent as the total token count for events with tokens,
+// and as 1 otherwise (the API's default).
+type Event struct {
+	// RunID is the run the event belongs to. Run.Emit sets it.
+	RunID string
+	// Type is the event type, e.g. EventLLMCompletion. Required.
+	Type string
+
+	Model             string
+	InputTokens       int64
+	OutputTokens      int64
+	CachedInputTokens int64
+	ReasoningTokens   int64
+
+	// Name is the tool, chain or step name.
+	Name     string
+	Duration time.Duration
+	// Status is StatusSuccess or StatusError.
+	Status      string
+	Description string
+
+	Quantity  float64
+	Units     string
+	CostUnits float64
+
+	// Metadata holds operational context only (ids, counts, names): never
+	// prompts, completions, PII or secrets. The MetadataGuard enforces it.
+	Metadata map[string]any
+
+	IdempotencyKey string
+	SpanID         string
+	ParentEventID  string
+	CorrelationID  string
+	// Timestamp is when the event happened; zero means when it was emitted.
+	Timestamp time.Time
+}
+
+func (e *Event) validate(op string, needRun bool) error {
+	if needRun && strings.TrimSpace(e.RunID) == "" {
+		return validationError(op, "runId", "run id is required")
+	}
+	if strings.TrimSpace(e.Type) == "" {
+		return validationError(op, "eventType", "event type is required")
+	}
+	if math.IsNaN(e.Quantity) || math.IsInf(e.Quantity, 0) || e.Quantity < 0 {
+		return validationError(op, "quantity", "quantity must be a finite number ≥ 0")
+	}
+	if math.IsNaN(e.CostUnits) || math.IsInf(e.CostUnits, 0) || e.CostUnits < 0 {
+		return validationError(op, "costUnits", "costUnits must be a finite number ≥ 0")
+	}
+	if e.InputTokens < 0 || e.OutputTokens < 0 || e.CachedInputTokens < 0 || e.ReasoningTokens < 0 {
+		return validationError(op, "tokens", "token counts must be ≥ 0")
+	}
+	switch e.Status {
+	case "", StatusSuccess, StatusError:
+	default:
+		return validationError(op, "status", `status must be "success" or "error"`)
+	}
+	return nil
+}
+
+// EventResult is the reply to EmitEvent.
+type EventResult struct {
+	ID          string
+	RunID       string
+	Type        string
+	Quantity    float64
+	CostUnits   *float64
+	IsDuplicate bool
+	Timestamp   string
+	// IdempotencyKey is the key the event was sent with.
+	IdempotencyKey string
+}
+
+// BatchResult is the reply to EmitEventsBatch.
+type BatchResult struct {
+	Created    int
+	Duplicates int
+	Skipped    int
+	Events     []BatchEventResult
+}
+
+// BatchEventResult is one event's fate in a batch.
+type BatchEventResult struct {
+	ID          string
+	Type        string
+	IsDuplicate bool
+	Skipped     bool
+	Reason      string
+}
+
+// EmitEvent records one event in a run (POST /run-events). The event's
+// IdempotencyKey, or one generated for this call, makes retries safe.
+func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
+	const op = "EmitEvent"
+	if err := e.validate(op, true); err != nil {
+		return nil, err
+	}
+	if e.IdempotencyKey == "" {
+		e.IdempotencyKey = newKey(keyPrefixEvent)
+	}
+	if e.Timestamp.IsZero() {
+		e.Timestamp = time.Now()
+	}
+	body := c.eventToWire(&e)
+	var out wire.RunEventResult
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", body: &body, out: &out}); err != nil {
+		return nil, err
+	}
+	res := eventResultFromWire(&out)
+	res.IdempotencyKey = e.IdempotencyKey
+	return res, nil
+}
+
+// EmitEventsBatch records events, possibly of several runs, in one request
+// (POST /run-events/batch). Events without an IdempotencyKey get one, set
+// in the given slice, so a caller that retries the whole batch reuses them.
+func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchResult, error) {
+	const op = "EmitEventsBatch"
+	if len(events) == 0 {
+		return &BatchResult{}, nil
+	}
+	now := time.Now()
+	body := wire.RunEventBatchRequest{Events: make([]wire.RunEvent, len(events))}
+	for i := range events {
+		e := &events[i]
+		if err := e.validate(op, true); err != nil {
+			err.(*Error).Field = "events[" + strconv.Itoa(i) + "]." + err.(*Error).Field
+			return nil, err
+		}
+		if e.IdempotencyKey == "" {
+			e.IdempotencyKey = newKey(keyPrefixEvent)
+		}
+		if e.Timestamp.IsZero() {
+			e.Timestamp = now
+		}
+		body.Events[i] = c.eventToWire(e)
+	}
+	var out wire.RunEventBatchResult
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", body: &body, out: &out}); err != nil {
+		return nil, err
+	}
+	return batchResultFromWire(&out), nil
+}

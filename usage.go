@@ -1,0 +1,119 @@
+package drip
+
+import (
+	"context"
+	"math"
+	"strings"
+)
+
+// UsageMode picks the usage endpoint.
+type UsageMode int
+
+const (
+	// UsageSync (the default) records usage and bills it when a pricing
+	// plan matches the meter: POST /usage. The reply carries the charge.
+	UsageSync UsageMode = iota
+	// UsageAsync queues billed usage and returns at once (202):
+	// POST /usage/async. Subscribe to charge webhooks for the outcome.
+	UsageAsync
+	// UsageInternal records usage for visibility only and never bills:
+	// POST /usage/internal.
+	UsageInternal
+)
+
+func (m UsageMode) path() string {
+	switch m {
+	case UsageAsync:
+		return "/usage/async"
+	case UsageInternal:
+		return "/usage/internal"
+	}
+	return "/usage"
+}
+
+// UsageParams describes metered usage for one customer.
+type UsageParams struct {
+	// CustomerID is the Drip customer id. Either it or ExternalCustomerID
+	// is required; an unknown ExternalCustomerID is provisioned by Drip.
+	CustomerID         string
+	ExternalCustomerID string
+	// Meter is the usage type, e.g. "llm_tokens". Required.
+	Meter string
+	// Quantity is how much was used; must be finite and ≥ 0.
+	Quantity    float64
+	Units       string
+	Description string
+	// Metadata holds operational context only; see MetadataGuard.
+	Metadata map[string]any
+	// IdempotencyKey makes the call safe to repeat; generated when empty
+	// and reused by every retry.
+	IdempotencyKey string
+	Mode           UsageMode
+}
+
+func (p *UsageParams) validate(op string) error {
+	if strings.TrimSpace(p.CustomerID) == "" && strings.TrimSpace(p.ExternalCustomerID) == "" {
+		return validationError(op, "customerId", "customerId or externalCustomerId is required")
+	}
+	if strings.TrimSpace(p.Meter) == "" {
+		return validationError(op, "meter", "meter is required")
+	}
+	if math.IsNaN(p.Quantity) || math.IsInf(p.Quantity, 0) || p.Quantity < 0 {
+		return validationError(op, "quantity", "quantity must be a finite number ≥ 0")
+	}
+	if p.Mode < UsageSync || p.Mode > UsageInternal {
+		return validationError(op, "mode", "unknown usage mode")
+	}
+	return nil
+}
+
+// Charge is the billing side of a usage record.
+type Charge struct {
+	ID          string
+	AmountUSDC  string
+	AmountToken string
+	TxHash      string
+	Status      string
+}
+
+// UsageResult is the reply to TrackUsage.
+type UsageResult struct {
+	Success      bool
+	UsageEventID string
+	// IsDuplicate is true when Drip had already recorded this idempotency
+	// key; nothing was counted twice.
+	IsDuplicate bool
+	// Charge is nil when nothing was billed (internal usage, no matching
+	// pricing plan, auto-promoted to internal).
+	Charge *Charge
+	// Mode is the server's word for the path taken ("internal" when it
+	// auto-promoted a billing call), if it said one.
+	Mode         string
+	AutoPromoted bool
+	Reason       string
+	CustomerID   string
+	Message      string
+	// IdempotencyKey is the key the usage was sent with.
+	IdempotencyKey string
+}
+
+// TrackUsage records usage for a customer. The mode picks billing (default),
+// queued billing or visibility only; see UsageMode. Retries reuse one
+// idempotency key, so usage is never counted twice.
+func (c *Client) TrackUsage(ctx context.Context, p UsageParams) (*UsageResult, error) {
+	const op = "TrackUsage"
+	if err := p.validate(op); err != nil {
+		return nil, err
+	}
+	if p.IdempotencyKey == "" {
+		p.IdempotencyKey = newKey(keyPrefixTrack)
+	}
+	body := c.usageToWire(&p)
+	var out wireUsageResult
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: p.Mode.path(), body: &body, out: &out}); err != nil {
+		return nil, err
+	}
+	res := usageResultFromWire(&out)
+	res.IdempotencyKey = p.IdempotencyKey
+	return res, nil
+}
