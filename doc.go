@@ -1,0 +1,38 @@
+// Package drip is the Go SDK for Drip, usage metering and billing for AI
+// agents and LLM apps.
+//
+// Four entry points cover most programs:
+//
+//   - New builds a Client for the Drip API: usage, customers, runs, events,
+//     timelines. Every call takes a context, retries safely (one idempotency
+//     key per logical call) and fails with a *Error.
+//   - NewTracker and Tracker.StartRun record runs in the background: the run
+//     travels in the context, Run.Emit costs a few hundred nanoseconds and
+//     the tracker batches, retries and delivers everything on Shutdown.
+//   - WrapOpenAI meters every go-openai call with the provider's own token
+//     counts, streaming included.
+//   - Event and the Event* type constants are what runs record.
+//
+// The shortest correct use:
+//
+//	client, err := drip.New() // DRIP_API_KEY, DRIP_BASE_URL from the environment
+//	if err != nil { … }
+//	_, err = client.TrackUsage(ctx, drip.UsageParams{CustomerID: "cust_123", Meter: "api_calls", Quantity: 1})
+//
+// and for an agent:
+//
+//	tracker := drip.NewTracker(client)
+//	defer tracker.Shutdown(context.Background())
+//	ctx, run := tracker.StartRun(ctx, drip.RunParams{CustomerID: "cust_123", Workflow: "support-agent"})
+//	run.LLMCall("gpt-4o-mini", 812, 164, 730*time.Millisecond)
+//	run.ToolCall("search", 120*time.Millisecond, nil)
+//	run.End(drip.RunCompleted)
+//
+// Metadata is for operational context only. A MetadataGuard, on by default,
+// drops keys and values that look like prompts, completions, credentials or
+// personal data before anything leaves the process.
+//
+// Integrations live beside this package: langchaingo (a callbacks.Handler),
+// otelbridge (an OpenTelemetry span processor), middleware (net/http), and
+// driptest / dripserver for a local Drip-compatible server.
+package drip
