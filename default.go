@@ -52,7 +52,9 @@ func RecordRun(ctx context.Context, p RecordRunParams) (*RecordRunResult, error)
 }
 
 // EmitEvent calls Default().EmitEvent.
-func EmitEvent(ctx context.Context, e Event) (*EventResult, error) { return Default().EmitEvent(ctx, e) }
+func EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
+	return Default().EmitEvent(ctx, e)
+}
 
 // EndRun calls Default().EndRun.
 func EndRun(ctx context.Context, runID string, p EndRunParams) (*EndRunResult, error) {
@@ -60,7 +62,9 @@ func EndRun(ctx context.Context, runID string, p EndRunParams) (*EndRunResult, e
 }
 
 // GetRun calls Default().GetRun.
-func GetRun(ctx context.Context, runID string) (*RunDetails, error) { return Default().GetRun(ctx, runID) }
+func GetRun(ctx context.Context, runID string) (*RunDetails, error) {
+	return Default().GetRun(ctx, runID)
+}
 
 // CreateCustomer calls Default().CreateCustomer.
 func CreateCustomer(ctx context.Context, p CustomerParams) (*Customer, error) {
