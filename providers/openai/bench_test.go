@@ -1,0 +1,218 @@
+package openai_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/openai"
+)
+
+var noop = providers.ReporterFunc(func(context.Context, providers.Usage) {})
+
+func benchChat(b *testing.B, call func(context.Context, goopenai.ChatCompletionRequest) error) {
+	ctx := context.Background()
+	req := chatRequest("gpt-4o-mini")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := call(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChatCompletionRaw(b *testing.B) {
+	c := rawClient(openaistub.New(b))
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		_, err := c.CreateChatCompletion(ctx, r)
+		return err
+	})
+}
+
+func BenchmarkChatCompletionWrapped(b *testing.B) {
+	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		_, err := c.CreateChatCompletion(ctx, r)
+		return err
+	})
+}
+
+func BenchmarkChatCompletionTransport(b *testing.B) {
+	stub := openaistub.New(b)
+	cfg := goopenai.DefaultConfig("k")
+	cfg.BaseURL = stub.BaseURL()
+	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
+	c := goopenai.NewClientWithConfig(cfg)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		_, err := c.CreateChatCompletion(ctx, r)
+		return err
+	})
+}
+
+type recver interface {
+	Recv() (goopenai.ChatCompletionStreamResponse, error)
+	Close() error
+}
+
+func drainStream(s recver) error {
+	defer s.Close()
+	for {
+		if _, err := s.Recv(); err != nil {
+			return nil
+		}
+	}
+}
+
+func BenchmarkChatCompletionStreamRaw(b *testing.B) {
+	c := rawClient(openaistub.New(b))
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
+	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+// BenchmarkChatCompletionStreamRawWithUsage is the raw client asking for
+// usage itself: the wrapped stream's cost minus the usage chunk the server
+// adds, i.e. the decorator's own bookkeeping.
+func BenchmarkChatCompletionStreamRawWithUsage(b *testing.B) {
+	c := rawClient(openaistub.New(b))
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+func BenchmarkChatCompletionStreamTransport(b *testing.B) {
+	stub := openaistub.New(b)
+	cfg := goopenai.DefaultConfig("k")
+	cfg.BaseURL = stub.BaseURL()
+	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
+	c := goopenai.NewClientWithConfig(cfg)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+// The in-memory pairs take the network and the stub out of the measurement:
+// an HTTPDoer answers with canned bytes, so the difference between Raw and
+// Wrapped is the decorator's own bookkeeping. The wrapped stream's canned
+// reply includes the usage chunk that the wrapper's include_usage causes,
+// as a real server would send.
+
+const cannedChat = `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":2}}}`
+
+func cannedStream(withUsage bool) string {
+	var s strings.Builder
+	for _, part := range openaistub.DefaultChunks {
+		s.WriteString(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"` + part + `"},"finish_reason":null}]}` + "\n\n")
+	}
+	if withUsage {
+		s.WriteString(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}` + "\n\n")
+	}
+	s.WriteString("data: [DONE]\n\n")
+	return s.String()
+}
+
+type cannedDoer struct {
+	body, ct string
+}
+
+func (d cannedDoer) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK",
+		Header:  http.Header{"Content-Type": {d.ct}},
+		Body:    io.NopCloser(strings.NewReader(d.body)),
+		Request: req,
+	}, nil
+}
+
+func cannedClient(body, ct string) *goopenai.Client {
+	cfg := goopenai.DefaultConfig("k")
+	cfg.HTTPClient = cannedDoer{body: body, ct: ct}
+	return goopenai.NewClientWithConfig(cfg)
+}
+
+func BenchmarkInMemoryChatCompletionRaw(b *testing.B) {
+	c := cannedClient(cannedChat, "application/json")
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		_, err := c.CreateChatCompletion(ctx, r)
+		return err
+	})
+}
+
+func BenchmarkInMemoryChatCompletionWrapped(b *testing.B) {
+	c := openai.Wrap(cannedClient(cannedChat, "application/json"), noop)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		_, err := c.CreateChatCompletion(ctx, r)
+		return err
+	})
+}
+
+func BenchmarkInMemoryChatCompletionStreamRaw(b *testing.B) {
+	c := cannedClient(cannedStream(false), "text/event-stream")
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+func BenchmarkInMemoryChatCompletionStreamWrapped(b *testing.B) {
+	c := openai.Wrap(cannedClient(cannedStream(true), "text/event-stream"), noop)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+// BenchmarkInMemoryChatCompletionStreamRawWithUsage reads the same bytes as
+// the wrapped benchmark without the wrapper: Wrapped minus this is the
+// wrapper's bookkeeping alone.
+func BenchmarkInMemoryChatCompletionStreamRawWithUsage(b *testing.B) {
+	c := cannedClient(cannedStream(true), "text/event-stream")
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}

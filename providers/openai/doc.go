@@ -1,0 +1,30 @@
+// Package openai meters github.com/sashabaranov/go-openai calls: every
+// billable call reports one provider-neutral providers.Usage (model, input,
+// output, cached and reasoning tokens, duration, tool calls by name) to a
+// providers.Reporter, with the provider's own token counts — streams
+// included — and nothing else about the client changes.
+//
+// Two routes share one usage-extraction core:
+//
+// The decorator wraps a *openai.Client; the result embeds it, so every
+// method compiles, and overrides the methods whose responses carry usage:
+//
+//	client := openai.Wrap(goopenai.NewClient(key), reporter)
+//	resp, err := client.CreateChatCompletion(ctx, req) // reported once
+//
+// The HTTP meter is for code that builds its own client or uses another
+// OpenAI-compatible SDK (langchaingo's openai.WithHTTPClient):
+//
+//	cfg := goopenai.DefaultConfig(key)
+//	cfg.HTTPClient = openai.NewHTTPClient(nil, reporter)
+//
+// Counted once: the decorator marks each call's ctx with
+// providers.MarkMetered and the HTTP meter skips marked requests, so a
+// client with both reports each call once; spans emitted under
+// WithTracerProvider carry providers.MeteredAttribute so drip-go's span
+// bridge skips them.
+//
+// This package knows nothing of Drip runs, customers or the wire: package
+// drip implements providers.Reporter (drip.WrapOpenAI is the one-line use).
+// Usage never contains prompt or completion text, nor tool arguments.
+package openai

@@ -1,0 +1,88 @@
+package openai_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/providers/openai"
+)
+
+func TestTransportStreamToolCalls(t *testing.T) {
+	stub := openaistub.New(t, openaistub.WithToolCalls("get_weather", "search"))
+	c, rep := meteredRaw(t, stub)
+	ctx := context.Background()
+	s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainRaw(t, s)
+	rs, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := rs.Recv(); err != nil {
+			break
+		}
+	}
+	rs.Close()
+	for i, u := range rep.all() {
+		if u.ToolCalls != 2 || strings.Join(u.ToolNames, ",") != "get_weather,search" {
+			t.Errorf("call %d: %d %v", i, u.ToolCalls, u.ToolNames)
+		}
+		wantTokens(t, u)
+	}
+	if rep.len() != 2 {
+		t.Fatalf("reported %d", rep.len())
+	}
+}
+
+func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
+	stub := openaistub.New(t)
+	c, rep := wrapped(t, stub, openai.WithProvider("azure.ai.openai"))
+	ctx := context.Background()
+	req := goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
+
+	s, err := c.CreateResponseStream(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err := s.RecvRaw()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	u := rep.one(t)
+	wantTokens(t, u)
+	if u.Provider != "azure.ai.openai" {
+		t.Fatalf("provider %q", u.Provider)
+	}
+
+	rep.got = nil
+	s, err = c.CreateResponseStream(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // created, item added, first delta "Hello"
+		if _, err := s.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	u = rep.one(t)
+	// "Be brief" + "Say hello, please" = 25 chars → 7; "Hello" → 2.
+	if !u.Estimated || u.InputTokens != 7 || u.OutputTokens != 2 || u.ResponseID == "" {
+		t.Fatalf("usage = %+v", u)
+	}
+}

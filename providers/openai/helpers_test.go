@@ -1,0 +1,96 @@
+package openai_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/openai"
+)
+
+// capture is a Reporter that keeps what it is given.
+type capture struct {
+	mu   sync.Mutex
+	got  []providers.Usage
+	ctxs []context.Context
+}
+
+func (c *capture) Report(ctx context.Context, u providers.Usage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, u)
+	c.ctxs = append(c.ctxs, ctx)
+}
+
+func (c *capture) all() []providers.Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]providers.Usage(nil), c.got...)
+}
+
+func (c *capture) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.got)
+}
+
+// one asserts exactly one usage was reported and returns it.
+func (c *capture) one(t *testing.T) providers.Usage {
+	t.Helper()
+	got := c.all()
+	if len(got) != 1 {
+		t.Fatalf("reported %d usages, want 1: %+v", len(got), got)
+	}
+	return got[0]
+}
+
+// tick is a clock that advances one millisecond per reading.
+func tick() func() time.Time {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Millisecond)
+		return now
+	}
+}
+
+func rawClient(stub *openaistub.Server) *goopenai.Client {
+	cfg := goopenai.DefaultConfig("test-key")
+	cfg.BaseURL = stub.BaseURL()
+	return goopenai.NewClientWithConfig(cfg)
+}
+
+func wrapped(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*openai.Client, *capture) {
+	t.Helper()
+	rep := &capture{}
+	return openai.Wrap(rawClient(stub), rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...), rep
+}
+
+// wantTokens asserts the stub's default usage, token for token.
+func wantTokens(t *testing.T, u providers.Usage) {
+	t.Helper()
+	d := openaistub.DefaultUsage
+	if u.InputTokens != int64(d.Prompt) || u.OutputTokens != int64(d.Completion) ||
+		u.TotalTokens != int64(d.Total()) || u.CachedInputTokens != int64(d.Cached) ||
+		u.ReasoningTokens != int64(d.Reasoning) || u.Estimated || u.Err != nil {
+		t.Fatalf("usage = in %d out %d total %d cached %d reasoning %d estimated %v err %v; want %+v exact",
+			u.InputTokens, u.OutputTokens, u.TotalTokens, u.CachedInputTokens, u.ReasoningTokens,
+			u.Estimated, u.Err, d)
+	}
+}
+
+func chatRequest(model string) goopenai.ChatCompletionRequest {
+	return goopenai.ChatCompletionRequest{
+		Model:    model,
+		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Say hello, please"}},
+	}
+}
+
+type ctxKey struct{}

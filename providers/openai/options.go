@@ -1,0 +1,96 @@
+package openai
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Defaults.
+const (
+	// DefaultPendingSize is how many unfinished asynchronous calls (assistant
+	// runs, background responses) a Client remembers; beyond it the oldest
+	// is forgotten and its usage is not reported.
+	DefaultPendingSize = 4096
+
+	// ProviderOpenAI is the Usage.Provider reported unless WithProvider says
+	// otherwise (gen_ai.provider.name "openai").
+	ProviderOpenAI = "openai"
+)
+
+// Option configures Wrap and NewTransport.
+type Option func(*options)
+
+type options struct {
+	tp          trace.TracerProvider
+	now         func() time.Time
+	pendingSize int
+	pending     *Pending
+	provider    string
+	noInject    bool
+}
+
+func buildOptions(opts []Option) options {
+	o := options{now: time.Now, pendingSize: DefaultPendingSize, provider: ProviderOpenAI}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.pending == nil {
+		o.pending = NewPending(o.pendingSize)
+	}
+	return o
+}
+
+// WithTracerProvider makes every metered call also emit an OpenTelemetry
+// GenAI client span from tp (semantic conventions v1.41: "chat {model}",
+// gen_ai.* request, response and usage attributes, no message content). The
+// spans carry providers.MeteredAttribute=true so drip-go's span bridge does
+// not count the call a second time. Without this option no span is created
+// and tracing costs nothing.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tp = tp }
+}
+
+// WithClock sets the clock used for Usage.Start and Usage.Duration (tests).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithDedupeSize bounds how many unfinished asynchronous calls (assistant
+// runs, background responses) are remembered; default DefaultPendingSize.
+func WithDedupeSize(n int) Option {
+	return func(o *options) { o.pendingSize = n }
+}
+
+// WithPending shares one set of unfinished asynchronous calls between
+// several Clients, so a run created through one wrap and polled through
+// another is still reported, once.
+func WithPending(p *Pending) Option {
+	return func(o *options) { o.pending = p }
+}
+
+// WithProvider sets Usage.Provider and gen_ai.provider.name, for
+// OpenAI-compatible endpoints of other providers ("azure.ai.openai",
+// "groq", "deepseek", …). Default ProviderOpenAI.
+func WithProvider(name string) Option {
+	return func(o *options) {
+		if name != "" {
+			o.provider = name
+		}
+	}
+}
+
+// WithoutStreamUsageInjection stops the HTTP meter from adding
+// stream_options.include_usage to streaming requests that lack it; their
+// usage is then estimated from the streamed text. Use it for
+// OpenAI-compatible servers that reject stream_options. (The decorator
+// always asks for usage; it has typed access to the request.)
+func WithoutStreamUsageInjection() Option {
+	return func(o *options) { o.noInject = true }
+}

@@ -1,0 +1,485 @@
+package openai
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/drip-sdk/drip-go/providers"
+)
+
+// The HTTP route meters OpenAI-compatible calls made by any client that lets
+// you set its HTTP client: go-openai (ClientConfig.HTTPClient), langchaingo
+// (openai.WithHTTPClient), or hand-written code. It meters POST requests to
+// …/chat/completions, …/completions, …/embeddings, …/responses,
+// …/responses/compact and …/images/{generations,edits,variations}; every
+// other request passes through untouched. Requests whose ctx is marked
+// providers.MarkMetered (a decorator above already meters them) pass
+// through untouched too.
+//
+// Bodies are never buffered whole. A JSON response is teed into a bounded
+// buffer as the caller reads it; a stream is parsed line by line as the
+// caller reads it. Usage is reported at EOF or Close, under req.Context().
+//
+// Streaming without usage. OpenAI sends stream usage only when the request
+// asks (stream_options.include_usage). By default the meter adds it to a
+// streaming chat or completion request that lacks it (a rewritten copy of
+// the body; the caller's request is not modified) and removes the
+// usage-only final chunk from the stream, so the caller still sees no chunk
+// with empty choices. What remains different: each other chunk then carries
+// "usage":null, which every JSON decoder reads as absent. Servers that
+// reject stream_options: use WithoutStreamUsageInjection, and stream usage
+// is estimated from the streamed text (Usage.Estimated).
+
+// maxCapture bounds the JSON response kept for parsing; past it only the
+// last tailCapture bytes are kept, where OpenAI puts "usage".
+const (
+	maxCapture  = 1 << 20
+	tailCapture = 64 << 10
+	maxErrBody  = 64 << 10
+)
+
+// NewTransport returns an http.RoundTripper that meters OpenAI-compatible
+// calls through base (http.DefaultTransport when nil) into r.
+func NewTransport(base http.RoundTripper, r providers.Reporter, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, m: newMeter(r, buildOptions(opts))}
+}
+
+// NewHTTPClient returns a copy of base (a zero http.Client when nil) whose
+// transport meters OpenAI-compatible calls into r. It is an
+// openai.HTTPDoer, for openai.ClientConfig.HTTPClient, and fits
+// langchaingo's openai.WithHTTPClient.
+func NewHTTPClient(base *http.Client, r providers.Reporter, opts ...Option) *http.Client {
+	c := &http.Client{}
+	if base != nil {
+		*c = *base
+	}
+	c.Transport = NewTransport(c.Transport, r, opts...)
+	return c
+}
+
+type transport struct {
+	base http.RoundTripper
+	m    *meter
+}
+
+// operation classifies a request path.
+func operation(path string) string {
+	switch {
+	case strings.HasSuffix(path, "/chat/completions"):
+		return providers.OpChat
+	case strings.HasSuffix(path, "/completions"):
+		return providers.OpTextCompletion
+	case strings.HasSuffix(path, "/embeddings"):
+		return providers.OpEmbeddings
+	case strings.HasSuffix(path, "/responses"), strings.HasSuffix(path, "/responses/compact"):
+		return providers.OpResponses
+	case strings.HasSuffix(path, "/images/generations"), strings.HasSuffix(path, "/images/edits"),
+		strings.HasSuffix(path, "/images/variations"):
+		return providers.OpImage
+	}
+	return ""
+}
+
+// wireRequest is what the meter reads from a JSON request body.
+type wireRequest struct {
+	Model         string          `json:"model"`
+	Stream        bool            `json:"stream"`
+	StreamOptions json.RawMessage `json:"stream_options"`
+	Messages      []struct {
+		Content textLen `json:"content"`
+	} `json:"messages"`
+	Prompt       textLen `json:"prompt"`
+	Input        textLen `json:"input"`
+	Instructions textLen `json:"instructions"`
+}
+
+func (w *wireRequest) includeUsage() bool {
+	var so struct {
+		IncludeUsage bool `json:"include_usage"`
+	}
+	return len(w.StreamOptions) > 0 && json.Unmarshal(w.StreamOptions, &so) == nil && so.IncludeUsage
+}
+
+func (w *wireRequest) chars() int64 {
+	n := int64(w.Prompt + w.Input + w.Instructions)
+	for _, m := range w.Messages {
+		n += int64(m.Content)
+	}
+	return n
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if req.Method != http.MethodPost || providers.IsMetered(ctx) {
+		return t.base.RoundTrip(req)
+	}
+	op := operation(req.URL.Path)
+	if op == "" {
+		return t.base.RoundTrip(req)
+	}
+
+	out := req
+	var wr wireRequest
+	strip := false
+	if body, ok := requestJSON(req); ok {
+		_ = json.Unmarshal(body, &wr)
+		if t.m.inject && wr.Stream && !wr.includeUsage() && (op == providers.OpChat || op == providers.OpTextCompletion) {
+			if nb, err := withIncludeUsage(body); err == nil {
+				out = withBody(req, nb)
+				strip = true
+				// The original body is not sent; RoundTrip must still close it.
+				req.Body.Close()
+			}
+		}
+	}
+
+	cl := t.m.begin(ctx, op, wr.Model, false)
+	if cl.span != nil {
+		out = out.WithContext(cl.ctx)
+	}
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		cl.fail(err)
+		t.m.end(ctx, &cl, true)
+		return resp, err
+	}
+	mc := &meteredCall{m: t.m, ctx: ctx, cl: cl, inChars: wr.chars()}
+	mc.cl.u.Streamed = wr.Stream
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode >= 400:
+		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
+	case isEventStream(resp.Header.Get("Content-Type")):
+		mc.cl.u.Streamed = true
+		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReader(resp.Body), mc: mc, strip: strip}
+	default:
+		resp.Body = &jsonBody{src: resp.Body, mc: mc}
+	}
+	return resp, nil
+}
+
+// requestJSON returns a copy of the JSON body of req through GetBody
+// (go-openai and langchaingo bodies are in-memory, so GetBody is set). A
+// body that cannot be re-read is not parsed: it is sent untouched and the
+// call is metered from its response alone.
+func requestJSON(req *http.Request) ([]byte, bool) {
+	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
+		return nil, false
+	}
+	if ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
+		return nil, false // multipart image edits: metered, not parsed
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil, false
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// withIncludeUsage sets stream_options.include_usage=true in a JSON object,
+// keeping every other field.
+func withIncludeUsage(body []byte) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, err
+	}
+	so := map[string]json.RawMessage{}
+	if raw, ok := top["stream_options"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &so); err != nil {
+			return nil, err
+		}
+	}
+	so["include_usage"] = json.RawMessage("true")
+	raw, err := json.Marshal(so)
+	if err != nil {
+		return nil, err
+	}
+	top["stream_options"] = raw
+	return json.Marshal(top)
+}
+
+func withBody(req *http.Request, body []byte) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return r
+}
+
+func isEventStream(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/event-stream"
+}
+
+// meteredCall is one HTTP call whose response body is being read.
+type meteredCall struct {
+	once    sync.Once
+	m       *meter
+	ctx     context.Context
+	cl      call
+	a       acc
+	inChars int64
+}
+
+// finish reports once; err is a read error of the body (nil at EOF/Close).
+func (mc *meteredCall) finish(err error) {
+	mc.once.Do(func() {
+		mc.a.fill(&mc.cl.u, mc.inChars)
+		if err != nil {
+			describeError(err, &mc.cl.u)
+		}
+		mc.m.end(mc.ctx, &mc.cl, true)
+	})
+}
+
+// jsonBody tees a JSON response into a bounded buffer and reports its usage
+// at EOF or Close.
+type jsonBody struct {
+	src  io.ReadCloser
+	mc   *meteredCall
+	buf  []byte
+	head []byte // first bytes, kept once buf overflows
+	over bool
+}
+
+func (b *jsonBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	b.keep(p[:n])
+	if err == io.EOF {
+		b.done(nil)
+	} else if err != nil {
+		b.done(err)
+	}
+	return n, err
+}
+
+func (b *jsonBody) keep(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if !b.over && len(b.buf)+len(p) <= maxCapture {
+		b.buf = append(b.buf, p...)
+		return
+	}
+	if !b.over {
+		b.over = true
+		b.head = append([]byte(nil), b.buf[:min(len(b.buf), 4096)]...)
+	}
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > 2*tailCapture {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-tailCapture:]...)
+	}
+}
+
+func (b *jsonBody) Close() error {
+	b.done(nil)
+	return b.src.Close()
+}
+
+func (b *jsonBody) done(readErr error) {
+	mc := b.mc
+	mc.once.Do(func() {
+		var ev wireEvent
+		if !b.over {
+			if json.Unmarshal(b.buf, &ev) == nil {
+				mc.a.wire(&ev)
+			}
+		} else {
+			partialUsage(&mc.a, b.head, b.buf)
+		}
+		mc.a.fill(&mc.cl.u, mc.inChars)
+		if readErr != nil {
+			describeError(readErr, &mc.cl.u)
+		}
+		mc.m.end(mc.ctx, &mc.cl, true)
+	})
+}
+
+// partialUsage reads usage and model from the tail (and head) of a body too
+// large to keep whole, such as many embeddings or base64 images.
+func partialUsage(a *acc, head, tail []byte) {
+	if i := bytes.LastIndex(tail, []byte(`"usage"`)); i >= 0 {
+		rest := tail[i+len(`"usage"`):]
+		if j := bytes.IndexByte(rest, ':'); j >= 0 {
+			var u wireUsage
+			if json.NewDecoder(bytes.NewReader(rest[j+1:])).Decode(&u) == nil {
+				a.setUsage(u.tokens())
+			}
+		}
+	}
+	for _, part := range [...][]byte{head, tail} {
+		if i := bytes.Index(part, []byte(`"model"`)); i >= 0 {
+			rest := part[i+len(`"model"`):]
+			if j := bytes.IndexByte(rest, ':'); j >= 0 {
+				var model string
+				if json.NewDecoder(bytes.NewReader(rest[j+1:])).Decode(&model) == nil {
+					a.meta("", model)
+				}
+			}
+		}
+	}
+}
+
+// errorBody keeps an error response (bounded) and reports it, described
+// like go-openai describes it, at EOF or Close.
+type errorBody struct {
+	src        io.ReadCloser
+	mc         *meteredCall
+	buf        []byte
+	status     int
+	statusText string
+}
+
+func (b *errorBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	if room := maxErrBody - len(b.buf); room > 0 {
+		b.buf = append(b.buf, p[:min(n, room)]...)
+	}
+	if err != nil {
+		b.done()
+	}
+	return n, err
+}
+
+func (b *errorBody) Close() error {
+	b.done()
+	return b.src.Close()
+}
+
+func (b *errorBody) done() {
+	mc := b.mc
+	mc.once.Do(func() {
+		mc.cl.fail(httpError(b.status, b.statusText, b.buf))
+		mc.m.end(mc.ctx, &mc.cl, true)
+	})
+}
+
+// httpError builds the error go-openai returns for such a response.
+func httpError(status int, statusText string, body []byte) error {
+	var er struct {
+		Error *wireError `json:"error"`
+	}
+	if json.Unmarshal(body, &er) == nil && er.Error != nil {
+		return &goopenai.APIError{
+			Code: er.Error.code(), Message: er.Error.Message, Type: er.Error.Type,
+			HTTPStatus: statusText, HTTPStatusCode: status,
+		}
+	}
+	return &goopenai.RequestError{HTTPStatus: statusText, HTTPStatusCode: status, Err: errors.New("non-JSON error body")}
+}
+
+// sseBody parses a server-sent-event stream line by line as the caller
+// reads it, passing every byte through except, when the meter asked for
+// usage itself, the usage-only chunk (and its blank separator line).
+type sseBody struct {
+	src     io.ReadCloser
+	br      *bufio.Reader
+	mc      *meteredCall
+	strip   bool
+	line    []byte // the line being assembled
+	pending []byte // bytes of the current line not yet returned
+	err     error  // the upstream read error, returned once pending is empty
+	dropSep bool   // drop the blank line after a stripped event
+	ev      wireEvent
+}
+
+func (b *sseBody) Read(p []byte) (int, error) {
+	for len(b.pending) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		b.readLine()
+	}
+	n := copy(p, b.pending)
+	b.pending = b.pending[n:]
+	return n, nil
+}
+
+// readLine reads one whole line from upstream, meters it and queues it for
+// the caller unless it is to be hidden.
+func (b *sseBody) readLine() {
+	b.line = b.line[:0]
+	for {
+		chunk, err := b.br.ReadSlice('\n')
+		b.line = append(b.line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			b.err = err
+			if err == io.EOF {
+				b.mc.finish(nil)
+			} else {
+				b.mc.finish(err)
+			}
+		}
+		break
+	}
+	if len(b.line) == 0 {
+		return
+	}
+	if b.hide(bytes.TrimSpace(b.line)) {
+		return
+	}
+	b.pending = b.line
+}
+
+func (b *sseBody) hide(l []byte) bool {
+	if len(l) == 0 {
+		if b.dropSep {
+			b.dropSep = false
+			return true
+		}
+		return false
+	}
+	b.dropSep = false
+	payload, ok := bytes.CutPrefix(l, []byte("data:"))
+	if !ok {
+		return false
+	}
+	payload = bytes.TrimSpace(payload)
+	if string(payload) == "[DONE]" {
+		b.mc.finish(nil)
+		return false
+	}
+	b.ev = wireEvent{}
+	if json.Unmarshal(payload, &b.ev) != nil {
+		return false
+	}
+	if e := b.ev.Error; e != nil && b.ev.Type == "" {
+		// an error event in a 200 stream: go-openai returns it as an *APIError
+		b.mc.finish(&goopenai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
+		return false
+	}
+	usageOnly := b.mc.a.wire(&b.ev)
+	if b.mc.a.hasUsage && (b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil) {
+		b.mc.finish(nil)
+	}
+	if usageOnly && b.strip {
+		b.dropSep = true
+		return true
+	}
+	return false
+}
+
+func (b *sseBody) Close() error {
+	b.mc.finish(nil)
+	return b.src.Close()
+}

@@ -1,0 +1,343 @@
+package openai_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/openai"
+)
+
+// meteredRaw is an unwrapped go-openai client whose HTTP client meters.
+func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*goopenai.Client, *capture) {
+	t.Helper()
+	rep := &capture{}
+	cfg := goopenai.DefaultConfig("test-key")
+	cfg.BaseURL = stub.BaseURL()
+	cfg.HTTPClient = openai.NewHTTPClient(nil, rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...)
+	return goopenai.NewClientWithConfig(cfg), rep
+}
+
+func TestTransportChat(t *testing.T) {
+	stub := openaistub.New(t, openaistub.WithToolCalls("lookup"))
+	c, rep := meteredRaw(t, stub)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
+	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o-mini")); err != nil {
+		t.Fatal(err)
+	}
+	u := rep.one(t)
+	wantTokens(t, u)
+	if u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" || u.Model != "gpt-4o-mini"+openaistub.DefaultModelSuffix ||
+		u.ToolCalls != 1 || u.ToolNames[0] != "lookup" || u.ResponseID == "" || u.Streamed {
+		t.Fatalf("usage = %+v", u)
+	}
+	if rep.ctxs[0].Value(ctxKey{}) != "caller" {
+		t.Fatal("Report did not get the request's ctx")
+	}
+}
+
+func TestTransportStream(t *testing.T) {
+	ctx := context.Background()
+	t.Run("usage injected, usage chunk hidden", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub)
+		rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := drainRaw(t, rawStream)
+		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(stub.LastBody("/chat/completions")), `"include_usage":true`) {
+			t.Fatal("usage not requested")
+		}
+		sameChunks(t, want, drainRaw(t, s))
+		u := rep.one(t)
+		wantTokens(t, u)
+		if !u.Streamed {
+			t.Fatal("not streamed")
+		}
+	})
+	t.Run("caller asked for usage: chunk passes", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub)
+		req := chatRequest("gpt-4o-mini")
+		req.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+		s, err := c.CreateChatCompletionStream(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := drainRaw(t, s)
+		if got[len(got)-1].Usage == nil {
+			t.Fatal("the caller's usage chunk was removed")
+		}
+		wantTokens(t, rep.one(t))
+	})
+	t.Run("without injection: estimated", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub, openai.WithoutStreamUsageInjection())
+		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainRaw(t, s)
+		if strings.Contains(string(stub.LastBody("/chat/completions")), "include_usage") {
+			t.Fatal("usage requested despite the option")
+		}
+		u := rep.one(t)
+		// "Say hello, please" 17 chars → 5; "Hello, world!" 13 chars → 4.
+		if !u.Estimated || u.InputTokens != 5 || u.OutputTokens != 4 || u.Err != nil {
+			t.Fatalf("usage = %+v", u)
+		}
+	})
+	t.Run("cut midway", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub)
+		s, err := c.CreateChatCompletionStream(ctx, chatRequest("cut-3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recvErr error
+		for recvErr == nil {
+			_, recvErr = s.Recv()
+		}
+		s.Close()
+		if u := rep.one(t); !u.Estimated || u.Err == nil || u.InputTokens != 5 {
+			t.Fatalf("usage = %+v", u)
+		}
+	})
+	t.Run("closed early", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub)
+		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Recv()
+		s.Close()
+		if u := rep.one(t); !u.Estimated || u.Err != nil {
+			t.Fatalf("usage = %+v", u)
+		}
+	})
+	t.Run("responses stream", func(t *testing.T) {
+		stub := openaistub.New(t)
+		c, rep := meteredRaw(t, stub)
+		s, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := s.Recv(); err != nil {
+				break
+			}
+		}
+		s.Close()
+		u := rep.one(t)
+		wantTokens(t, u)
+		if u.Operation != providers.OpResponses || u.Model != "gpt-4.1"+openaistub.DefaultModelSuffix {
+			t.Fatalf("usage = %+v", u)
+		}
+	})
+}
+
+func TestTransportOtherEndpoints(t *testing.T) {
+	stub := openaistub.New(t)
+	c, rep := meteredRaw(t, stub)
+	ctx := context.Background()
+
+	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: []string{"a"}, Model: goopenai.SmallEmbedding3}); err != nil {
+		t.Fatal(err)
+	}
+	if u := rep.one(t); u.Operation != providers.OpEmbeddings || u.InputTokens != 11 || u.Images != 0 {
+		t.Fatalf("embeddings usage = %+v", u)
+	}
+	rep.got = nil
+	if _, err := c.CreateImage(ctx, goopenai.ImageRequest{Model: "gpt-image-1", Prompt: "x", N: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if u := rep.one(t); u.Operation != providers.OpImage || u.Images != 3 || u.InputTokens != 11 {
+		t.Fatalf("image usage = %+v", u)
+	}
+	rep.got = nil
+	if _, err := c.CreateResponse(ctx, goopenai.CreateResponseRequest{Model: "o4-mini", Input: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	wantTokens(t, rep.one(t))
+	rep.got = nil
+	// Endpoints without usage pass through unmetered.
+	if _, err := c.RetrieveResponse(ctx, "resp_1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateThreadAndRun(ctx, goopenai.CreateThreadAndRunRequest{RunRequest: goopenai.RunRequest{AssistantID: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rep.len() != 0 {
+		t.Fatalf("unmetered endpoints reported %d", rep.len())
+	}
+}
+
+func TestTransportAPIError(t *testing.T) {
+	stub := openaistub.New(t)
+	c, rep := meteredRaw(t, stub)
+	ctx := context.Background()
+	_, rawErr := rawClient(stub).CreateChatCompletion(ctx, chatRequest("error-429"))
+	_, err := c.CreateChatCompletion(ctx, chatRequest("error-429"))
+	if err == nil || err.Error() != rawErr.Error() {
+		t.Fatalf("err = %v, want %v", err, rawErr)
+	}
+	u := rep.one(t)
+	var apiErr *goopenai.APIError
+	if !errors.As(u.Err, &apiErr) || u.HTTPStatus != 429 || u.ErrorType != "requests" ||
+		u.ErrorCode != "rate_limit_exceeded" || u.Total() != 0 {
+		t.Fatalf("usage = %+v", u)
+	}
+}
+
+// TestCountedOnce puts the decorator over a client whose HTTP client also
+// meters: each call must be reported once, by the decorator.
+func TestCountedOnce(t *testing.T) {
+	stub := openaistub.New(t)
+	raw, httpRep := meteredRaw(t, stub)
+	decRep := &capture{}
+	c := openai.Wrap(raw, decRep)
+	ctx := context.Background()
+
+	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, s)
+	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: "a", Model: goopenai.SmallEmbedding3}); err != nil {
+		t.Fatal(err)
+	}
+	if decRep.len() != 3 || httpRep.len() != 0 {
+		t.Fatalf("decorator reported %d, HTTP meter %d; want 3 and 0", decRep.len(), httpRep.len())
+	}
+	// The same client's HTTP meter still meters calls made around the
+	// decorator.
+	if _, err := raw.CreateChatCompletion(ctx, chatRequest("gpt-4o")); err != nil {
+		t.Fatal(err)
+	}
+	if httpRep.len() != 1 {
+		t.Fatalf("HTTP meter reported %d unwrapped calls, want 1", httpRep.len())
+	}
+	// A ctx already marked by another adapter is skipped.
+	if _, err := raw.CreateChatCompletion(providers.MarkMetered(ctx), chatRequest("gpt-4o")); err != nil {
+		t.Fatal(err)
+	}
+	if httpRep.len() != 1 {
+		t.Fatal("HTTP meter counted a marked call")
+	}
+}
+
+// TestTransportBytesUnchanged checks the bytes a caller reads through the
+// meter against the bytes the server sent.
+func TestTransportBytesUnchanged(t *testing.T) {
+	const jsonBody = `{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}` + "\n"
+	chunk := func(s string) string { return "data: " + s + "\n\n" }
+	content := chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}`)
+	usage := chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}`)
+	done := "data: [DONE]\n\n"
+	// A line longer than bufio's 4 KiB buffer.
+	long := chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"` + strings.Repeat("x", 9000) + `"},"finish_reason":null}]}`)
+
+	var sse string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.RawQuery, "stream") {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, sse)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, jsonBody)
+	}))
+	defer srv.Close()
+
+	post := func(t *testing.T, rt http.RoundTripper, query, body string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions?"+query, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var buf bytes.Buffer
+		// Small reads exercise line reassembly across Read calls.
+		p := make([]byte, 7)
+		for {
+			n, err := resp.Body.Read(p)
+			buf.Write(p[:n])
+			if err == io.EOF {
+				return buf.String()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name, query, reqBody, served, want string
+	}{
+		{"json", "", `{"model":"gpt-4o"}`, "", jsonBody},
+		{"stream, caller asked for usage", "stream", `{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true}}`,
+			content + long + usage + done, content + long + usage + done},
+		{"stream, meter asked for usage", "stream", `{"model":"gpt-4o","stream":true}`,
+			content + long + usage + done, content + long + done},
+		{"stream with event lines", "stream", `{"model":"gpt-4o","stream":true}`,
+			": keep-alive\n\n" + content + done, ": keep-alive\n\n" + content + done},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sse = tt.served
+			rep := &capture{}
+			got := post(t, openai.NewTransport(nil, rep), tt.query, tt.reqBody)
+			if got != tt.want {
+				t.Fatalf("caller read\n%q\nwant\n%q", got, tt.want)
+			}
+			u := rep.one(t)
+			if tt.name != "stream with event lines" && (u.InputTokens != 11 || u.OutputTokens != 7 || u.Estimated) {
+				t.Fatalf("usage = %+v", u)
+			}
+		})
+	}
+}
+
+func TestTransportLargeBodyKeepsUsage(t *testing.T) {
+	big := strings.Repeat(`{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]},`, 40000) // ~2.4 MB
+	body := `{"object":"list","data":[` + big + `{"object":"embedding","index":1,"embedding":[0.1]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":11,"total_tokens":11}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	rep := &capture{}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/embeddings", strings.NewReader(`{"model":"text-embedding-3-small","input":"a"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := openai.NewTransport(nil, rep).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != body {
+		t.Fatal("body changed")
+	}
+	if u := rep.one(t); u.InputTokens != 11 || u.Model != "text-embedding-3-small" || u.Estimated {
+		t.Fatalf("usage = %+v", u)
+	}
+}

@@ -1,0 +1,228 @@
+package pricing
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Price is a model's list price in US dollars per one million tokens.
+// CachedInput prices input tokens served from the provider's prompt cache; 0
+// means the provider gives no discount and they cost Input.
+type Price struct {
+	Input       float64
+	CachedInput float64
+	Output      float64
+}
+
+// perMillion is the token count a Price is quoted for.
+const perMillion = 1e6
+
+// Table maps model names to prices. The zero value is not usable; build one
+// with New or use Default. A nil *Table behaves as Default().
+//
+// Reads (Lookup, Cost) take no lock and do not allocate; writes (Set) copy
+// the map, so they are for configuration time, not for every call.
+type Table struct {
+	mu     sync.Mutex // serialises writers
+	prices atomic.Pointer[map[string]Price]
+}
+
+var defaultTable = New()
+
+// Default returns the process-wide table holding the built-in prices.
+// Set on it changes prices for every user of Default; prefer New or With for
+// changes local to one integration.
+func Default() *Table { return defaultTable }
+
+// New returns a table holding the built-in prices with overrides applied in
+// order; a later map wins. Override keys are normalised like model names, so
+// "openai/gpt-4o-2024-08-06" overrides "gpt-4o".
+func New(overrides ...map[string]Price) *Table {
+	m := make(map[string]Price, len(builtin)+8)
+	for k, v := range builtin {
+		m[k] = v
+	}
+	for _, o := range overrides {
+		for k, v := range o {
+			m[normalize(k)] = v
+		}
+	}
+	t := &Table{}
+	t.prices.Store(&m)
+	return t
+}
+
+// Empty returns a table with no prices, for callers who want only their own.
+func Empty() *Table {
+	m := map[string]Price{}
+	t := &Table{}
+	t.prices.Store(&m)
+	return t
+}
+
+// Set adds or replaces the price of model (normalised like a lookup).
+func (t *Table) Set(model string, p Price) {
+	if t == nil {
+		t = defaultTable
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := *t.prices.Load()
+	m := make(map[string]Price, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[normalize(model)] = p
+	t.prices.Store(&m)
+}
+
+// With returns a copy of t with entries added or replaced; t is unchanged.
+func (t *Table) With(entries map[string]Price) *Table {
+	if t == nil {
+		t = defaultTable
+	}
+	old := *t.prices.Load()
+	m := make(map[string]Price, len(old)+len(entries))
+	for k, v := range old {
+		m[k] = v
+	}
+	for k, v := range entries {
+		m[normalize(k)] = v
+	}
+	n := &Table{}
+	n.prices.Store(&m)
+	return n
+}
+
+// Lookup returns the price of model: an exact match of the normalised name
+// with its date kept (dated snapshots priced differently, such as
+// gpt-4o-2024-05-13), else the longest known name that is a prefix of the
+// normalised, undated name and ends at a separator. ok is false for an
+// unknown model.
+func (t *Table) Lookup(model string) (Price, bool) {
+	if t == nil {
+		t = defaultTable
+	}
+	m := *t.prices.Load()
+	dated := stripPrefix(lower(model))
+	if p, ok := m[dated]; ok {
+		return p, true
+	}
+	name := stripDate(dated)
+	for i := len(name); i > 0; i-- {
+		if i < len(name) && !isSep(name[i]) {
+			continue
+		}
+		if p, ok := m[name[:i]]; ok {
+			return p, true
+		}
+	}
+	return Price{}, false
+}
+
+// Cost returns the dollar cost of a call. cachedInput is the part of input
+// served from cache (OpenAI's prompt_tokens_details.cached_tokens); it is
+// priced at CachedInput, the rest of input at Input. ok is false, and usd 0,
+// when the model is unknown.
+func (t *Table) Cost(model string, input, cachedInput, output int64) (usd float64, ok bool) {
+	p, ok := t.Lookup(model)
+	if !ok {
+		return 0, false
+	}
+	return p.Cost(input, cachedInput, output), true
+}
+
+// Cost returns the dollar cost of the given token counts at price p.
+func (p Price) Cost(input, cachedInput, output int64) float64 {
+	if cachedInput < 0 {
+		cachedInput = 0
+	}
+	if cachedInput > input {
+		cachedInput = input
+	}
+	cachedPrice := p.CachedInput
+	if cachedPrice == 0 {
+		cachedPrice = p.Input
+	}
+	return (float64(input-cachedInput)*p.Input +
+		float64(cachedInput)*cachedPrice +
+		float64(output)*p.Output) / perMillion
+}
+
+// Normalize returns the name Lookup matches for model: lower case, without
+// provider prefix or date suffix.
+func Normalize(model string) string { return normalize(model) }
+
+func normalize(model string) string { return stripDate(stripPrefix(lower(model))) }
+
+// lower is strings.ToLower, which returns s itself (no allocation) when s
+// has no upper-case letters — the common case for model names.
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// stripPrefix drops gateway/provider paths ("openai/", "models/",
+// "projects/…/models/") and Bedrock vendor prefixes ("anthropic.",
+// "us.anthropic."). Prefix comparisons only: Lookup is on the hot path.
+func stripPrefix(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		s = s[i+1:]
+	}
+	if rest, ok := cutVendor(s); ok {
+		return rest
+	}
+	if dot := strings.IndexByte(s, '.'); dot > 0 && dot <= 4 { // region: us., eu., apac.
+		if rest, ok := cutVendor(s[dot+1:]); ok {
+			return rest
+		}
+	}
+	return s
+}
+
+func cutVendor(s string) (string, bool) {
+	for _, v := range [...]string{"anthropic.", "mistral.", "google.", "openai.", "meta."} {
+		if strings.HasPrefix(s, v) {
+			return s[len(v):], true
+		}
+	}
+	return s, false
+}
+
+// stripDate drops one trailing "-latest", "-YYYY-MM-DD", "-YYYYMMDD" or
+// "@YYYYMMDD" (a version suffix such as "-v1:0" may follow the date and goes
+// with it).
+func stripDate(s string) string {
+	if strings.HasSuffix(s, "-latest") {
+		return s[:len(s)-len("-latest")]
+	}
+	// Bedrock: claude-3-5-sonnet-20240620-v1:0 → look at what precedes -vN:N.
+	base := s
+	if c := strings.LastIndexByte(s, ':'); c > 0 {
+		if i := strings.LastIndex(s[:c], "-v"); i > 0 {
+			base = s[:i]
+		}
+	}
+	n := len(base)
+	// -YYYY-MM-DD
+	if n > 11 && base[n-11] == '-' && digits(base[n-10:n-6]) && base[n-6] == '-' &&
+		digits(base[n-5:n-3]) && base[n-3] == '-' && digits(base[n-2:]) {
+		return base[:n-11]
+	}
+	// -YYYYMMDD or @YYYYMMDD
+	if n > 9 && (base[n-9] == '-' || base[n-9] == '@') && digits(base[n-8:]) && base[n-8] == '2' {
+		return base[:n-9]
+	}
+	return s
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// isSep reports whether c ends a model-name segment. '.' is not one: a
+// prefix "gpt-4" must not price "gpt-4.1" or "gpt-4.5".
+func isSep(c byte) bool { return c == '-' || c == ':' || c == '@' || c == '_' }
