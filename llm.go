@@ -13,8 +13,9 @@ const DefaultLLMMeter = "llm_tokens"
 
 // LLMEvent turns one provider usage record into the event every integration
 // sends: llm.completion (quantity = total tokens, units "tokens", model,
-// token counts, duration, cost from prices) or, for a failed call, llm.error
-// (quantity 1, no tokens). Metadata carries operational facts only: provider,
+// token counts, duration, cost from prices) or, for a failed call with no
+// tokens, llm.error (quantity 1). A call that failed after consuming tokens
+// (a broken stream) stays llm.completion with status error and its counts. Metadata carries operational facts only: provider,
 // operation, tool-call count and names, whether the counts are estimated.
 func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 	model := u.ResolvedModel()
@@ -25,7 +26,8 @@ func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 	if u.Operation != "" {
 		md["operation"] = u.Operation
 	}
-	if u.Err != nil || u.HTTPStatus >= 400 {
+	failed := u.Err != nil || u.HTTPStatus >= 400 || u.ErrorType != ""
+	if failed {
 		if u.HTTPStatus != 0 {
 			md["httpStatus"] = u.HTTPStatus
 		}
@@ -37,6 +39,8 @@ func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 		if u.ErrorCode != "" {
 			md["errorCode"] = u.ErrorCode
 		}
+	}
+	if failed && u.Total() == 0 {
 		return Event{Type: EventLLMError, Model: model, Duration: u.Duration, Status: StatusError,
 			Quantity: 1, Units: "errors", Metadata: md, Timestamp: u.Start,
 			Description: "LLM error: " + model}
@@ -70,6 +74,10 @@ func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 	if total == 0 && u.Images == 0 {
 		e.Quantity = 0 // a call with no usage reported stays 0, not the API's default 1
 	}
+	if failed {
+		// A stream cut short: the tokens it consumed are billed, estimated.
+		e.Status = StatusError
+	}
 	if prices != nil {
 		if cost, ok := prices.Cost(model, u.InputTokens, u.CachedInputTokens, u.OutputTokens); ok {
 			e.CostUnits = cost
@@ -94,6 +102,9 @@ type UsageRecorder struct {
 	InputMeter, OutputMeter string
 	// Prices prices calls (nil: pricing.Default()).
 	Prices *pricing.Table
+	// Workflow, when set, records each call made outside any run as a run
+	// of its own under this workflow instead of as plain usage.
+	Workflow string
 	// Metadata is added to every record (operational context only).
 	Metadata map[string]any
 	// OnError receives records that could not be queued (dropped or
@@ -113,7 +124,22 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	if prices == nil {
 		prices = pricing.Default()
 	}
-	if run := RunFromContext(ctx); run != nil {
+	run := RunFromContext(ctx)
+	customer := CustomerFromContext(ctx)
+	if customer == "" {
+		customer = r.CustomerID
+	}
+	if run == nil && r.Workflow != "" {
+		_, run = t.StartRun(ctx, RunParams{CustomerID: customer, Workflow: r.Workflow})
+		defer func() {
+			if u.Err != nil {
+				r.fail(run.Fail(u.Err))
+			} else {
+				r.fail(run.End(RunCompleted))
+			}
+		}()
+	}
+	if run != nil {
 		e := LLMEvent(&u, prices)
 		for k, v := range r.Metadata {
 			if _, ok := e.Metadata[k]; !ok {
@@ -123,12 +149,8 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 		r.fail(run.Emit(e))
 		return
 	}
-	if u.Err != nil || u.Total() == 0 {
-		return // no run and nothing billable: an error costs no tokens
-	}
-	customer := CustomerFromContext(ctx)
-	if customer == "" {
-		customer = r.CustomerID
+	if u.Total() == 0 {
+		return // no run and nothing billable: a failed call costs no tokens
 	}
 	model := u.ResolvedModel()
 	md := map[string]any{"model": model}
