@@ -1,0 +1,88 @@
+// Package dripserver is dripd as a library: a local, Drip-compatible API
+// server that keeps its state in SQLite. The official Drip clients and
+// drip-go talk to it exactly as to the hosted API (the conformance test in
+// internal/conformance runs the official Node client against it).
+//
+// The layers: HTTP handlers decode and validate requests and write replies
+// and errors (handlers.go, httpio.go, wiremap.go); the service applies the
+// rules — idempotency, customer resolution, the run state machine, totals
+// (service.go); the Store persists (store*.go, migrate.go). Handlers never
+// touch SQL and the store never sees HTTP. Every request and reply body is
+// a type from internal/wire, the contract shared with the client.
+//
+// # Use
+//
+// Embedded, for an example or a tool (a nil store is a fresh in-memory one):
+//
+//	inst, err := dripserver.Start(ctx, "127.0.0.1:0", nil)
+//	if err != nil {
+//		return err
+//	}
+//	defer inst.Shutdown(context.Background())
+//	os.Setenv("DRIP_BASE_URL", inst.BaseURL()) // e.g. http://127.0.0.1:41234/v1
+//
+// As a handler over a file store:
+//
+//	store, err := dripserver.OpenStore("dripd.db")
+//	if err != nil {
+//		return err
+//	}
+//	defer store.Close()
+//	http.ListenAndServe("127.0.0.1:7420", dripserver.New(store))
+//
+// In tests, use package driptest, which wraps Start and adds read helpers.
+//
+// # Behaviour worth knowing
+//
+//   - GET /health at the origin (no key needed); the API under /v1. Any
+//     other path or method answers 404 NOT_FOUND in the error envelope
+//     {"error","message","code"} (+ "field" on 422 VALIDATION_ERROR, and
+//     "existingCustomerId" on 409 DUPLICATE_CUSTOMER).
+//   - Auth: Authorization: Bearer sk_…|pk_…. With no WithAPIKeys, any key
+//     of that shape and at least 10 characters is accepted (dev mode).
+//     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas
+//     (webhooks, pricing-plans, entitlement-plans); with a secret key
+//     GET /v1/webhooks answers an empty list and the rest of those areas
+//     404, as dripd does not implement them yet.
+//   - Bodies over 5 MiB get 413 PAYLOAD_TOO_LARGE. A body that is empty
+//     (with any Content-Type) counts as {}. Malformed JSON, wrong types and
+//     negative or non-finite quantities get 422 and write nothing.
+//   - A customerId body field may hold a customer's id or its
+//     externalCustomerId (SDK users often pass their own ids). An unknown one is 404 CUSTOMER_NOT_FOUND; only
+//     externalCustomerId on the usage routes provisions a new (internal)
+//     customer.
+//   - Usage: the four endpoints share one idempotency key space; a repeated
+//     key answers isDuplicate true with the original usageEventId and stores
+//     nothing. dripd has no pricing plans: /usage and /usage/async create a
+//     zero charge for a customer with an on-chain address that is not
+//     internal, and otherwise auto-promote (mode "internal", charge null,
+//     a reason). /usage/async and /usage/internal/batch answer 202 but, like
+//     the others, have committed before they answer (pendingEvents is 0).
+//   - Workflows: POST /workflows with a slug that exists answers 200 with
+//     the existing workflow. POST /runs and /runs/record take a workflow id
+//     or slug and create an unknown slug (name: words capitalised).
+//   - Runs: a repeated externalRunId for the same customer returns the same
+//     run (200). PATCH with the status a run already ended with is a replay
+//     (200, unchanged); another status is 409 RUN_ALREADY_ENDED; RUNNING on
+//     a running run is a no-op. Events may still be added to an ended run
+//     (exporters flush late); they count in its totals.
+//   - Run events: per-event idempotency keys; a batch is one transaction.
+//     Events of unknown runs, and events with no runId (customerId and
+//     workflowId alone are not enough), are skipped with a reason; a
+//     malformed event fails the whole batch with 422. POST /runs/record
+//     gives its events the keys <externalRunId>:<eventType>:<index> when
+//     externalRunId is set, so a replay counts them as duplicates.
+//   - Timeline: events in (timestamp, arrival) order, where the timestamp is
+//     the SDK's metadata occurredAt when valid; metadata latencyMs becomes
+//     durationMs, metadata status "error" (or an event type ending in
+//     ".error") makes the outcome FAILED. Each event's metadata is the sent
+//     metadata plus usageType, quantity and units. The summary covers the
+//     whole run. limit is 1–500 (default 100); nextCursor is opaque
+//     ("<eventId>.<seq>"), and a bare event id works as a cursor too.
+//   - Durability: a 2xx means committed. The store uses WAL with
+//     synchronous=NORMAL, which survives a crash of the process (kill -9),
+//     not a power cut; a background checkpointer keeps fsyncs off the
+//     request path.
+//   - Faults for resilience tests (WithErrorRate, WithDropRate, WithLatency,
+//     WithSeed) apply to /v1 only, so health checks keep working.
+package dripserver

@@ -1,0 +1,90 @@
+package dripserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Instance is a Server listening on a TCP address, as Start returns it.
+type Instance struct {
+	*Server
+	http      *http.Server
+	origin    string
+	done      chan error
+	ownsStore bool
+}
+
+// Start serves a Server for store on addr ("127.0.0.1:0" picks a free
+// port) in the background, over HTTP/1.1. A nil store means a fresh
+// in-memory one, closed by Shutdown. It is how cmd/dripd, driptest and the
+// examples run dripd in-process:
+//
+//	inst, err := dripserver.Start(ctx, "127.0.0.1:0", nil)
+//	if err != nil { … }
+//	defer inst.Shutdown(context.Background())
+//	os.Setenv("DRIP_BASE_URL", inst.BaseURL())
+func Start(ctx context.Context, addr string, store *Store, opts ...Option) (*Instance, error) {
+	owns := false
+	if store == nil {
+		var err error
+		if store, err = OpenStore(":memory:"); err != nil {
+			return nil, err
+		}
+		owns = true
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		if owns {
+			store.Close()
+		}
+		return nil, fmt.Errorf("dripserver: listen on %s: %w", addr, err)
+	}
+	srv := New(store, opts...)
+	inst := &Instance{
+		Server: srv,
+		http: &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          nil,
+		},
+		origin:    "http://" + ln.Addr().String(),
+		done:      make(chan error, 1),
+		ownsStore: owns,
+	}
+	go func() {
+		err := inst.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		inst.done <- err
+	}()
+	return inst, nil
+}
+
+// URL returns the origin, e.g. http://127.0.0.1:7420 (GET URL()+"/health").
+func (i *Instance) URL() string { return i.origin }
+
+// BaseURL returns the API base URL, e.g. http://127.0.0.1:7420/v1: the value
+// for DRIP_BASE_URL.
+func (i *Instance) BaseURL() string { return i.origin + "/v1" }
+
+// Shutdown stops accepting requests, waits (until ctx ends) for the ones in
+// flight, and closes the store if Start opened it.
+func (i *Instance) Shutdown(ctx context.Context) error {
+	err := i.http.Shutdown(ctx)
+	if err != nil {
+		_ = i.http.Close()
+	}
+	if serr := <-i.done; err == nil {
+		err = serr
+	}
+	if i.ownsStore {
+		err = errors.Join(err, i.store.Close())
+	}
+	return err
+}

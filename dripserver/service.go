@@ -1,0 +1,601 @@
+package dripserver
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/drip-sdk/drip-go/internal/wire"
+)
+
+// service holds dripd's rules: idempotency, customer resolution, the run
+// state machine and totals. Handlers call it with validated input; it runs
+// each call in one store transaction and knows nothing of HTTP beyond the
+// status an *apiError carries.
+type service struct {
+	store *Store
+	now   func() time.Time
+}
+
+// resolveCustomer finds a customer by its id or, because SDK users commonly
+// pass their own ids, by its externalCustomerId.
+func (t *txn) resolveCustomer(ref string) (Customer, error) {
+	c, ok, err := t.customerWhere(`id = ?`, ref)
+	if err != nil || ok {
+		return c, err
+	}
+	c, ok, err = t.customerWhere(`external_id = ?`, ref)
+	if err != nil || ok {
+		return c, err
+	}
+	return Customer{}, errCustomerNotFound(ref)
+}
+
+func (s *service) createCustomer(ctx context.Context, req wire.CreateCustomerRequest) (Customer, error) {
+	now := s.now()
+	c := Customer{
+		ID:                 newID(prefixCustomer),
+		ExternalCustomerID: req.ExternalCustomerID,
+		OnchainAddress:     req.OnchainAddress,
+		IsInternal:         req.IsInternal != nil && *req.IsInternal,
+		Status:             "ACTIVE",
+		Metadata:           req.Metadata,
+		CreatedAt:          now,
+		UpdatedAt:          now,
+	}
+	err := s.store.update(ctx, func(t *txn) error {
+		for _, dup := range []struct{ col, field, val string }{
+			{"external_id", "externalCustomerId", c.ExternalCustomerID},
+			{"onchain_address", "onchainAddress", c.OnchainAddress},
+		} {
+			if dup.val == "" {
+				continue
+			}
+			existing, ok, err := t.customerWhere(dup.col+` = ?`, dup.val)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return &apiError{status: http.StatusConflict, code: CodeDuplicateCustomer,
+					message:            fmt.Sprintf("a customer with %s %q already exists", dup.field, dup.val),
+					existingCustomerID: existing.ID}
+			}
+		}
+		return t.insertCustomer(c)
+	})
+	return c, err
+}
+
+func (s *service) getCustomer(ctx context.Context, id string) (c Customer, err error) {
+	err = s.store.view(ctx, func(t *txn) error {
+		var ok bool
+		c, ok, err = t.customerWhere(`id = ?`, id)
+		if err == nil && !ok {
+			err = errCustomerNotFound(id)
+		}
+		return err
+	})
+	return c, err
+}
+
+func (s *service) listCustomers(ctx context.Context, status string, limit, offset int) (cs []Customer, total int, err error) {
+	err = s.store.view(ctx, func(t *txn) error {
+		cs, total, err = t.listCustomers(status, limit, offset)
+		return err
+	})
+	return cs, total, err
+}
+
+// usageOutcome is what a usage write stored, or found stored under its key.
+type usageOutcome struct {
+	record    UsageRecord
+	customer  Customer
+	duplicate bool
+}
+
+// trackUsage records one usage write from any of the four usage endpoints.
+// A repeated idempotency key returns the original record, whichever endpoint
+// wrote it, and writes nothing.
+func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.UsageRequest) (out usageOutcome, err error) {
+	now := s.now()
+	err = s.store.update(ctx, func(t *txn) error {
+		if req.IdempotencyKey != "" {
+			rec, ok, err := t.usageByKey(req.IdempotencyKey)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c, _, err := t.customerWhere(`id = ?`, rec.CustomerID)
+				out = usageOutcome{record: rec, customer: c, duplicate: true}
+				return err
+			}
+		}
+		c, err := s.usageCustomer(t, req, now)
+		if err != nil {
+			return err
+		}
+		rec := UsageRecord{
+			ID:             newID(prefixUsage),
+			CustomerID:     c.ID,
+			UsageType:      req.UsageType,
+			Quantity:       *req.Quantity,
+			Units:          req.Units,
+			Description:    req.Description,
+			IdempotencyKey: req.IdempotencyKey,
+			Metadata:       req.Metadata,
+			Endpoint:       endpoint,
+			CreatedAt:      now,
+		}
+		if billable(endpoint, c) {
+			rec.ChargeID = newID(prefixCharge)
+		}
+		out = usageOutcome{record: rec, customer: c}
+		return t.insertUsage(rec)
+	})
+	return out, err
+}
+
+// usageCustomer resolves the customer of a usage write; an unknown
+// externalCustomerId provisions an internal customer (as Drip does).
+func (s *service) usageCustomer(t *txn, req wire.UsageRequest, now time.Time) (Customer, error) {
+	if req.CustomerID != "" {
+		return t.resolveCustomer(req.CustomerID)
+	}
+	c, ok, err := t.customerWhere(`external_id = ?`, req.ExternalCustomerID)
+	if err != nil || ok {
+		return c, err
+	}
+	c = Customer{ID: newID(prefixCustomer), ExternalCustomerID: req.ExternalCustomerID, IsInternal: true,
+		Status: "ACTIVE", CreatedAt: now, UpdatedAt: now}
+	return c, t.insertCustomer(c)
+}
+
+// billable reports whether a usage write creates a charge. dripd has no
+// pricing plans, so a charge is always zero; the billing endpoints create
+// one only for customers that could be billed (an on-chain address and not
+// internal) and otherwise auto-promote to the internal path, as Drip does.
+func billable(endpoint string, c Customer) bool {
+	return (endpoint == endpointUsage || endpoint == endpointUsageAsync) && c.OnchainAddress != "" && !c.IsInternal
+}
+
+// The usage endpoints, as stored in UsageRecord.Endpoint.
+const (
+	endpointUsage              = "usage"
+	endpointUsageAsync         = "usage/async"
+	endpointUsageInternal      = "usage/internal"
+	endpointUsageInternalBatch = "usage/internal/batch"
+)
+
+// createWorkflow creates a workflow, or returns the one with the same slug
+// unchanged (created false), so the call can be retried safely.
+func (s *service) createWorkflow(ctx context.Context, req wire.CreateWorkflowRequest) (w Workflow, created bool, err error) {
+	err = s.store.update(ctx, func(t *txn) error {
+		existing, ok, err := t.workflowByIDOrSlug(req.Slug)
+		if err != nil {
+			return err
+		}
+		if ok && existing.Slug == req.Slug {
+			w = existing
+			return nil
+		}
+		surface := req.ProductSurface
+		if surface == "" {
+			surface = "CUSTOM"
+		}
+		w = Workflow{ID: newID(prefixWorkflow), Name: req.Name, Slug: req.Slug, ProductSurface: surface,
+			Description: req.Description, Metadata: req.Metadata, CreatedAt: s.now()}
+		created = true
+		return t.insertWorkflow(w)
+	})
+	return w, created, err
+}
+
+func (s *service) listWorkflows(ctx context.Context) (ws []Workflow, err error) {
+	err = s.store.view(ctx, func(t *txn) error {
+		ws, err = t.listWorkflows()
+		return err
+	})
+	return ws, err
+}
+
+// ensureWorkflow finds a workflow by id or slug, creating it from the slug
+// when there is none (what the clients' record-run fallback does by hand).
+func (s *service) ensureWorkflow(t *txn, ref string) (Workflow, error) {
+	w, ok, err := t.workflowByIDOrSlug(ref)
+	if err != nil || ok {
+		return w, err
+	}
+	w = Workflow{ID: newID(prefixWorkflow), Name: workflowName(ref), Slug: ref, ProductSurface: "CUSTOM",
+		CreatedAt: s.now()}
+	return w, t.insertWorkflow(w)
+}
+
+// workflowName turns a slug into the name the official clients give it:
+// "_" and "-" become spaces and each word is capitalised.
+func workflowName(slug string) string {
+	words := strings.Fields(strings.NewReplacer("_", " ", "-", " ").Replace(slug))
+	for i, w := range words {
+		r, n := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToUpper(r)) + w[n:]
+	}
+	if len(words) == 0 {
+		return slug
+	}
+	return strings.Join(words, " ")
+}
+
+// startRun starts a run. A repeated externalRunId for the same customer
+// returns the existing run (created false).
+func (s *service) startRun(ctx context.Context, req wire.StartRunRequest) (r Run, created bool, err error) {
+	err = s.store.update(ctx, func(t *txn) error {
+		c, err := t.resolveCustomer(req.CustomerID)
+		if err != nil {
+			return err
+		}
+		if req.ExternalRunID != "" {
+			existing, ok, err := t.runWhere(`r.customer_id = ? AND r.external_run_id = ?`, c.ID, req.ExternalRunID)
+			if err != nil || ok {
+				r = existing
+				return err
+			}
+		}
+		w, err := s.ensureWorkflow(t, req.WorkflowID)
+		if err != nil {
+			return err
+		}
+		r = Run{ID: newID(prefixRun), CustomerID: c.ID, WorkflowID: w.ID, WorkflowName: w.Name,
+			Status: StatusRunning, ExternalRunID: req.ExternalRunID, CorrelationID: req.CorrelationID,
+			ParentRunID: req.ParentRunID, Metadata: req.Metadata, StartedAt: s.now()}
+		created = true
+		return t.insertRun(r)
+	})
+	return r, created, err
+}
+
+// endRun applies PATCH /runs/{id}. Ending an ended run with the status it
+// already has is a replay and changes nothing; any other status is a 409,
+// never an overwrite. RUNNING on a running run is a no-op.
+func (s *service) endRun(ctx context.Context, id string, req wire.EndRunRequest) (r Run, err error) {
+	err = s.store.update(ctx, func(t *txn) error {
+		var ok bool
+		r, ok, err = t.runWhere(`r.id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotFound("run %q not found", id)
+		}
+		return s.finish(t, &r, req.Status, req.ErrorMessage, req.ErrorCode, req.Metadata)
+	})
+	return r, err
+}
+
+// finish moves r to status (see endRun) and stores the change.
+func (s *service) finish(t *txn, r *Run, status, errMsg, errCode string, meta map[string]any) error {
+	if r.Ended() {
+		if r.Status == status {
+			return nil
+		}
+		return &apiError{status: http.StatusConflict, code: CodeRunAlreadyEnded,
+			message: fmt.Sprintf("run %s already ended with status %s; it cannot become %s", r.ID, r.Status, status)}
+	}
+	if status == StatusRunning {
+		return nil
+	}
+	r.Status, r.ErrorMessage, r.ErrorCode = status, errMsg, errCode
+	r.EndedAt = s.now()
+	if r.EndedAt.Before(r.StartedAt) {
+		r.EndedAt = r.StartedAt
+	}
+	if len(meta) > 0 {
+		merged := maps.Clone(r.Metadata)
+		if merged == nil {
+			merged = map[string]any{}
+		}
+		maps.Copy(merged, meta)
+		r.Metadata = merged
+	}
+	return t.endRun(*r)
+}
+
+func (s *service) getRun(ctx context.Context, id string) (r Run, err error) {
+	err = s.store.view(ctx, func(t *txn) error {
+		var ok bool
+		r, ok, err = t.runWhere(`r.id = ?`, id)
+		if err == nil && !ok {
+			err = errNotFound("run %q not found", id)
+		}
+		return err
+	})
+	return r, err
+}
+
+// timelinePage is one page of a run's timeline plus the whole-run summary.
+type timelinePage struct {
+	run     Run
+	events  []Event
+	summary runSummary
+	hasMore bool
+}
+
+// timeline reads up to limit events after the event named by cursor ("" for
+// the start), in (timestamp, insertion) order.
+func (s *service) timeline(ctx context.Context, id string, limit int, cursor string) (p timelinePage, err error) {
+	err = s.store.view(ctx, func(t *txn) error {
+		var ok bool
+		p.run, ok, err = t.runWhere(`r.id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotFound("run %q not found", id)
+		}
+		var ts, seq int64
+		if cursor != "" {
+			ts, seq, ok, err = t.eventPosition(id, cursor)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errValidation("cursor", "cursor %q is not an event of run %s", cursor, id)
+			}
+		}
+		p.events, err = t.eventsPage(id, cursor != "", ts, seq, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(p.events) > limit {
+			p.events, p.hasMore = p.events[:limit], true
+		}
+		p.summary, err = t.summarize(id)
+		return err
+	})
+	return p, err
+}
+
+// batchItem is the outcome of one event of a write.
+type batchItem struct {
+	event     Event
+	duplicate bool
+	skipped   string // reason; "" when the event was stored or was a duplicate
+}
+
+// emitEvents stores run events in one transaction. Events of unknown runs
+// and events without a runId are skipped with a reason rather than failing
+// the batch; when strict is set (the single-event route) an unknown run is a
+// 404 instead.
+func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict bool) ([]batchItem, error) {
+	now := s.now()
+	items := make([]batchItem, len(in))
+	events := make([]Event, 0, len(in))
+	encs := make([]encodedEvent, 0, len(in))
+	pos := make([]int, 0, len(in)) // index in items of events[i]
+	for i := range in {
+		if in[i].RunID == "" {
+			// Drip leaves events without a run undocumented; dripd does not
+			// guess a run for them.
+			items[i] = batchItem{event: Event{EventType: in[i].EventType}, skipped: "runId required"}
+			continue
+		}
+		e := eventFromWire(&in[i], now)
+		enc, err := encodeEvent(&e)
+		if err != nil {
+			return nil, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
+		}
+		items[i].event = e
+		events = append(events, e)
+		encs = append(encs, enc)
+		pos = append(pos, i)
+	}
+	err := s.store.update(ctx, func(t *txn) error {
+		// One lookup per distinct run, not per event.
+		known := map[string]bool{}
+		keep := 0
+		for j, e := range events {
+			ok, seen := known[e.RunID]
+			if !seen {
+				var err error
+				_, ok, err = t.runWhere(`r.id = ?`, e.RunID)
+				if err != nil {
+					return err
+				}
+				known[e.RunID] = ok
+			}
+			if !ok {
+				if strict {
+					return errNotFound("run %q not found", e.RunID)
+				}
+				items[pos[j]].skipped = "run not found"
+				continue
+			}
+			events[keep], encs[keep], pos[keep] = e, encs[j], pos[j]
+			keep++
+		}
+		events, encs, pos = events[:keep], encs[:keep], pos[:keep]
+		return s.insertEvents(t, events, encs, pos, items)
+	})
+	return items, err
+}
+
+// insertEvents stores events (already checked to belong to existing runs),
+// marks duplicates in items, and adds the new ones to their runs' totals.
+func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem) error {
+	if len(events) == 0 {
+		return nil
+	}
+	inserted, err := t.insertEvents(events, encs)
+	if err != nil {
+		return err
+	}
+	deltas := map[string]*runDelta{}
+	for j, e := range events {
+		if !inserted[j] {
+			// Only a repeated idempotency key makes an insert a no-op.
+			orig, err := t.eventByKey(e.IdempotencyKey)
+			if err != nil {
+				return err
+			}
+			items[pos[j]] = batchItem{event: orig, duplicate: true}
+			continue
+		}
+		d := deltas[e.RunID]
+		if d == nil {
+			d = &runDelta{}
+			deltas[e.RunID] = d
+		}
+		d.events++
+		d.quantity += e.Quantity
+		if e.CostUnits != nil {
+			d.cost += *e.CostUnits
+			d.costEvents++
+		}
+	}
+	for runID, d := range deltas {
+		if err := t.addToRun(runID, *d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventFromWire builds the stored event, reading back the facts the SDK
+// puts in metadata: when it happened, how long it took, whether it failed.
+func eventFromWire(in *wire.RunEvent, now time.Time) Event {
+	e := Event{
+		ID:             newID(prefixEvent),
+		RunID:          in.RunID,
+		EventType:      in.EventType,
+		Quantity:       1,
+		Units:          in.Units,
+		Description:    in.Description,
+		CostUnits:      in.CostUnits,
+		CostCurrency:   in.CostCurrency,
+		CorrelationID:  in.CorrelationID,
+		ParentEventID:  in.ParentEventID,
+		SpanID:         in.SpanID,
+		IdempotencyKey: in.IdempotencyKey,
+		Metadata:       in.Metadata,
+	}
+	if in.Quantity != nil {
+		e.Quantity = *in.Quantity
+	}
+	applyMetaFacts(&e, now)
+	return e
+}
+
+func applyMetaFacts(e *Event, now time.Time) {
+	e.Timestamp = now
+	e.Outcome = OutcomeSuccess
+	if strings.HasSuffix(e.EventType, ".error") {
+		e.Outcome = OutcomeFailed
+	}
+	if e.Metadata == nil {
+		return
+	}
+	if s, ok := e.Metadata[wire.MetaOccurredAt].(string); ok {
+		if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.Year() > 1970 && ts.Year() < 2200 {
+			e.Timestamp = ts.UTC()
+		}
+	}
+	if f, ok := e.Metadata[wire.MetaLatencyMs].(float64); ok && f >= 0 && f < math.MaxInt32*1000.0 {
+		d := int64(math.Round(f))
+		e.DurationMs = &d
+	}
+	switch e.Metadata[wire.MetaStatus] {
+	case "error":
+		e.Outcome = OutcomeFailed
+	case "success":
+		e.Outcome = OutcomeSuccess
+	}
+}
+
+// recordOutcome is what POST /runs/record did.
+type recordOutcome struct {
+	run        Run
+	existed    bool // found by externalRunId: a replay or a continuation
+	created    int
+	duplicates int
+}
+
+// recordRun creates (or, by externalRunId, finds) a run, stores its events
+// and ends it, all in one transaction. With an externalRunId each event gets
+// the key <externalRunId>:<eventType>:<index> (the clients' fallback keys),
+// so a replay counts its events as duplicates.
+func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out recordOutcome, err error) {
+	now := s.now()
+	events := make([]Event, len(req.Events))
+	encs := make([]encodedEvent, len(req.Events))
+	started := now
+	for i, re := range req.Events {
+		in := wire.RunEvent{EventType: re.EventType, Quantity: re.Quantity, Units: re.Units,
+			Description: re.Description, CostUnits: re.CostUnits, Metadata: re.Metadata}
+		if req.ExternalRunID != "" {
+			in.IdempotencyKey = fmt.Sprintf("%s:%s:%d", req.ExternalRunID, re.EventType, i)
+		}
+		events[i] = eventFromWire(&in, now)
+		if events[i].Timestamp.Before(started) {
+			started = events[i].Timestamp
+		}
+		if encs[i], err = encodeEvent(&events[i]); err != nil {
+			return out, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
+		}
+	}
+	err = s.store.update(ctx, func(t *txn) error {
+		c, err := t.resolveCustomer(req.CustomerID)
+		if err != nil {
+			return err
+		}
+		var r Run
+		found := false
+		if req.ExternalRunID != "" {
+			r, found, err = t.runWhere(`r.customer_id = ? AND r.external_run_id = ?`, c.ID, req.ExternalRunID)
+			if err != nil {
+				return err
+			}
+			out.existed = found
+			if found && r.Ended() && r.Status != req.Status {
+				return s.finish(t, &r, req.Status, "", "", nil) // the 409
+			}
+		}
+		if !found {
+			w, err := s.ensureWorkflow(t, req.Workflow)
+			if err != nil {
+				return err
+			}
+			r = Run{ID: newID(prefixRun), CustomerID: c.ID, WorkflowID: w.ID, WorkflowName: w.Name,
+				Status: StatusRunning, ExternalRunID: req.ExternalRunID, CorrelationID: req.CorrelationID,
+				Metadata: req.Metadata, StartedAt: started}
+			if err := t.insertRun(r); err != nil {
+				return err
+			}
+		}
+		items := make([]batchItem, len(events))
+		pos := make([]int, len(events))
+		for i := range events {
+			events[i].RunID = r.ID
+			pos[i] = i
+		}
+		if err := s.insertEvents(t, events, encs, pos, items); err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.duplicate {
+				out.duplicates++
+			} else {
+				out.created++
+			}
+		}
+		if err := s.finish(t, &r, req.Status, req.ErrorMessage, req.ErrorCode, nil); err != nil {
+			return err
+		}
+		out.run, _, err = t.runWhere(`r.id = ?`, r.ID)
+		return err
+	})
+	return out, err
+}
