@@ -162,6 +162,7 @@ type request struct {
 	path   string // relative to baseURL, or absolute when abs is set
 	abs    bool
 	body   any
+	raw    []byte // an already encoded body; wins over body
 	out    any
 }
 
@@ -180,8 +181,8 @@ func (c *Client) do(ctx context.Context, r request) (callInfo, error) {
 	if c.initErr != nil {
 		return info, c.initErr
 	}
-	var payload []byte
-	if r.body != nil {
+	payload := r.raw
+	if payload == nil && r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return info, &Error{Op: r.op, Code: CodeValidation, Message: "cannot encode request: " + err.Error()}

@@ -47,7 +47,8 @@ const (
 //	latencyMs, status, occurredAt
 //	Metadata            → metadata, after the MetadataGuard
 //
-// A zero Quantity is sent as the total token count for events with tokens,
+// A zero Quantity is sent as the total token count for events with tokens;
+// as 0 when Units is set (the event says what it counts, and counted none);
 // and as 1 otherwise (the API's default).
 type Event struct {
 	// RunID is the run the event belongs to. Run.Emit sets it.
@@ -151,9 +152,9 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	body := c.eventToWire(&e)
+	body := c.appendEvent(make([]byte, 0, 512), &e, true)
 	var out wire.RunEventResult
-	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", body: &body, out: &out}); err != nil {
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", raw: body, out: &out}); err != nil {
 		return nil, err
 	}
 	res := eventResultFromWire(&out)
@@ -170,7 +171,8 @@ func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchRes
 		return &BatchResult{}, nil
 	}
 	now := time.Now()
-	body := wire.RunEventBatchRequest{Events: make([]wire.RunEvent, len(events))}
+	body := make([]byte, 0, 384*len(events)+16)
+	body = append(body, `{"events":[`...)
 	for i := range events {
 		e := &events[i]
 		if err := e.validate(op, true); err != nil {
@@ -183,10 +185,14 @@ func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchRes
 		if e.Timestamp.IsZero() {
 			e.Timestamp = now
 		}
-		body.Events[i] = c.eventToWire(e)
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = c.appendEvent(body, e, true)
 	}
+	body = append(body, ']', '}')
 	var out wire.RunEventBatchResult
-	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", body: &body, out: &out}); err != nil {
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", raw: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return batchResultFromWire(&out), nil

@@ -27,7 +27,7 @@ func newTrackerMetrics(mp metric.MeterProvider, t *Tracker) *trackerMetrics {
 	tm.exportLatency, _ = m.Float64Histogram("drip.tracker.export.duration", metric.WithDescription("Duration of one export request, retries included"), metric.WithUnit("s"))
 	queue, _ := m.Int64ObservableGauge("drip.tracker.queue.size", metric.WithDescription("Items waiting for export"), metric.WithUnit("{item}"))
 	tm.reg, _ = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		o.ObserveInt64(queue, int64(len(t.queue)))
+		o.ObserveInt64(queue, int64(t.queue.len()))
 		return nil
 	}, queue)
 	return tm

@@ -56,7 +56,7 @@ func (t *Tracker) StartRun(ctx context.Context, p RunParams) (context.Context, *
 		r.state.Store(runInvalid)
 		return ContextWithRun(ctx, r), r
 	}
-	if err := t.enqueue(ctx, item{kind: kindStart, run: r}); err != nil {
+	if err := t.enqueue(ctx, &item{kind: kindStart, run: r}); err != nil {
 		r.err = err
 		r.state.Store(runInvalid)
 	}
@@ -101,13 +101,14 @@ func (r *Run) Emit(e Event) error {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	return r.t.enqueue(nil, item{kind: kindEvent, run: r, ev: e})
+	return r.t.enqueue(nil, &item{kind: kindEvent, run: r, ev: e})
 }
 
 var errRunEnded = &Error{Op: "Run.Emit", Code: CodeRunAlreadyEnded, Message: "run already ended; event dropped"}
 
 // LLMCall records an llm.completion event: model, token counts and
-// duration. Quantity is the total token count.
+// duration. Quantity is the total token count; the tracker prices it from
+// its price table (WithPricing).
 func (r *Run) LLMCall(model string, inputTokens, outputTokens int64, d time.Duration) error {
 	return r.Emit(Event{Type: EventLLMCompletion, Model: model, InputTokens: inputTokens,
 		OutputTokens: outputTokens, Duration: d, Status: StatusSuccess, Units: "tokens"})
@@ -156,7 +157,7 @@ func (r *Run) finish(p EndRunParams) error {
 	if !r.state.CompareAndSwap(runOpen, runEnded) {
 		return nil
 	}
-	return r.t.enqueue(nil, item{kind: kindEnd, run: r, end: p})
+	return r.t.enqueue(nil, &item{kind: kindEnd, run: r, end: p})
 }
 
 func (r *Run) loadEnd() EndRunParams {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // Tracker defaults, in the spirit of OTEL_BSP_*.
@@ -46,6 +48,8 @@ type trackerConfig struct {
 	meterProvider   metric.MeterProvider
 	noMetrics       bool
 	dropWarn        time.Duration
+	prices          *pricing.Table
+	noPricing       bool
 }
 
 // WithMaxQueueSize sets the queue capacity (default DefaultMaxQueueSize).
@@ -81,6 +85,13 @@ func WithTrackerLogger(l *slog.Logger) TrackerOption { return func(c *trackerCon
 // global OpenTelemetry MeterProvider).
 func WithMeterProvider(mp metric.MeterProvider) TrackerOption {
 	return func(c *trackerConfig) { c.meterProvider = mp }
+}
+
+// WithPricing sets the price table the exporter uses to fill CostUnits of
+// llm.completion events that carry a model and tokens but no cost (default
+// pricing.Default()); nil turns pricing off.
+func WithPricing(t *pricing.Table) TrackerOption {
+	return func(c *trackerConfig) { c.prices, c.noPricing = t, t == nil }
 }
 
 // WithoutSelfMetrics turns the tracker's OpenTelemetry metrics off.
@@ -135,7 +146,7 @@ type Tracker struct {
 	client *Client
 	cfg    trackerConfig
 	log    *slog.Logger
-	queue  chan item
+	queue  *queue
 
 	flushCh  chan chan struct{}
 	stopCh   chan struct{}
@@ -182,6 +193,9 @@ func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
 	if cfg.batchTimeout <= 0 {
 		cfg.batchTimeout = DefaultBatchTimeout
 	}
+	if cfg.prices == nil && !cfg.noPricing {
+		cfg.prices = pricing.Default()
+	}
 	log := cfg.logger
 	if log == nil {
 		log = client.log
@@ -194,7 +208,7 @@ func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
 		client:       client,
 		cfg:          cfg,
 		log:          log,
-		queue:        make(chan item, cfg.maxQueue),
+		queue:        newQueue(cfg.maxQueue, cfg.maxBatch),
 		flushCh:      make(chan chan struct{}),
 		stopCh:       make(chan struct{}),
 		done:         make(chan struct{}),
@@ -230,34 +244,26 @@ func (t *Tracker) Client() *Client { return t.client }
 
 // enqueue hands an item to the exporter; it never blocks unless
 // WithBlockOnFull was given.
-func (t *Tracker) enqueue(ctx context.Context, it item) error {
-	if t.closed.Load() {
-		t.dropped.Add(1)
-		return ErrTrackerShutdown
-	}
+func (t *Tracker) enqueue(ctx context.Context, it *item) error {
+	var res pushResult
 	if !t.cfg.block {
-		select {
-		case t.queue <- it:
-			return nil
-		default:
+		res = t.queue.push(it)
+	} else {
+		var err error
+		if res, err = t.queue.pushWait(ctx, it, t.stopCh); err != nil {
 			t.drop()
-			return errQueueFull
+			return &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "queue full and ctx done", Err: err}
 		}
 	}
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
-	select {
-	case t.queue <- it:
-		return nil
-	case <-done:
+	switch res {
+	case pushFull:
 		t.drop()
-		return &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "queue full and ctx done", Err: ctx.Err()}
-	case <-t.stopCh:
+		return errQueueFull
+	case pushClosed:
 		t.dropped.Add(1)
 		return ErrTrackerShutdown
 	}
+	return nil
 }
 
 var errQueueFull = &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "tracker queue is full; item dropped"}
@@ -286,7 +292,7 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 	if err := p.validate("Tracker.TrackUsage"); err != nil {
 		return err
 	}
-	return t.enqueue(ctx, item{kind: kindUsage, usage: &p})
+	return t.enqueue(ctx, &item{kind: kindUsage, usage: &p})
 }
 
 // Flush exports everything queued before the call and waits until the API
@@ -324,6 +330,7 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 	t.stopOnce.Do(func() {
 		first = true
 		t.closed.Store(true)
+		t.queue.close()
 		close(t.stopCh)
 	})
 	if !first {
@@ -335,16 +342,6 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		t.cancelExport()
 		<-t.done
-	}
-	// Anything a racing producer slipped in after the final drain.
-	for {
-		select {
-		case <-t.queue:
-			t.dropped.Add(1)
-			continue
-		default:
-		}
-		break
 	}
 	t.cancelExport()
 	if t.metrics != nil {
@@ -362,7 +359,7 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 // Stats returns the tracker's counters.
 func (t *Tracker) Stats() Stats {
 	return Stats{
-		Queued:      len(t.queue),
+		Queued:      t.queue.len(),
 		InFlight:    t.inFlight.Load(),
 		Sent:        t.sent.Load(),
 		Retried:     t.retried.Load(),
@@ -391,53 +388,42 @@ func (t *Tracker) reportError(n int, err error, attrs ...slog.Attr) {
 // export is the exporter goroutine.
 func (t *Tracker) export() {
 	defer close(t.done)
-	batch := make([]item, 0, t.cfg.maxBatch)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
-	flushBatch := func() {
-		if len(batch) > 0 {
-			t.exportBatch(batch)
-			clear(batch)
-			batch = batch[:0]
-		}
+	// send exports everything queued now.
+	send := func() {
 		if armed {
 			timer.Stop()
 			armed = false
 		}
-	}
-	// drain moves everything queued now into batches.
-	drain := func() {
-		for n := len(t.queue); n > 0; n-- {
-			batch = append(batch, <-t.queue)
-			if len(batch) >= t.cfg.maxBatch {
-				flushBatch()
-			}
+		if items := t.queue.take(); len(items) > 0 {
+			t.exportBatch(items)
 		}
-		flushBatch()
 	}
 	for {
 		select {
-		case it := <-t.queue:
-			batch = append(batch, it)
-			if len(batch) >= t.cfg.maxBatch {
-				flushBatch()
-			} else if !armed {
+		case <-t.queue.wake:
+			if n := t.queue.len(); n >= t.cfg.maxBatch {
+				send()
+			} else if n > 0 && !armed {
 				timer.Reset(t.cfg.batchTimeout)
 				armed = true
 			}
 		case <-timer.C:
 			armed = false
-			flushBatch()
+			send()
 		case req := <-t.flushCh:
-			drain()
+			send()
 			close(req)
 		case <-t.stopCh:
-			drain()
-			t.abandonOpenRuns()
-			if t.exportCtx.Err() != nil {
-				// Whatever remained was counted in exportBatch.
+			if armed {
+				timer.Stop()
 			}
+			if items := t.queue.drainClosed(); len(items) > 0 {
+				t.exportBatch(items)
+			}
+			t.abandonOpenRuns()
 			return
 		}
 	}
@@ -566,6 +552,7 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 			continue
 		}
 		events[i].RunID = id
+		t.price(&events[i])
 		kept = append(kept, events[i])
 	}
 	if lost > 0 {
@@ -615,6 +602,17 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 			t.reportError(res.Skipped, &Error{Op: "EmitEventsBatch", Code: CodeValidation,
 				Message: "server skipped " + strconv.Itoa(res.Skipped) + " events: " + reason})
 		}
+	}
+}
+
+// price fills the cost of an LLM event that has none, here on the exporter
+// rather than on the caller's goroutine.
+func (t *Tracker) price(e *Event) {
+	if e.CostUnits != 0 || e.Model == "" || t.cfg.prices == nil || e.Type != EventLLMCompletion {
+		return
+	}
+	if cost, ok := t.cfg.prices.Cost(e.Model, e.InputTokens, e.CachedInputTokens, e.OutputTokens); ok {
+		e.CostUnits = cost
 	}
 }
 

@@ -4,6 +4,7 @@ package drip
 // (internal/wire). Change a mapping here and nowhere else.
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
@@ -13,71 +14,13 @@ type (
 	wireUsageResult = wire.UsageResult
 )
 
-// eventToWire maps an Event onto the run-event body. SDK facts (model,
-// tokens, name, duration, status, timestamp) travel in metadata under the
-// keys of internal/wire; user metadata passes the guard first, and SDK keys
-// win over user keys of the same name.
+// eventToWire maps an Event onto the run-event body. The mapping itself is
+// appendEvent (wireenc.go), which the exporter uses directly; this decodes
+// its output for the callers that need the struct (RecordRun).
 func (c *Client) eventToWire(e *Event) wire.RunEvent {
-	md := c.guard.filter(e.Metadata)
-	set := func(k string, v any) {
-		if md == nil {
-			md = make(map[string]any, 8)
-		}
-		md[k] = v
-	}
-	if e.Model != "" {
-		set(wire.MetaModel, e.Model)
-	}
-	tokens := e.InputTokens + e.OutputTokens
-	if tokens > 0 || e.InputTokens != 0 || e.OutputTokens != 0 {
-		set(wire.MetaInputTokens, e.InputTokens)
-		set(wire.MetaOutputTokens, e.OutputTokens)
-		set(wire.MetaTotalTokens, tokens)
-	}
-	if e.CachedInputTokens > 0 {
-		set(wire.MetaCachedInputTokens, e.CachedInputTokens)
-	}
-	if e.ReasoningTokens > 0 {
-		set(wire.MetaReasoningTokens, e.ReasoningTokens)
-	}
-	if e.Name != "" {
-		set(wire.MetaName, truncate(e.Name, 256))
-	}
-	if e.Duration > 0 {
-		set(wire.MetaLatencyMs, e.Duration.Milliseconds())
-	}
-	if e.Status != "" {
-		set(wire.MetaStatus, e.Status)
-	}
-	if !e.Timestamp.IsZero() {
-		set(wire.MetaOccurredAt, e.Timestamp.UTC().Format(time.RFC3339Nano))
-	}
-	q := e.Quantity
-	if q == 0 {
-		if tokens > 0 {
-			q = float64(tokens)
-		} else {
-			q = 1
-		}
-	}
-	w := wire.RunEvent{
-		RunID:          e.RunID,
-		EventType:      e.Type,
-		Quantity:       &q,
-		Units:          e.Units,
-		Description:    e.Description,
-		CorrelationID:  e.CorrelationID,
-		ParentEventID:  e.ParentEventID,
-		SpanID:         e.SpanID,
-		IdempotencyKey: e.IdempotencyKey,
-		Metadata:       md,
-	}
-	if w.Units == "" && tokens > 0 && e.Quantity == 0 {
-		w.Units = "tokens"
-	}
-	if e.CostUnits > 0 {
-		cu := e.CostUnits
-		w.CostUnits = &cu
+	var w wire.RunEvent
+	if err := json.Unmarshal(c.appendEvent(nil, e, true), &w); err != nil {
+		panic("drip: appendEvent wrote invalid JSON: " + err.Error()) // a bug, caught by tests
 	}
 	return w
 }

@@ -26,6 +26,10 @@
 //
 // Tool calls: with WithToolCalls, or when a chat request sets
 // tool_choice "required" (every declared tool is called).
+//
+// Scripted answers: WithScript makes chat and text completion calls answer
+// with given texts in order (a ReAct agent's "Action: …" turns). Start runs a
+// stub outside tests.
 package openaistub
 
 import (
@@ -85,6 +89,13 @@ func WithCutAfter(n int) Option { return func(s *Server) { s.cutAfter = n } }
 // (default 2: the first poll sees "in_progress").
 func WithRunPolls(n int) Option { return func(s *Server) { s.runPolls = n } }
 
+// WithScript makes chat and text completion calls answer with these texts
+// in order, one per call (streamed as one content chunk), instead of the
+// WithChunks text; after the last one the last text repeats. It lets a test
+// drive a ReAct agent ("Action: calculator\nAction Input: 2+2", then
+// "Final Answer: 4"). Usage is unchanged.
+func WithScript(texts ...string) Option { return func(s *Server) { s.script = texts } }
+
 // WithModelSuffix sets what is appended to the request model to form the
 // response model ("" answers with the request model itself).
 func WithModelSuffix(suffix string) Option { return func(s *Server) { s.modelSuffix = suffix } }
@@ -99,8 +110,10 @@ type Server struct {
 	cutAfter    int
 	runPolls    int
 	modelSuffix string
+	script      []string
 
 	mu        sync.Mutex
+	scripted  int            // scripted answers served
 	requests  map[string]int // "/chat/completions" → count
 	lastBody  map[string][]byte
 	total     int
@@ -115,7 +128,12 @@ type run struct {
 	status            string
 }
 
-// New starts a stub on 127.0.0.1 and closes it when the test ends.
+// Start starts a stub on 127.0.0.1 outside tests (examples, demos); the
+// caller closes it with Close.
+func Start(opts ...Option) *Server { return New(nil, opts...) }
+
+// New starts a stub on 127.0.0.1 and closes it when the test ends (a nil t
+// leaves closing to the caller).
 func New(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		usage:       DefaultUsage,
@@ -154,6 +172,22 @@ func (s *Server) Usage() Usage { return s.usage }
 
 // Text is the full assistant text (the chunks joined).
 func (s *Server) Text() string { return strings.Join(s.chunks, "") }
+
+// answer returns the text parts of the next answer: the next WithScript
+// text as one part, else the WithChunks parts.
+func (s *Server) answer() []string {
+	if len(s.script) == 0 {
+		return s.chunks
+	}
+	s.mu.Lock()
+	i := s.scripted
+	s.scripted++
+	s.mu.Unlock()
+	if i >= len(s.script) {
+		i = len(s.script) - 1
+	}
+	return []string{s.script[i]}
+}
 
 // Requests is how many requests reached path ("/chat/completions", without
 // the "/v1" prefix), any method.
@@ -374,11 +408,15 @@ func (s *Server) chat(w http.ResponseWriter, req *request) {
 	id := fmt.Sprintf("chatcmpl-stub-%d", s.next())
 	model := s.model(req, "gpt-4o-mini")
 	tools := s.toolNames(req)
+	var parts []string
+	if len(tools) == 0 {
+		parts = s.answer()
+	}
 	if req.Stream {
-		s.chatStream(w, req, id, model, tools)
+		s.chatStream(w, req, id, model, tools, parts)
 		return
 	}
-	msg := map[string]any{"role": "assistant", "content": s.Text(), "refusal": nil}
+	msg := map[string]any{"role": "assistant", "content": strings.Join(parts, ""), "refusal": nil}
 	finish := "stop"
 	if len(tools) > 0 {
 		calls := make([]map[string]any, len(tools))
@@ -456,7 +494,7 @@ func (e *sse) flush() {
 	}
 }
 
-func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model string, tools []string) {
+func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model string, tools, parts []string) {
 	e := s.newSSE(w, model)
 	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	chunk := func(delta map[string]any, finish any) map[string]any {
@@ -486,7 +524,7 @@ func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model strin
 		}
 		finish = "tool_calls"
 	} else {
-		for _, part := range s.chunks {
+		for _, part := range parts {
 			e.data("", chunk(map[string]any{"content": part}, nil))
 		}
 	}
@@ -506,18 +544,19 @@ func (s *Server) completion(w http.ResponseWriter, req *request) {
 	usage := map[string]any{
 		"prompt_tokens": s.usage.Prompt, "completion_tokens": s.usage.Completion, "total_tokens": s.usage.Total(),
 	}
+	parts := s.answer()
 	if !req.Stream {
 		writeJSON(w, map[string]any{
 			"id": id, "object": "text_completion", "created": 1700000000, "model": model,
-			"choices": []any{map[string]any{"text": s.Text(), "index": 0, "logprobs": nil, "finish_reason": "stop"}},
+			"choices": []any{map[string]any{"text": strings.Join(parts, ""), "index": 0, "logprobs": nil, "finish_reason": "stop"}},
 			"usage":   usage,
 		})
 		return
 	}
 	e := s.newSSE(w, model)
-	for i, part := range s.chunks {
+	for i, part := range parts {
 		var finish any
-		if i == len(s.chunks)-1 {
+		if i == len(parts)-1 {
 			finish = "stop"
 		}
 		e.data("", map[string]any{

@@ -109,3 +109,30 @@ func TestRunLifecycle(t *testing.T) {
 		t.Fatalf("statuses %v", statuses)
 	}
 }
+
+func TestScript(t *testing.T) {
+	s := openaistub.New(t, openaistub.WithScript("one", "two"))
+	for _, want := range []string{"one", "two", "two"} {
+		_, body := post(t, s, "/chat/completions", `{"model":"gpt-4o"}`)
+		var r struct {
+			Choices []struct {
+				Message struct{ Content string } `json:"message"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil || len(r.Choices) != 1 || r.Choices[0].Message.Content != want {
+			t.Fatalf("got %s (%v), want %q", body, err, want)
+		}
+	}
+	_, body := post(t, s, "/chat/completions", `{"model":"gpt-4o","stream":true}`)
+	if !strings.Contains(body, `"content":"two"`) {
+		t.Fatalf("stream: %s", body)
+	}
+}
+
+func TestStart(t *testing.T) {
+	s := openaistub.Start()
+	defer s.Close()
+	if resp, _ := post(t, s, "/chat/completions", `{"model":"gpt-4o"}`); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
