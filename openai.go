@@ -48,7 +48,9 @@ func WithOpenAISplitMeters(inputMeter, outputMeter string) OpenAIOption {
 
 // WithOpenAIPricing sets the price table for costUnits (default
 // pricing.Default()); extend it with pricing.New(overrides).
-func WithOpenAIPricing(t *pricing.Table) OpenAIOption { return func(c *openAIConfig) { c.rec.Prices = t } }
+func WithOpenAIPricing(t *pricing.Table) OpenAIOption {
+	return func(c *openAIConfig) { c.rec.Prices = t }
+}
 
 // WithOpenAIMetadata adds operational metadata to every record.
 func WithOpenAIMetadata(md map[string]any) OpenAIOption {
