@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"testing"
+)
+
+// The README promises this example runs offline with no configuration.
+func TestRunsOffline(t *testing.T) {
+	t.Setenv("DRIP_BASE_URL", "")
+	t.Setenv("DRIP_API_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	if err := run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
