@@ -2,23 +2,35 @@ package drip_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	drip "github.com/drip-sdk/drip-go"
 )
 
-// emitBench sets up a run whose tracker drains into an in-process dripd.
-// Every flushEvery emits the timer stops while the queue is flushed, so
-// the benchmark measures Emit into a queue with room, which is the
-// caller-side cost: validate, timestamp, enqueue.
+// emitBench sets up a run whose tracker exports to a sink that accepts
+// every request without storing it: these benchmarks measure the caller's
+// side of Emit (validate, timestamp, enqueue), not delivery, which
+// BenchmarkTrackerThroughput measures against a real dripd.
 func emitBench(b *testing.B) (*drip.Tracker, *drip.Run) {
-	srv := startServer(b, nil)
-	c := newClient(b, srv.BaseURL())
-	cust := createCustomer(b, c, "bench")
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/v1/runs" && r.Method == "POST":
+			io.WriteString(w, `{"id":"run_sink","status":"RUNNING"}`)
+		default:
+			io.WriteString(w, `{"success":true,"created":0,"duplicates":0,"skipped":0,"events":[]}`)
+		}
+	}))
+	b.Cleanup(sink.Close)
+	c := newClient(b, sink.URL+"/v1")
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithMaxQueueSize(1<<16))
 	b.Cleanup(func() { tr.Shutdown(context.Background()) })
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "bench"})
+	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
 	return tr, run
 }
 

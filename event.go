@@ -42,9 +42,11 @@ const (
 //	SpanID, ParentEventID, CorrelationID → the same names
 //	IdempotencyKey      → idempotencyKey (generated when empty)
 //	Model, InputTokens, OutputTokens, CachedInputTokens, ReasoningTokens,
-//	Name, Duration, Status, Timestamp → metadata keys model, inputTokens,
-//	outputTokens, cachedInputTokens, reasoningTokens, totalTokens, name,
-//	latencyMs, status, occurredAt
+//	Name, Duration, Status, Timestamp, Provider, Operation → metadata keys
+//	model, inputTokens, outputTokens, cachedInputTokens, reasoningTokens,
+//	totalTokens, name, latencyMs, status, occurredAt, provider, operation
+//	Description         → description; for LLM events without one, "LLM
+//	call to <model>" / "LLM error: <model>"
 //	Metadata            → metadata, after the MetadataGuard
 //
 // A zero Quantity is sent as the total token count for events with tokens;
@@ -56,7 +58,11 @@ type Event struct {
 	// Type is the event type, e.g. EventLLMCompletion. Required.
 	Type string
 
-	Model             string
+	Model string
+	// Provider and Operation say which API served an LLM event ("openai",
+	// "chat"); they travel in metadata.
+	Provider          string
+	Operation         string
 	InputTokens       int64
 	OutputTokens      int64
 	CachedInputTokens int64

@@ -2,6 +2,7 @@ package drip
 
 import (
 	"context"
+	"maps"
 	"strings"
 
 	"github.com/drip-sdk/drip-go/providers"
@@ -18,71 +19,70 @@ const DefaultLLMMeter = "llm_tokens"
 // (a broken stream) stays llm.completion with status error and its counts. Metadata carries operational facts only: provider,
 // operation, tool-call count and names, whether the counts are estimated.
 func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
-	model := u.ResolvedModel()
-	md := make(map[string]any, 6)
-	if u.Provider != "" {
-		md["provider"] = u.Provider
-	}
-	if u.Operation != "" {
-		md["operation"] = u.Operation
-	}
+	e := Event{Model: u.ResolvedModel(), Provider: u.Provider, Operation: u.Operation,
+		Duration: u.Duration, Timestamp: u.Start}
 	failed := u.Err != nil || u.HTTPStatus >= 400 || u.ErrorType != ""
+	// Metadata only for what has no typed field, and only when present: the
+	// common call allocates nothing here.
+	var md map[string]any
+	set := func(k string, v any) {
+		if md == nil {
+			md = make(map[string]any, 4)
+		}
+		md[k] = v
+	}
 	if failed {
 		if u.HTTPStatus != 0 {
-			md["httpStatus"] = u.HTTPStatus
+			set("httpStatus", u.HTTPStatus)
 		}
-		if u.ErrorType != "" {
-			md["errorType"] = u.ErrorType
-		} else if u.Err != nil {
-			md["errorType"] = ErrorType(u.Err)
+		switch {
+		case u.ErrorType != "":
+			set("errorType", u.ErrorType)
+		case u.Err != nil:
+			set("errorType", ErrorType(u.Err))
 		}
 		if u.ErrorCode != "" {
-			md["errorCode"] = u.ErrorCode
+			set("errorCode", u.ErrorCode)
 		}
 	}
-	if failed && u.Total() == 0 {
-		return Event{Type: EventLLMError, Model: model, Duration: u.Duration, Status: StatusError,
-			Quantity: 1, Units: "errors", Metadata: md, Timestamp: u.Start,
-			Description: "LLM error: " + model}
+	total := u.Total()
+	if failed && total == 0 {
+		e.Type, e.Status, e.Quantity, e.Units, e.Metadata = EventLLMError, StatusError, 1, "errors", md
+		return e
 	}
 	if u.ToolCalls > 0 {
-		md["toolCalls"] = u.ToolCalls
+		set("toolCalls", u.ToolCalls)
 		if len(u.ToolNames) > 0 {
-			md["toolNames"] = strings.Join(u.ToolNames, ",")
+			set("toolNames", strings.Join(u.ToolNames, ","))
 		}
 	}
 	if u.Estimated {
-		md["usageEstimated"] = true
+		set("usageEstimated", true)
 	}
 	if u.Streamed {
-		md["streamed"] = true
+		set("streamed", true)
 	}
 	if u.Images > 0 {
-		md["images"] = u.Images
+		set("images", u.Images)
 	}
-	total := u.Total()
-	e := Event{
-		Type: EventLLMCompletion, Model: model, Status: StatusSuccess,
-		InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
-		CachedInputTokens: u.CachedInputTokens, ReasoningTokens: u.ReasoningTokens,
-		Duration: u.Duration, Quantity: float64(total), Units: "tokens",
-		Metadata: md, Timestamp: u.Start, Description: "LLM call to " + model,
-	}
+	e.Type, e.Status, e.Units = EventLLMCompletion, StatusSuccess, "tokens"
+	e.InputTokens, e.OutputTokens = u.InputTokens, u.OutputTokens
+	e.CachedInputTokens, e.ReasoningTokens = u.CachedInputTokens, u.ReasoningTokens
+	// Zero tokens stay 0 (units "tokens"), never the API's default of 1.
+	e.Quantity = float64(total)
 	if total == 0 && u.Images > 0 {
 		e.Quantity, e.Units = float64(u.Images), "images"
-	}
-	if total == 0 && u.Images == 0 {
-		e.Quantity = 0 // a call with no usage reported stays 0, not the API's default 1
 	}
 	if failed {
 		// A stream cut short: the tokens it consumed are billed, estimated.
 		e.Status = StatusError
 	}
 	if prices != nil {
-		if cost, ok := prices.Cost(model, u.InputTokens, u.CachedInputTokens, u.OutputTokens); ok {
+		if cost, ok := prices.Cost(e.Model, u.InputTokens, u.CachedInputTokens, u.OutputTokens); ok {
 			e.CostUnits = cost
 		}
 	}
+	e.Metadata = md
 	return e
 }
 
@@ -100,7 +100,8 @@ type UsageRecorder struct {
 	// InputMeter and OutputMeter, when both set, record input and output
 	// tokens as two usage records instead of one Meter record.
 	InputMeter, OutputMeter string
-	// Prices prices calls (nil: pricing.Default()).
+	// Prices prices calls on the caller's goroutine; nil leaves it to the
+	// tracker's exporter (WithPricing, default pricing.Default()).
 	Prices *pricing.Table
 	// Workflow, when set, records each call made outside any run as a run
 	// of its own under this workflow instead of as plain usage.
@@ -120,10 +121,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	if t == nil {
 		t = DefaultTracker()
 	}
-	prices := r.Prices
-	if prices == nil {
-		prices = pricing.Default()
-	}
+	prices := r.Prices // nil: the tracker prices on its exporter
 	run := RunFromContext(ctx)
 	customer := CustomerFromContext(ctx)
 	if customer == "" {
@@ -141,10 +139,11 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	}
 	if run != nil {
 		e := LLMEvent(&u, prices)
-		for k, v := range r.Metadata {
-			if _, ok := e.Metadata[k]; !ok {
-				e.Metadata[k] = v
-			}
+		if len(r.Metadata) > 0 {
+			md := make(map[string]any, len(r.Metadata)+len(e.Metadata))
+			maps.Copy(md, r.Metadata)
+			maps.Copy(md, e.Metadata) // the call's own facts win
+			e.Metadata = md
 		}
 		r.fail(run.Emit(e))
 		return

@@ -54,28 +54,41 @@ const (
 
 // push copies *it into the queue unless it is full or closed.
 func (q *queue) push(it *item) pushResult {
+	s, pos, r := q.reserve()
+	if r == pushed {
+		s.it = *it
+		q.publish(s, pos)
+	}
+	return r
+}
+
+// reserve claims the next slot for the caller to fill and publish; it lets
+// Run.Emit write its event straight into the queue with a single copy.
+func (q *queue) reserve() (*slot, uint64, pushResult) {
 	for {
 		pos := q.tail.Load()
 		if pos&closedBit != 0 {
-			return pushClosed
+			return nil, 0, pushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load()) - int64(pos); {
 		case dif == 0:
-			if !q.tail.CompareAndSwap(pos, pos+1) {
-				continue
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				return s, pos, pushed
 			}
-			s.it = *it
-			s.seq.Store(pos + 1)
-			// Wake the exporter when the queue turns non-empty (it arms its
-			// linger timer) and when a batch is full.
-			if n := pos + 1 - q.head.Load(); n == 1 || n == q.batch {
-				q.signal()
-			}
-			return pushed
 		case dif < 0:
-			return pushFull
+			return nil, 0, pushFull
 		}
+	}
+}
+
+// publish hands a filled slot to the exporter.
+func (q *queue) publish(s *slot, pos uint64) {
+	s.seq.Store(pos + 1)
+	// Wake the exporter when the queue turns non-empty (it arms its linger
+	// timer) and when a batch is full; in between it has nothing to do.
+	if n := pos + 1 - q.head.Load(); n == 1 || n == q.batch {
+		q.signal()
 	}
 }
 

@@ -101,6 +101,17 @@ func (r *Run) Emit(e Event) error {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
+	if !r.t.cfg.block {
+		// The hot path: claim a slot and write the event into it, one copy.
+		q := r.t.queue
+		s, pos, res := q.reserve()
+		if res == pushed {
+			s.it.kind, s.it.run, s.it.ev = kindEvent, r, e
+			q.publish(s, pos)
+			return nil
+		}
+		return r.t.refused(res)
+	}
 	return r.t.enqueue(nil, &item{kind: kindEvent, run: r, ev: e})
 }
 
@@ -153,10 +164,10 @@ func (r *Run) finish(p EndRunParams) error {
 	if !p.Status.Terminal() {
 		return validationError("Run.End", "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
 	}
-	r.end.Store(&p)
 	if !r.state.CompareAndSwap(runOpen, runEnded) {
 		return nil
 	}
+	r.end.Store(&p)
 	return r.t.enqueue(nil, &item{kind: kindEnd, run: r, end: p})
 }
 

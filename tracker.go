@@ -255,6 +255,11 @@ func (t *Tracker) enqueue(ctx context.Context, it *item) error {
 			return &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "queue full and ctx done", Err: err}
 		}
 	}
+	return t.refused(res)
+}
+
+// refused counts an item the queue did not take and says why.
+func (t *Tracker) refused(res pushResult) error {
 	switch res {
 	case pushFull:
 		t.drop()

@@ -53,7 +53,18 @@ func (c *Client) appendEvent(buf []byte, e *Event, withRun bool) []byte {
 		units = "tokens"
 	}
 	str("units", units)
-	str("description", e.Description)
+	if e.Description != "" {
+		str("description", e.Description)
+	} else if e.Model != "" && (e.Type == EventLLMCompletion || e.Type == EventLLMError) {
+		// Built here, not by the adapters, so an LLM event costs no string
+		// concatenation on the caller's path.
+		field("description")
+		if e.Type == EventLLMError {
+			buf = appendString(buf, "LLM error: "+e.Model)
+		} else {
+			buf = appendString(buf, "LLM call to "+e.Model)
+		}
+	}
 	if e.CostUnits > 0 {
 		field("costUnits")
 		buf = appendFloat(buf, e.CostUnits)
@@ -118,6 +129,16 @@ func (c *Client) appendEvent(buf []byte, e *Event, withRun bool) []byte {
 		buf = appendString(buf, e.Status)
 		sdk |= sdkStatus
 	}
+	if e.Provider != "" {
+		key(wire.MetaProvider)
+		buf = appendString(buf, e.Provider)
+		sdk |= sdkProvider
+	}
+	if e.Operation != "" {
+		key(wire.MetaOperation)
+		buf = appendString(buf, e.Operation)
+		sdk |= sdkOperation
+	}
 	if !e.Timestamp.IsZero() {
 		key(wire.MetaOccurredAt)
 		buf = append(buf, '"')
@@ -155,6 +176,8 @@ const (
 	sdkLatency
 	sdkStatus
 	sdkOccurred
+	sdkProvider
+	sdkOperation
 )
 
 // has reports whether the SDK already wrote metadata key k.
@@ -176,6 +199,10 @@ func (s sdkKeySet) has(k string) bool {
 		return s&sdkStatus != 0
 	case wire.MetaOccurredAt:
 		return s&sdkOccurred != 0
+	case wire.MetaProvider:
+		return s&sdkProvider != 0
+	case wire.MetaOperation:
+		return s&sdkOperation != 0
 	}
 	return false
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 func TestAppendEventWritesTheWireShape(t *testing.T) {
@@ -77,5 +80,16 @@ func BenchmarkAppendEvent(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = c.appendEvent(buf[:0], &e, true)
+	}
+}
+
+func BenchmarkLLMEvent(b *testing.B) {
+	u := providers.Usage{Provider: "openai", Operation: "chat", Model: "gpt-4o-mini-2024-07-18", InputTokens: 812,
+		OutputTokens: 164, CachedInputTokens: 100, Duration: 730 * time.Millisecond, Start: time.Now()}
+	prices := pricing.Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		e := LLMEvent(&u, prices)
+		_ = e
 	}
 }

@@ -47,8 +47,9 @@ func WithMetadata(md map[string]any) Option { return func(c *config) { c.metadat
 // an unwrapped handler records model "unknown" and no cost.
 func WithModelLabel(model string) Option { return func(c *config) { c.model = model } }
 
-// WithPricing sets the price table for costUnits (default
-// pricing.Default()); pass pricing.New(overrides) to override prices.
+// WithPricing sets the price table for costUnits; pass
+// pricing.New(overrides) to override prices. By default the tracker prices
+// LLM events on its exporter goroutine (drip.WithPricing).
 func WithPricing(t *pricing.Table) Option { return func(c *config) { c.prices = t } }
 
 // WithStateTTL sets how long state of a call that never ended is kept after
@@ -70,9 +71,6 @@ func newConfig(opts []Option) config {
 	c := config{workflow: DefaultWorkflow, ttl: DefaultStateTTL}
 	for _, o := range opts {
 		o(&c)
-	}
-	if c.prices == nil {
-		c.prices = pricing.Default()
 	}
 	if c.workflow == "" {
 		c.workflow = DefaultWorkflow

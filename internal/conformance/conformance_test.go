@@ -54,6 +54,7 @@ func TestNodeClient(t *testing.T) {
 		}
 	}
 	checkCaptures(t, rec)
+	t.Run("golden", func(t *testing.T) { compareGoClient(t, rec) })
 }
 
 // checkCaptures pins what @drip-sdk/node 0.1.2 sends, so a change in the

@@ -72,6 +72,14 @@ func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.mu.Unlock()
 }
 
+// SetLabel files the calls that follow under name, for a Go client that
+// shares the process with the Recorder.
+func (rec *Recorder) SetLabel(name string) {
+	rec.mu.Lock()
+	rec.label = name
+	rec.mu.Unlock()
+}
+
 // Calls returns every captured call in arrival order.
 func (rec *Recorder) Calls() []Call {
 	rec.mu.Lock()

@@ -385,6 +385,8 @@ const (
 	MetaLatencyMs         = "latencyMs"
 	MetaStatus            = "status"
 	MetaOccurredAt        = "occurredAt" // RFC 3339 time the event happened on the caller's side
+	MetaProvider          = "provider"
+	MetaOperation         = "operation"
 	MetaUsageType         = "usageType"
 	MetaQuantity          = "quantity"
 	MetaUnits             = "units"

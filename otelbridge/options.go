@@ -1,0 +1,183 @@
+package otelbridge
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/baggage"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/providers/pricing"
+)
+
+// Defaults for the span table.
+const (
+	// DefaultMaxTrackedSpans bounds how many started, not yet ended spans
+	// the processor remembers (one small map entry each). Past it, spans
+	// of new runs are not tracked and Stats().Untracked counts them.
+	DefaultMaxTrackedSpans = 1 << 16
+	// DefaultMaxRunAge is how long a run's spans are kept when the table is
+	// full before they count as leaked (a span nobody ended) and are
+	// forgotten; a run the processor opened is then ended as TIMEOUT.
+	DefaultMaxRunAge = time.Hour
+)
+
+// Option configures NewSpanProcessor.
+type Option func(*config)
+
+type config struct {
+	customer     func(ctx context.Context, s sdktrace.ReadOnlySpan) string
+	root         func(ctx context.Context, s sdktrace.ReadOnlySpan) bool
+	workflow     func(s sdktrace.ReadOnlySpan) string
+	workflowName string
+	spanEvents   bool
+	prices       *pricing.Table
+	maxSpans     int
+	maxAge       time.Duration
+	ownTracker   bool
+}
+
+// WithCustomerFunc sets how the customer of a run is found when a span
+// opens one (default DefaultCustomer). It runs inside OnStart: it must be
+// fast and must not block. "" means no customer: no run is opened.
+func WithCustomerFunc(f func(ctx context.Context, s sdktrace.ReadOnlySpan) string) Option {
+	return func(c *config) { c.customer = f }
+}
+
+// WithRootFunc sets which spans open a run when they belong to none —
+// neither their ctx nor their parent span carries one (default
+// DefaultRoot). A chosen span still needs a customer. It runs inside
+// OnStart: it must be fast and must not block.
+func WithRootFunc(f func(ctx context.Context, s sdktrace.ReadOnlySpan) bool) Option {
+	return func(c *config) { c.root = f }
+}
+
+// WithWorkflowFunc sets how the workflow (id or slug) of a run is named
+// from the span that opens it (default DefaultWorkflow). "" falls back to
+// DefaultWorkflow.
+func WithWorkflowFunc(f func(s sdktrace.ReadOnlySpan) string) Option {
+	return func(c *config) { c.workflow = f }
+}
+
+// WithWorkflow names the workflow of runs whose root span names none in its
+// attributes (drip.workflow, gen_ai.workflow.name, gen_ai.agent.name),
+// instead of the root span's name. Useful under otelhttp, whose server span
+// names ("GET", "GET /items/{id}") make poor workflows.
+func WithWorkflow(name string) Option { return func(c *config) { c.workflowName = name } }
+
+// WithSpanEvents makes spans that are not GenAI operations (HTTP, database,
+// your own) become generic events of their run: EventSpan, or
+// EventSpanError when they failed. Off by default: only model calls, tools,
+// agents, workflows and retrievals are recorded.
+func WithSpanEvents() Option { return func(c *config) { c.spanEvents = true } }
+
+// WithPricing sets the price table for costUnits. By default the tracker
+// prices LLM events on its exporter goroutine (drip.WithPricing).
+func WithPricing(t *pricing.Table) Option { return func(c *config) { c.prices = t } }
+
+// WithMaxTrackedSpans bounds the span table (default
+// DefaultMaxTrackedSpans).
+func WithMaxTrackedSpans(n int) Option { return func(c *config) { c.maxSpans = n } }
+
+// WithMaxRunAge sets how old a run must be before its spans may be evicted
+// from a full table (default DefaultMaxRunAge). Raise it for runs that
+// legitimately last longer.
+func WithMaxRunAge(d time.Duration) Option { return func(c *config) { c.maxAge = d } }
+
+// WithTrackerShutdown makes Shutdown shut the tracker down too, for a
+// tracker that exists only for this processor. By default Shutdown only
+// flushes it: the tracker may serve other integrations.
+func WithTrackerShutdown() Option { return func(c *config) { c.ownTracker = true } }
+
+// DefaultCustomer finds the customer of a run the way the processor does
+// by default: the span's drip.customer_id attribute, else the baggage
+// member drip.customer_id, else drip.CustomerFromContext(ctx).
+func DefaultCustomer(ctx context.Context, s sdktrace.ReadOnlySpan) string {
+	var f spanFacts
+	f.scan(s.Attributes())
+	return resolveCustomer(ctx, f.customer)
+}
+
+func resolveCustomer(ctx context.Context, attr string) string {
+	if attr != "" {
+		return attr
+	}
+	if v := baggage.FromContext(ctx).Member(BaggageCustomerID).Value(); v != "" {
+		return v
+	}
+	return drip.CustomerFromContext(ctx)
+}
+
+// DefaultRoot reports whether s opens a run by default: it is the first
+// span of its trace in this process (no parent, or a remote one), or it
+// names its customer in a drip.customer_id attribute.
+func DefaultRoot(_ context.Context, s sdktrace.ReadOnlySpan) bool {
+	if isLocalRoot(s) {
+		return true
+	}
+	var f spanFacts
+	f.scan(s.Attributes())
+	return f.customer != ""
+}
+
+func isLocalRoot(s sdktrace.ReadOnlySpan) bool {
+	p := s.Parent()
+	return !p.IsValid() || p.IsRemote()
+}
+
+// DefaultWorkflow names a run's workflow the way the processor does by
+// default: the span's drip.workflow attribute as given, else
+// gen_ai.workflow.name, else gen_ai.agent.name, else the span name, the
+// last three as slugs ("Support Agent" → "support_agent").
+func DefaultWorkflow(s sdktrace.ReadOnlySpan) string {
+	var f spanFacts
+	f.scan(s.Attributes())
+	return workflowOf(&f, s.Name(), "")
+}
+
+func workflowOf(f *spanFacts, spanName, fallback string) string {
+	switch {
+	case f.workflow != "":
+		return f.workflow
+	case f.workflowName != "":
+		return slug(f.workflowName)
+	case f.agentName != "":
+		return slug(f.agentName)
+	case fallback != "":
+		return fallback
+	}
+	if w := slug(spanName); w != "" {
+		return w
+	}
+	return "otel"
+}
+
+// maxSlugLen bounds workflows made from names.
+const maxSlugLen = 64
+
+// slug makes a workflow slug of a name: lower case ASCII letters and
+// digits, other runs of characters turned into one underscore.
+func slug(name string) string {
+	var b strings.Builder
+	b.Grow(min(len(name), maxSlugLen))
+	under := false
+	for i := 0; i < len(name) && b.Len() < maxSlugLen; i++ {
+		c := name[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+			fallthrough
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+			if under && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			under = false
+			b.WriteByte(c)
+		default:
+			under = true
+		}
+	}
+	return b.String()
+}
