@@ -51,7 +51,7 @@ const (
 //
 // A zero Quantity is sent as the total token count for events with tokens;
 // as 0 when Units is set (the event says what it counts, and counted none);
-// and as 1 otherwise (the API's default).
+// and is left out otherwise, so the API's default (1) applies.
 type Event struct {
 	// RunID is the run the event belongs to. Run.Emit sets it.
 	RunID string

@@ -38,16 +38,15 @@ func (c *Client) appendEvent(buf []byte, e *Event, withRun bool) []byte {
 	str("eventType", e.Type)
 	tokens := e.InputTokens + e.OutputTokens
 	q := e.Quantity
-	if q == 0 {
-		switch {
-		case tokens > 0:
-			q = float64(tokens)
-		case e.Units == "":
-			q = 1 // the API's default
-		}
+	if q == 0 && tokens > 0 {
+		q = float64(tokens)
 	}
-	field("quantity")
-	buf = appendFloat(buf, q)
+	// Left out only when nothing says what to count: the API's default (1)
+	// applies, as it does for the official clients.
+	if q != 0 || e.Units != "" {
+		field("quantity")
+		buf = appendFloat(buf, q)
+	}
 	units := e.Units
 	if units == "" && tokens > 0 && e.Quantity == 0 {
 		units = "tokens"
