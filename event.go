@@ -172,18 +172,32 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 // (POST /run-events/batch). Events without an IdempotencyKey get one, set
 // in the given slice, so a caller that retries the whole batch reuses them.
 func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchResult, error) {
+	var out wire.RunEventBatchResult
+	if err := c.emitBatch(ctx, events, nil, &out); err != nil {
+		return nil, err
+	}
+	return batchResultFromWire(&out), nil
+}
+
+// emitBatch encodes events into *buf (grown and kept for the next call when
+// buf is non-nil: the tracker's exporter reuses one) and sends them,
+// decoding the reply into out.
+func (c *Client) emitBatch(ctx context.Context, events []Event, buf *[]byte, out any) error {
 	const op = "EmitEventsBatch"
 	if len(events) == 0 {
-		return &BatchResult{}, nil
+		return nil
 	}
 	now := time.Now()
-	body := make([]byte, 0, 384*len(events)+16)
+	var body []byte
+	if buf != nil {
+		body = (*buf)[:0]
+	}
 	body = append(body, `{"events":[`...)
 	for i := range events {
 		e := &events[i]
 		if err := e.validate(op, true); err != nil {
 			err.(*Error).Field = "events[" + strconv.Itoa(i) + "]." + err.(*Error).Field
-			return nil, err
+			return err
 		}
 		if e.IdempotencyKey == "" {
 			e.IdempotencyKey = newKey(keyPrefixEvent)
@@ -197,9 +211,9 @@ func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchRes
 		body = c.appendEvent(body, e, true)
 	}
 	body = append(body, ']', '}')
-	var out wire.RunEventBatchResult
-	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", raw: body, out: &out}); err != nil {
-		return nil, err
+	if buf != nil {
+		*buf = body
 	}
-	return batchResultFromWire(&out), nil
+	_, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", raw: body, out: out})
+	return err
 }

@@ -167,8 +167,12 @@ type Tracker struct {
 
 	metrics *trackerMetrics
 
-	// Owned by the exporter goroutine.
-	openRuns map[*Run]struct{}
+	// Owned by the exporter goroutine; the scratch slices are reused from
+	// batch to batch so exporting makes little garbage for the app's GC.
+	openRuns      map[*Run]struct{}
+	scratchEvents []Event
+	scratchRuns   []*Run
+	encBuf        []byte
 }
 
 // NewTracker starts a tracker on client. Options override the documented
@@ -459,8 +463,12 @@ func (t *Tracker) abandonOpenRuns() {
 // request across runs), then usage, then run ends.
 func (t *Tracker) exportBatch(batch []item) {
 	var starts, ends, usage []*item
-	events := make([]Event, 0, len(batch))
-	eventRuns := make([]*Run, 0, len(batch))
+	events, eventRuns := t.scratchEvents[:0], t.scratchRuns[:0]
+	defer func() {
+		clear(events)
+		clear(eventRuns)
+		t.scratchEvents, t.scratchRuns = events[:0], eventRuns[:0]
+	}()
 	for i := range batch {
 		it := &batch[i]
 		switch it.kind {
@@ -577,11 +585,10 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 		}
 		t.inFlight.Add(int64(n))
 		start := time.Now()
-		var res *BatchResult
+		var res batchReply
 		err := t.retry(func(ctx context.Context) error {
-			var err error
-			res, err = t.client.EmitEventsBatch(ctx, chunk)
-			return err
+			res = batchReply{}
+			return t.client.emitBatch(ctx, chunk, &t.encBuf, &res)
 		})
 		t.inFlight.Add(-int64(n))
 		if t.metrics != nil {
@@ -608,6 +615,18 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 				Message: "server skipped " + strconv.Itoa(res.Skipped) + " events: " + reason})
 		}
 	}
+}
+
+// batchReply is the part of a batch reply the exporter reads; the per-event
+// ids are skipped rather than decoded.
+type batchReply struct {
+	Created    int `json:"created"`
+	Duplicates int `json:"duplicates"`
+	Skipped    int `json:"skipped"`
+	Events     []struct {
+		Skipped bool   `json:"skipped"`
+		Reason  string `json:"reason"`
+	} `json:"events"`
 }
 
 // price fills the cost of an LLM event that has none, here on the exporter
