@@ -641,3 +641,37 @@ func TestErrorSentinelsMatchAliases(t *testing.T) {
 		t.Error("NOT_FOUND must not match ErrRateLimited")
 	}
 }
+
+func TestPackageLevelFunctionsUseTheDefaultClient(t *testing.T) {
+	srv := startServer(t, nil)
+	t.Setenv(drip.EnvAPIKey, testKey)
+	t.Setenv(drip.EnvAPIURL, "")
+	t.Setenv(drip.EnvBaseURL, srv.BaseURL())
+	drip.SetDefault(nil)
+	t.Cleanup(func() { drip.SetDefault(nil) })
+	ctx := ctxT(t)
+	if res, err := drip.Ping(ctx); err != nil || !res.OK {
+		t.Fatal(res, err)
+	}
+	cu, err := drip.GetOrCreateCustomer(ctx, "pkg-level", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := drip.StartRun(ctx, drip.RunParams{CustomerID: cu.ID, Workflow: "pkg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drip.EmitEventsBatch(ctx, []drip.Event{{RunID: run.ID, Type: "a"}, {RunID: run.ID, Type: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drip.EndRun(ctx, run.ID, drip.EndRunParams{Status: drip.RunCompleted}); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := drip.GetRunTimeline(ctx, run.ID, nil)
+	if err != nil || len(tl.Events) != 2 || tl.Status != drip.RunCompleted {
+		t.Fatalf("timeline %+v %v", tl, err)
+	}
+	if l, err := drip.ListCustomers(ctx, nil); err != nil || len(l.Customers) != 1 {
+		t.Fatalf("list %+v %v", l, err)
+	}
+}

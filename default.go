@@ -75,3 +75,26 @@ func CreateCustomer(ctx context.Context, p CustomerParams) (*Customer, error) {
 func GetCustomer(ctx context.Context, id string) (*Customer, error) {
 	return Default().GetCustomer(ctx, id)
 }
+
+// StartRun calls Default().StartRun.
+func StartRun(ctx context.Context, p RunParams) (*RunInfo, error) { return Default().StartRun(ctx, p) }
+
+// EmitEventsBatch calls Default().EmitEventsBatch.
+func EmitEventsBatch(ctx context.Context, events []Event) (*BatchResult, error) {
+	return Default().EmitEventsBatch(ctx, events)
+}
+
+// GetRunTimeline calls Default().GetRunTimeline.
+func GetRunTimeline(ctx context.Context, runID string, p *TimelineParams) (*Timeline, error) {
+	return Default().GetRunTimeline(ctx, runID, p)
+}
+
+// ListCustomers calls Default().ListCustomers.
+func ListCustomers(ctx context.Context, p *ListCustomersParams) (*CustomerList, error) {
+	return Default().ListCustomers(ctx, p)
+}
+
+// GetOrCreateCustomer calls Default().GetOrCreateCustomer.
+func GetOrCreateCustomer(ctx context.Context, externalID string, metadata map[string]any) (*Customer, error) {
+	return Default().GetOrCreateCustomer(ctx, externalID, metadata)
+}

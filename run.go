@@ -27,6 +27,7 @@ type Run struct {
 	err     error // why the run is invalid, if it is
 
 	state       atomic.Int32
+	endedAt     atomic.Int64 // Unix ns of End/Fail
 	end         atomic.Pointer[EndRunParams]
 	id          atomic.Pointer[string] // set by the exporter once started
 	startFailed atomic.Bool
@@ -167,6 +168,7 @@ func (r *Run) finish(p EndRunParams) error {
 	if !r.state.CompareAndSwap(runOpen, runEnded) {
 		return nil
 	}
+	r.endedAt.Store(time.Now().UnixNano())
 	r.end.Store(&p)
 	return r.t.enqueue(nil, &item{kind: kindEnd, run: r, end: p})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/drip-sdk/drip-go/internal/wire"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
@@ -538,6 +540,9 @@ func (t *Tracker) exportStart(r *Run) {
 	if r.parent != nil && p.ParentRunID == "" {
 		p.ParentRunID = r.parent.ID()
 	}
+	// The run started when StartRun was called, not when it was exported:
+	// say so, as events do, so durations are real.
+	p.Metadata = withOccurredAt(p.Metadata, r.started)
 	var info *RunInfo
 	err := t.retry(func(ctx context.Context) error {
 		var err error
@@ -617,6 +622,15 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 	}
 }
 
+// withOccurredAt returns md plus the occurredAt key (a copy: the caller's
+// map is never written).
+func withOccurredAt(md map[string]any, at time.Time) map[string]any {
+	out := make(map[string]any, len(md)+1)
+	maps.Copy(out, md)
+	out[wire.MetaOccurredAt] = at.UTC().Format(time.RFC3339Nano)
+	return out
+}
+
 // batchReply is the part of a batch reply the exporter reads; the per-event
 // ids are skipped rather than decoded.
 type batchReply struct {
@@ -675,6 +689,9 @@ func (t *Tracker) exportEnd(r *Run, p EndRunParams) {
 	delete(t.openRuns, r)
 	if id == "" {
 		return // never started; already reported
+	}
+	if at := r.endedAt.Load(); at != 0 {
+		p.Metadata = withOccurredAt(p.Metadata, time.Unix(0, at))
 	}
 	err := t.retry(func(ctx context.Context) error {
 		_, err := t.client.EndRun(ctx, id, p)

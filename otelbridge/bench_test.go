@@ -309,13 +309,15 @@ func BenchmarkOnEndParts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			p.track(span.SpanContext(), entry{sc: sc})
-			p.spans.take(span.SpanContext())
+			spc := span.SpanContext()
+			p.spans.take(&spc)
 		}
 	})
 	b.Run("eventIDs", func(b *testing.B) {
+		sc := span.SpanContext()
 		b.ReportAllocs()
 		for b.Loop() {
-			_, _, _ = eventIDs(span, span.SpanContext(), false)
+			_, _, _ = eventIDs(span, &sc, false)
 		}
 	})
 }

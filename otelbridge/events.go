@@ -1,7 +1,7 @@
 package otelbridge
 
 import (
-	"encoding/hex"
+	"encoding/binary"
 	"strconv"
 	"strings"
 
@@ -28,10 +28,11 @@ const (
 // description, in runes.
 const maxErrorMessage = 200
 
-// event maps an ended span onto the event its run records; ok is false for
-// spans that record nothing. Model calls go through drip.LLMEvent, the one
-// funnel every integration shares.
-func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *spanFacts, root bool) (e drip.Event, ok bool) {
+// event maps an ended span onto the event its run records, written to e
+// (a zero Event: the caller's, so the ~300-byte struct is not copied on
+// the way back); it reports false for spans that record nothing. Model
+// calls go through drip.LLMEvent, the one funnel every integration shares.
+func (p *SpanProcessor) event(e *drip.Event, s sdktrace.ReadOnlySpan, sc *trace.SpanContext, f *spanFacts, root bool) bool {
 	failed := s.Status().Code == codes.Error
 	start := s.StartTime()
 	d := max(s.EndTime().Sub(start), 0)
@@ -45,7 +46,7 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 		if failed {
 			u.ErrorType = errorType(f)
 		}
-		e = drip.LLMEvent(&u, p.prices)
+		*e = drip.LLMEvent(&u, p.prices)
 		if e.Metadata == nil && (f.cacheNew.v > 0 || s.DroppedAttributes() > 0) {
 			e.Metadata = make(map[string]any, 2)
 		}
@@ -59,17 +60,17 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 			e.Metadata["droppedAttributes"] = n
 		}
 		e.IdempotencyKey, e.SpanID, e.ParentEventID = eventIDs(s, sc, root)
-		return e, true
+		return true
 	case kindTool:
 		name = f.toolLabel()
-		e = drip.Event{Type: drip.EventToolCall, Units: "calls"}
+		e.Type, e.Units = drip.EventToolCall, "calls"
 		desc, errDesc = "Tool: ", "Tool error: "
 		if failed {
 			e.Type = drip.EventToolError
 		}
 	case kindAgent:
 		name = f.agentLabel()
-		e = drip.Event{Type: drip.EventAgentFinish, Units: "actions"}
+		e.Type, e.Units = drip.EventAgentFinish, "actions"
 		desc, errDesc = "Agent: ", "Agent error: "
 		if failed {
 			e.Type = EventAgentError
@@ -82,7 +83,7 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 		if name == "" {
 			name = s.Name()
 		}
-		e = drip.Event{Type: drip.EventChainExecution, Units: "executions"}
+		e.Type, e.Units = drip.EventChainExecution, "executions"
 		desc, errDesc = "Chain: ", "Chain error: "
 		if failed {
 			e.Type = drip.EventChainError
@@ -92,17 +93,17 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 		if name == "" {
 			name = s.Name()
 		}
-		e = drip.Event{Type: drip.EventRetrieverQuery, Units: "queries"}
+		e.Type, e.Units = drip.EventRetrieverQuery, "queries"
 		desc, errDesc = "Retriever: ", "Retriever error: "
 		if failed {
 			e.Type = drip.EventRetrieverError
 		}
 	default:
 		if !p.cfg.spanEvents {
-			return e, false
+			return false
 		}
 		name = s.Name()
-		e = drip.Event{Type: EventSpan, Units: "spans"}
+		e.Type, e.Units = EventSpan, "spans"
 		desc, errDesc = "Span: ", "Span error: "
 		if failed {
 			e.Type = EventSpanError
@@ -115,7 +116,7 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 		e.Metadata = map[string]any{"errorType": errorType(f)}
 	}
 	e.IdempotencyKey, e.SpanID, e.ParentEventID = eventIDs(s, sc, root)
-	return e, true
+	return true
 }
 
 // eventIDs returns the event's idempotency key, spanId and parentEventId,
@@ -123,23 +124,45 @@ func (p *SpanProcessor) event(s sdktrace.ReadOnlySpan, sc trace.SpanContext, f *
 // ids ("otel_<trace>_<span>"), so a span recorded twice (a replayed export,
 // the bridge on two providers) is one event to Drip. The parent is set for
 // spans whose parent is in the same process and the same run.
-func eventIDs(s sdktrace.ReadOnlySpan, sc trace.SpanContext, root bool) (key, spanID, parentID string) {
+func eventIDs(s sdktrace.ReadOnlySpan, sc *trace.SpanContext, root bool) (key, spanID, parentID string) {
 	const prefix = "otel_"
+	const spanAt = len(prefix) + 2*len(trace.TraceID{}) + 1
+	const keyEnd = spanAt + 2*len(trace.SpanID{})
 	tid, sid := sc.TraceID(), sc.SpanID()
-	var buf [len(prefix) + 2*len(tid) + 1 + 4*len(sid)]byte
-	n := copy(buf[:], prefix)
-	n += hex.Encode(buf[n:], tid[:])
-	buf[n] = '_'
-	n++
-	spanAt := n
-	n += hex.Encode(buf[n:], sid[:])
-	keyEnd := n
+	var buf [keyEnd + 2*len(trace.SpanID{})]byte
+	copy(buf[:], prefix)
+	hex8(buf[len(prefix):], tid[:8])
+	hex8(buf[len(prefix)+16:], tid[8:])
+	buf[spanAt-1] = '_'
+	hex8(buf[spanAt:], sid[:])
+	n := keyEnd
 	if p := s.Parent(); !root && p.IsValid() && !p.IsRemote() {
 		pid := p.SpanID()
-		n += hex.Encode(buf[n:], pid[:])
+		hex8(buf[keyEnd:], pid[:])
+		n += 2 * len(pid)
 	}
 	all := string(buf[:n])
 	return all[:keyEnd], all[spanAt:keyEnd], all[keyEnd:]
+}
+
+// hex8 writes the 8 bytes of src to dst[:16] as lowercase hex, like
+// hex.Encode, four bytes at a time in a register.
+func hex8(dst, src []byte) {
+	_, _ = dst[15], src[7]
+	binary.BigEndian.PutUint64(dst[:8], hexDigits(binary.BigEndian.Uint32(src[:4])))
+	binary.BigEndian.PutUint64(dst[8:16], hexDigits(binary.BigEndian.Uint32(src[4:8])))
+}
+
+// hexDigits spreads the eight nibbles of v, most significant first, over
+// the eight bytes of the result (big-endian) as lowercase hex digits.
+func hexDigits(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f // one nibble per byte
+	// Bytes ≥ 10 get 'a'-'0'-10 more; no byte carries into the next.
+	letters := ((x + 0x0606060606060606) >> 4) & 0x0101010101010101
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
 // errorType is the failed span's error.type, never its message.

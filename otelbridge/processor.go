@@ -196,7 +196,7 @@ func (p *SpanProcessor) track(sc trace.SpanContext, e entry) bool {
 		return false
 	}
 	if p.stopped.Load() {
-		p.spans.take(sc) // lost a race with Shutdown
+		p.spans.take(&sc) // lost a race with Shutdown
 	}
 	return true
 }
@@ -216,7 +216,7 @@ func (p *SpanProcessor) endStale(runs []*drip.Run) {
 // when it failed.
 func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	sc := s.SpanContext()
-	e, ok := p.spans.take(sc)
+	e, ok := p.spans.take(&sc)
 	if !ok {
 		return
 	}
@@ -225,7 +225,7 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	run := e.sc.run
 	if f.metered {
 		p.skipped.Add(1) // drip-go recorded the call itself
-	} else if ev, ok := p.event(s, sc, &f, e.root); ok {
+	} else if ev := (drip.Event{}); p.event(&ev, s, &sc, &f, e.root) {
 		if run.Emit(ev) == nil {
 			p.events.Add(1)
 		}

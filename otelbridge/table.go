@@ -2,6 +2,7 @@ package otelbridge
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,12 +46,28 @@ type entry struct {
 	root  bool // the span opened sc's run
 }
 
+// shard is one lock's worth of the table: an open-addressing hash table
+// (linear probing, backward-shift deletion, at most half full) from span
+// id to entry. Ending a span is one probe sequence that finds and removes
+// it, where a Go map needs a lookup and a delete.
 type shard struct {
 	mu        sync.Mutex
-	m         map[uint64]entry
+	slots     []slot // a power of two long
+	n         int32  // slots in use
+	shift     uint32 // 64 - log2(len(slots))
 	lastSweep time.Time
-	_         [24]byte // one shard per 64-byte cache line
 }
+
+// slot is one cell of a shard: an entry and its span id.
+type slot struct {
+	key  uint64
+	used bool
+	root bool
+	sc   *scope
+	tr   trace.TraceID
+}
+
+func (s *slot) entry() entry { return entry{trace: s.tr, sc: s.sc, root: s.root} }
 
 // spanTable remembers which run each started, not yet ended span belongs
 // to, since OnEnd gets no ctx. It is bounded: a full shard first forgets
@@ -67,8 +84,17 @@ func (t *spanTable) init(maxSpans int, maxAge time.Duration) {
 	t.perShard = max(maxSpans/shardCount, 1)
 	t.maxAge = maxAge
 	for i := range t.shards {
-		t.shards[i].m = make(map[uint64]entry, min(t.perShard, 64))
+		t.shards[i].resize(slotsFor(min(t.perShard, 64)))
 	}
+}
+
+// slotsFor is the table length that holds n spans at most half full.
+func slotsFor(n int) int {
+	size := 2
+	for size < 2*n {
+		size *= 2
+	}
+	return size
 }
 
 func spanKey(s trace.SpanID) uint64 { return binary.LittleEndian.Uint64(s[:]) }
@@ -80,6 +106,53 @@ func bucket(t trace.TraceID) uint32 {
 }
 
 func (t *spanTable) shardFor(k uint64) *shard { return &t.shards[k>>56&(shardCount-1)] }
+
+// home is the slot where the probe for k starts. Span ids need not be
+// random (some generators count), so they are mixed (Fibonacci hashing).
+func (sh *shard) home(k uint64) int { return int((k * 0x9e3779b97f4a7c15) >> sh.shift) }
+
+// find returns the slot of k, or the empty slot where k would go and false.
+func (sh *shard) find(k uint64) (int, bool) {
+	mask := len(sh.slots) - 1
+	for i := sh.home(k); ; i = (i + 1) & mask {
+		s := &sh.slots[i]
+		if !s.used {
+			return i, false
+		}
+		if s.key == k {
+			return i, true
+		}
+	}
+}
+
+// removeAt empties slot i, moving later slots of its probe run back so
+// that every key stays reachable from its home slot.
+func (sh *shard) removeAt(i int) {
+	mask := len(sh.slots) - 1
+	for j := (i + 1) & mask; sh.slots[j].used; j = (j + 1) & mask {
+		// The key in j may fill the hole at i if i is on its probe path,
+		// i.e. no farther from j than its home is.
+		if (j-sh.home(sh.slots[j].key))&mask >= (j-i)&mask {
+			sh.slots[i] = sh.slots[j]
+			i = j
+		}
+	}
+	sh.slots[i] = slot{}
+	sh.n--
+}
+
+// resize rehashes the shard into size slots.
+func (sh *shard) resize(size int) {
+	old := sh.slots
+	sh.slots = make([]slot, size)
+	sh.shift = uint32(64 - bits.TrailingZeros(uint(size)))
+	for i := range old {
+		if old[i].used {
+			j, _ := sh.find(old[i].key)
+			sh.slots[j] = old[i]
+		}
+	}
+}
 
 // mayHold reports whether spans of trace tid may be tracked: false is
 // certain, true may be a bucket shared with another trace.
@@ -94,24 +167,31 @@ func (t *spanTable) get(sc trace.SpanContext) (entry, bool) {
 	k := spanKey(sc.SpanID())
 	sh := t.shardFor(k)
 	sh.mu.Lock()
-	e, ok := sh.m[k]
+	i, ok := sh.find(k)
+	var e entry
+	if ok = ok && sh.slots[i].tr == tid; ok {
+		e = sh.slots[i].entry()
+	}
 	sh.mu.Unlock()
-	return e, ok && e.trace == tid
+	return e, ok
 }
 
 // take removes and returns the entry of a tracked span.
-func (t *spanTable) take(sc trace.SpanContext) (entry, bool) {
+func (t *spanTable) take(sc *trace.SpanContext) (entry, bool) {
 	tid := sc.TraceID()
-	if !t.mayHold(tid) {
+	b := bucket(tid)
+	if t.traces[b].Load() == 0 {
 		return entry{}, false
 	}
 	k := spanKey(sc.SpanID())
 	sh := t.shardFor(k)
 	sh.mu.Lock()
-	e, ok := sh.m[k]
-	if ok = ok && e.trace == tid; ok {
-		delete(sh.m, k)
-		t.traces[bucket(tid)].Add(-1)
+	i, ok := sh.find(k)
+	var e entry
+	if ok = ok && sh.slots[i].tr == tid; ok {
+		e = sh.slots[i].entry()
+		sh.removeAt(i)
+		t.traces[b].Add(-1)
 	}
 	sh.mu.Unlock()
 	return e, ok
@@ -126,20 +206,28 @@ func (t *spanTable) put(sid trace.SpanID, e entry) (ok bool, stale []*drip.Run) 
 	sh := t.shardFor(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old, dup := sh.m[k]; dup {
-		if old.trace != e.trace {
+	i, dup := sh.find(k)
+	if dup {
+		s := &sh.slots[i]
+		if s.tr != e.trace {
 			return false, nil
 		}
-		sh.m[k] = e // the same span again; counted once
+		s.sc, s.root = e.sc, e.root // the same span again; counted once
 		return true, nil
 	}
-	if len(sh.m) >= t.perShard {
+	if int(sh.n) >= t.perShard {
 		stale = t.sweepLocked(sh, time.Now())
-		if len(sh.m) >= t.perShard {
+		if int(sh.n) >= t.perShard {
 			return false, stale
 		}
+		i, _ = sh.find(k) // the sweep moved slots
 	}
-	sh.m[k] = e
+	if 2*int(sh.n+1) > len(sh.slots) {
+		sh.resize(2 * len(sh.slots))
+		i, _ = sh.find(k)
+	}
+	sh.slots[i] = slot{key: k, used: true, root: e.root, sc: e.sc, tr: e.trace}
+	sh.n++
 	t.traces[bucket(e.trace)].Add(1)
 	return true, stale
 }
@@ -150,10 +238,10 @@ func (t *spanTable) room(sid trace.SpanID) (ok bool, stale []*drip.Run) {
 	sh := t.shardFor(spanKey(sid))
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if len(sh.m) >= t.perShard {
+	if int(sh.n) >= t.perShard {
 		stale = t.sweepLocked(sh, time.Now())
 	}
-	return len(sh.m) < t.perShard, stale
+	return int(sh.n) < t.perShard, stale
 }
 
 // sweepLocked forgets the spans of runs older than maxAge or already ended,
@@ -165,16 +253,21 @@ func (t *spanTable) sweepLocked(sh *shard, now time.Time) []*drip.Run {
 	}
 	sh.lastSweep = now
 	var roots []*drip.Run
-	for k, e := range sh.m {
-		if !e.sc.ended.Load() && now.Sub(e.sc.born) < t.maxAge {
+	// removeAt only moves slots from later in a probe run into the hole,
+	// so re-checking i after a removal visits every slot (a run wrapping
+	// past the end may bring back one already kept; it is kept again).
+	for i := 0; i < len(sh.slots); {
+		s := &sh.slots[i]
+		if !s.used || (!s.sc.ended.Load() && now.Sub(s.sc.born) < t.maxAge) {
+			i++
 			continue
 		}
-		delete(sh.m, k)
-		t.traces[bucket(e.trace)].Add(-1)
+		t.traces[bucket(s.tr)].Add(-1)
 		t.evicted.Add(1)
-		if e.root && e.sc.owned {
-			roots = append(roots, e.sc.run)
+		if s.root && s.sc.owned {
+			roots = append(roots, s.sc.run)
 		}
+		sh.removeAt(i)
 	}
 	return roots
 }
@@ -185,13 +278,18 @@ func (t *spanTable) clear() []*drip.Run {
 	for i := range t.shards {
 		sh := &t.shards[i]
 		sh.mu.Lock()
-		for k, e := range sh.m {
-			if e.root && e.sc.owned {
-				roots = append(roots, e.sc.run)
+		for j := range sh.slots {
+			s := &sh.slots[j]
+			if !s.used {
+				continue
 			}
-			delete(sh.m, k)
-			t.traces[bucket(e.trace)].Add(-1)
+			if s.root && s.sc.owned {
+				roots = append(roots, s.sc.run)
+			}
+			t.traces[bucket(s.tr)].Add(-1)
 		}
+		clear(sh.slots)
+		sh.n = 0
 		sh.mu.Unlock()
 	}
 	return roots
@@ -203,7 +301,7 @@ func (t *spanTable) len() int64 {
 	for i := range t.shards {
 		sh := &t.shards[i]
 		sh.mu.Lock()
-		n += len(sh.m)
+		n += int(sh.n)
 		sh.mu.Unlock()
 	}
 	return int64(n)
