@@ -87,6 +87,48 @@ CREATE TABLE usage_events (
 );
 CREATE UNIQUE INDEX usage_events_key ON usage_events(idempotency_key) WHERE idempotency_key IS NOT NULL;
 `,
+	// 2: run events are stored clustered by run, in a WITHOUT ROWID table
+	// keyed (run_id, seq), where seq now numbers the events of each run
+	// (runs.next_seq is the next one). It replaces the rowid table and its
+	// timeline index (run_id, ts, seq), which cost a second B-tree insert per
+	// event and, when timestamps arrived out of order, scattered those
+	// inserts over the whole index (a dirty page, and a WAL frame, per
+	// event). Now an insert appends to its run. Timeline order (ts, seq)
+	// comes straight from the key for runs whose events arrived in timestamp
+	// order (ts_unordered = 0, kept up to date with last_ts on every
+	// insert), and from a sort otherwise. Existing runs with events keep
+	// their seq values and are conservatively marked unordered.
+	`
+CREATE TABLE run_events_v2 (
+	run_id          TEXT NOT NULL,
+	seq             INTEGER NOT NULL,
+	id              TEXT NOT NULL,
+	event_type      TEXT NOT NULL,
+	quantity        REAL NOT NULL,
+	cost_units      REAL,
+	idempotency_key TEXT,
+	metadata        TEXT,
+	extra           TEXT,
+	ts              INTEGER NOT NULL,
+	outcome         TEXT NOT NULL,
+	duration_ms     INTEGER,
+	PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+INSERT INTO run_events_v2 (run_id, seq, id, event_type, quantity, cost_units, idempotency_key, metadata, extra,
+	ts, outcome, duration_ms)
+	SELECT run_id, seq, id, event_type, quantity, cost_units, idempotency_key, metadata, extra, ts, outcome,
+	duration_ms FROM run_events;
+DROP TABLE run_events;
+ALTER TABLE run_events_v2 RENAME TO run_events;
+CREATE UNIQUE INDEX run_events_key ON run_events(idempotency_key) WHERE idempotency_key IS NOT NULL;
+ALTER TABLE runs ADD COLUMN next_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN last_ts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN ts_unordered INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET ts_unordered = 1,
+	next_seq = (SELECT max(seq) + 1 FROM run_events WHERE run_id = runs.id),
+	last_ts = (SELECT max(ts) FROM run_events WHERE run_id = runs.id)
+	WHERE EXISTS (SELECT 1 FROM run_events WHERE run_id = runs.id);
+`,
 }
 
 // migrate applies the migrations the database has not seen yet, each in its

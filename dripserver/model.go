@@ -84,7 +84,7 @@ type Event struct {
 	Timestamp  time.Time // the caller's occurredAt when it sent one, else arrival time
 	Outcome    string    // SUCCESS or FAILED
 	DurationMs *int64    // from metadata latencyMs
-	Seq        int64     // insertion order; ties on Timestamp are broken by it
+	Seq        int64     // insertion order within its run; ties on Timestamp are broken by it
 }
 
 // Run statuses.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -370,12 +369,20 @@ type batchItem struct {
 // and events without a runId are skipped with a reason rather than failing
 // the batch; when strict is set (the single-event route) an unknown run is a
 // 404 instead.
-func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict bool) ([]batchItem, error) {
+func (s *service) emitEvents(ctx context.Context, in []ingestEvent, strict bool) ([]batchItem, error) {
 	now := s.now()
 	items := make([]batchItem, len(in))
-	events := make([]Event, 0, len(in))
-	encs := make([]encodedEvent, 0, len(in))
-	pos := make([]int, 0, len(in)) // index in items of events[i]
+	n := 0
+	for i := range in {
+		if in[i].RunID != "" {
+			n++
+		}
+	}
+	ids := newIDs(prefixEvent, n)
+	events := make([]Event, 0, n)
+	encs := make([]encodedEvent, 0, n)
+	pos := make([]int, 0, n) // index in items of events[i]
+	var xc extraCache
 	for i := range in {
 		if in[i].RunID == "" {
 			// Drip leaves events without a run undocumented; dripd does not
@@ -383,16 +390,13 @@ func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict boo
 			items[i] = batchItem{event: Event{EventType: in[i].EventType}, skipped: "runId required"}
 			continue
 		}
-		e := eventFromWire(&in[i], now)
-		enc, err := encodeEvent(&e)
-		if err != nil {
-			return nil, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
-		}
+		e := eventFromIngest(&in[i], ids[len(events)], now)
 		items[i].event = e
 		events = append(events, e)
-		encs = append(encs, enc)
+		encs = append(encs, encodedEvent{meta: nullStr(in[i].meta), extra: xc.encode(&e)})
 		pos = append(pos, i)
 	}
+	plan := planInserts(events, encs)
 	err := s.store.update(ctx, func(t *txn) error {
 		// One lookup per distinct run, not per event.
 		known := map[string]bool{}
@@ -401,7 +405,7 @@ func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict boo
 			ok, seen := known[e.RunID]
 			if !seen {
 				var err error
-				_, ok, err = t.runWhere(`r.id = ?`, e.RunID)
+				ok, err = t.runExists(e.RunID)
 				if err != nil {
 					return err
 				}
@@ -417,19 +421,23 @@ func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict boo
 			events[keep], encs[keep], pos[keep] = e, encs[j], pos[j]
 			keep++
 		}
+		if keep < len(events) {
+			plan = nil // planned for events that are no longer all there
+		}
 		events, encs, pos = events[:keep], encs[:keep], pos[:keep]
-		return s.insertEvents(t, events, encs, pos, items)
+		return s.insertEvents(t, events, encs, pos, items, plan)
 	})
 	return items, err
 }
 
 // insertEvents stores events (already checked to belong to existing runs),
 // marks duplicates in items, and adds the new ones to their runs' totals.
-func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem) error {
+func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem,
+	plan *insertPlan) error {
 	if len(events) == 0 {
 		return nil
 	}
-	inserted, err := t.insertEvents(events, encs)
+	inserted, err := t.insertEvents(events, encs, plan)
 	if err != nil {
 		return err
 	}
@@ -449,6 +457,14 @@ func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos 
 			d = &runDelta{}
 			deltas[e.RunID] = d
 		}
+		ts := e.Timestamp.UnixNano()
+		if d.events == 0 {
+			d.firstTS, d.maxTS = ts, ts
+		} else if ts < d.maxTS {
+			d.unordered = true
+		}
+		d.maxTS = max(d.maxTS, ts)
+		d.nextSeq = max(d.nextSeq, e.Seq+1)
 		d.events++
 		d.quantity += e.Quantity
 		if e.CostUnits != nil {
@@ -464,11 +480,12 @@ func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos 
 	return nil
 }
 
-// eventFromWire builds the stored event, reading back the facts the SDK
-// puts in metadata: when it happened, how long it took, whether it failed.
-func eventFromWire(in *wire.RunEvent, now time.Time) Event {
+// eventFromIngest builds the stored event with the given id, reading back
+// the facts the SDK puts in metadata: when it happened, how long it took,
+// whether it failed.
+func eventFromIngest(in *ingestEvent, id string, now time.Time) Event {
 	e := Event{
-		ID:             newID(prefixEvent),
+		ID:             id,
 		RunID:          in.RunID,
 		EventType:      in.EventType,
 		Quantity:       1,
@@ -485,34 +502,8 @@ func eventFromWire(in *wire.RunEvent, now time.Time) Event {
 	if in.Quantity != nil {
 		e.Quantity = *in.Quantity
 	}
-	applyMetaFacts(&e, now)
+	applyFacts(&e, &in.facts, now)
 	return e
-}
-
-func applyMetaFacts(e *Event, now time.Time) {
-	e.Timestamp = now
-	e.Outcome = OutcomeSuccess
-	if strings.HasSuffix(e.EventType, ".error") {
-		e.Outcome = OutcomeFailed
-	}
-	if e.Metadata == nil {
-		return
-	}
-	if s, ok := e.Metadata[wire.MetaOccurredAt].(string); ok {
-		if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.Year() > 1970 && ts.Year() < 2200 {
-			e.Timestamp = ts.UTC()
-		}
-	}
-	if f, ok := e.Metadata[wire.MetaLatencyMs].(float64); ok && f >= 0 && f < math.MaxInt32*1000.0 {
-		d := int64(math.Round(f))
-		e.DurationMs = &d
-	}
-	switch e.Metadata[wire.MetaStatus] {
-	case "error":
-		e.Outcome = OutcomeFailed
-	case "success":
-		e.Outcome = OutcomeSuccess
-	}
 }
 
 // recordOutcome is what POST /runs/record did.
@@ -538,13 +529,15 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 		if req.ExternalRunID != "" {
 			in.IdempotencyKey = fmt.Sprintf("%s:%s:%d", req.ExternalRunID, re.EventType, i)
 		}
-		events[i] = eventFromWire(&in, now)
+		ev, err := ingestFromWire(&in)
+		if err != nil {
+			return out, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
+		}
+		events[i] = eventFromIngest(&ev, newID(prefixEvent), now)
 		if events[i].Timestamp.Before(started) {
 			started = events[i].Timestamp
 		}
-		if encs[i], err = encodeEvent(&events[i]); err != nil {
-			return out, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
-		}
+		encs[i] = encodedEvent{meta: nullStr(ev.meta), extra: encodeExtra(&events[i])}
 	}
 	err = s.store.update(ctx, func(t *txn) error {
 		c, err := t.resolveCustomer(req.CustomerID)
@@ -581,7 +574,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 			events[i].RunID = r.ID
 			pos[i] = i
 		}
-		if err := s.insertEvents(t, events, encs, pos, items); err != nil {
+		if err := s.insertEvents(t, events, encs, pos, items, nil); err != nil {
 			return err
 		}
 		for _, it := range items {

@@ -68,7 +68,17 @@ func scanCustomer(sc interface{ Scan(...any) error }) (Customer, error) {
 
 // customerWhere returns the customer matching the condition, or ok false.
 func (t *txn) customerWhere(cond string, arg any) (Customer, bool, error) {
-	c, err := scanCustomer(t.queryRow(`SELECT `+customerCols+` FROM customers WHERE `+cond, arg))
+	var row *sql.Row
+	switch {
+	// The prepared statements belong to the writer's pool.
+	case t.write && cond == `id = ?`:
+		row = t.stmt(t.s.custByID).QueryRowContext(t.ctx, arg)
+	case t.write && cond == `external_id = ?`:
+		row = t.stmt(t.s.custByExtID).QueryRowContext(t.ctx, arg)
+	default:
+		row = t.queryRow(`SELECT `+customerCols+` FROM customers WHERE `+cond, arg)
+	}
+	c, err := scanCustomer(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Customer{}, false, nil
 	}
@@ -264,12 +274,30 @@ type runDelta struct {
 	quantity   float64
 	cost       float64
 	costEvents int
+
+	// Timestamps of the new events, in insertion (seq) order: the first,
+	// the largest, and whether any came before an earlier one.
+	firstTS, maxTS int64
+	unordered      bool
+
+	nextSeq int64 // one past the largest seq inserted
 }
 
+const addToRunSQL = `UPDATE runs SET event_count = event_count + ?, total_quantity = total_quantity + ?,
+	total_cost_units = total_cost_units + ?, cost_events = cost_events + ?,
+	ts_unordered = (ts_unordered OR ? OR ? < last_ts), last_ts = max(last_ts, ?),
+	next_seq = max(next_seq, ?) WHERE id = ?`
+
+// addToRun adds d to the run's totals and keeps its timeline order flag:
+// a run stays ts_ordered while every event's timestamp is at least the one
+// of the event inserted before it, so that seq order is timeline order.
+// (SET expressions see the row as it was before the UPDATE.)
 func (t *txn) addToRun(runID string, d runDelta) error {
-	_, err := t.exec(`UPDATE runs SET event_count = event_count + ?, total_quantity = total_quantity + ?,
-		total_cost_units = total_cost_units + ?, cost_events = cost_events + ? WHERE id = ?`,
-		d.events, d.quantity, d.cost, d.costEvents, runID)
+	unordered := 0
+	if d.unordered {
+		unordered = 1
+	}
+	_, err := t.stmt(t.s.addToRun).ExecContext(t.ctx, d.events, d.quantity, d.cost, d.costEvents, unordered, d.firstTS, d.maxTS, d.nextSeq, runID)
 	if err != nil {
 		return fmt.Errorf("dripserver: update run %s totals: %w", runID, err)
 	}
@@ -308,23 +336,58 @@ type eventExtra struct {
 	SpanID        string `json:"s,omitempty"`
 }
 
-// encodedEvent is an event's JSON columns, encoded before the transaction.
+// encodedEvent is an event's JSON columns (string or nil), encoded before
+// the transaction.
 type encodedEvent struct{ meta, extra any }
 
-func encodeEvent(e *Event) (encodedEvent, error) {
-	meta, err := encodeMeta(e.Metadata)
-	if err != nil {
-		return encodedEvent{}, err
-	}
+// encodeExtra returns the extra column of e: nil, or the JSON text of its
+// eventExtra (as encoding/json writes it).
+func encodeExtra(e *Event) any {
 	x := eventExtra{e.Units, e.Description, e.CostCurrency, e.CorrelationID, e.ParentEventID, e.SpanID}
 	if x == (eventExtra{}) {
-		return encodedEvent{meta: meta}, nil
+		return nil
 	}
-	b, err := json.Marshal(x)
-	if err != nil {
-		return encodedEvent{}, err
+	return string(appendExtra(nil, &x))
+}
+
+func appendExtra(b []byte, x *eventExtra) []byte {
+	b = append(b, '{')
+	first := true
+	for _, f := range [...]struct {
+		key string
+		val string
+	}{{"u", x.Units}, {"d", x.Description}, {"c", x.CostCurrency}, {"r", x.CorrelationID},
+		{"p", x.ParentEventID}, {"s", x.SpanID}} {
+		if f.val == "" {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, f.key...)
+		b = append(b, '"', ':')
+		b = appendJSONString(b, f.val)
 	}
-	return encodedEvent{meta: meta, extra: string(b)}, nil
+	return append(b, '}')
+}
+
+// extraCache encodes the extra columns of a batch, whose events mostly
+// share them, once per distinct value.
+type extraCache struct {
+	x    eventExtra
+	text any
+	ok   bool
+}
+
+func (c *extraCache) encode(e *Event) any {
+	x := eventExtra{e.Units, e.Description, e.CostCurrency, e.CorrelationID, e.ParentEventID, e.SpanID}
+	if c.ok && x == c.x {
+		return c.text
+	}
+	c.x, c.text, c.ok = x, encodeExtra(e), true
+	return c.text
 }
 
 func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
@@ -359,89 +422,320 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 	return e, nil
 }
 
-// eventArgs appends the INSERT arguments of e (in eventColumns order).
-func eventArgs(args []any, e *Event, enc encodedEvent) []any {
-	var cost, duration any
-	if e.CostUnits != nil {
-		cost = *e.CostUnits
+// The event columns an INSERT statement may bind once for all its rows,
+// when every row has the same value: batches mostly come from one run, with
+// one event type, units and outcome. Each shared column saves a bound
+// parameter (and for text, a C string copy) per row.
+const (
+	shareRun = 1 << iota
+	shareType
+	shareExtra
+	shareOutcome
+	shareAll = shareRun | shareType | shareExtra | shareOutcome
+)
+
+// insShape names an event INSERT statement: rows, and the shared columns.
+type insShape struct{ rows, shared int }
+
+// eventInsertSQL returns the INSERT of shape sh. Shared columns come first,
+// as ?1…?k, so that the per-row "?" parameters number on from k+1. Rows of
+// one run (shareRun) take consecutive seqs from one base parameter, the
+// last shared one.
+func eventInsertSQL(sh insShape) string {
+	var shared, perRow []string
+	for _, c := range []struct {
+		col string
+		bit int
+	}{{"run_id", shareRun}, {"event_type", shareType}, {"extra", shareExtra}, {"outcome", shareOutcome}} {
+		if sh.shared&c.bit != 0 {
+			shared = append(shared, c.col)
+		} else {
+			perRow = append(perRow, c.col)
+		}
 	}
-	if e.DurationMs != nil {
-		duration = *e.DurationMs
+	nShared := len(shared)
+	base := ""
+	if sh.shared&shareRun != 0 {
+		nShared++
+		base = "?" + strconv.Itoa(nShared)
+	} else {
+		perRow = append(perRow, "seq")
 	}
-	return append(args, e.ID, e.RunID, e.EventType, e.Quantity, cost, nullStr(e.IdempotencyKey), enc.meta,
-		enc.extra, e.Timestamp.UnixNano(), e.Outcome, duration)
+	perRow = append(perRow, "id", "quantity", "cost_units", "idempotency_key", "metadata", "ts", "duration_ms")
+	var b strings.Builder
+	// OR IGNORE rather than ON CONFLICT DO NOTHING: both skip a repeated
+	// idempotency key, but only OR IGNORE spares SQLite the statement
+	// journal a multi-row INSERT that could abort needs. The other
+	// constraints cannot fail: every NOT NULL value is always set, and seqs
+	// are new.
+	b.WriteString("INSERT OR IGNORE INTO run_events (")
+	cols := append([]string{}, shared...)
+	if base != "" {
+		cols = append(cols, "seq")
+	}
+	b.WriteString(strings.Join(append(cols, perRow...), ", "))
+	b.WriteString(") VALUES ")
+	for r := range sh.rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for i := range shared {
+			b.WriteString("?" + strconv.Itoa(i+1) + ",")
+		}
+		if base != "" {
+			b.WriteString(base + "+" + strconv.Itoa(r) + ",")
+		}
+		b.WriteString(strings.TrimSuffix(strings.Repeat("?,", len(perRow)), ","))
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// insertStmt returns the INSERT of shape sh for this transaction. A shape
+// not prepared yet is prepared in the transaction (the writer's only
+// connection is busy with it) and, once the transaction is over, for good.
+func (t *txn) insertStmt(sh insShape) (*sql.Stmt, error) {
+	s := t.s
+	s.insMu.Lock()
+	st := s.insEvents[sh]
+	s.insMu.Unlock()
+	if st != nil {
+		return t.stmt(st), nil
+	}
+	t.unprepared = append(t.unprepared, sh)
+	st, err := t.PrepareContext(t.ctx, eventInsertSQL(sh))
+	if err != nil {
+		return nil, fmt.Errorf("dripserver: prepare event insert: %w", err)
+	}
+	return st, nil
+}
+
+// prepareShapes prepares and keeps the INSERTs of shapes. It must not run
+// inside a write transaction.
+func (s *Store) prepareShapes(shapes []insShape) {
+	for _, sh := range shapes {
+		s.insMu.Lock()
+		done := s.insEvents[sh] != nil
+		s.insMu.Unlock()
+		if done {
+			continue
+		}
+		st, err := s.w.Prepare(eventInsertSQL(sh))
+		if err != nil {
+			continue // prepared in the next transaction that needs it
+		}
+		s.insMu.Lock()
+		if s.insEvents == nil {
+			s.insEvents = map[insShape]*sql.Stmt{}
+		}
+		if s.insEvents[sh] == nil {
+			s.insEvents[sh] = st
+			st = nil
+		}
+		s.insMu.Unlock()
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// sharedColumns returns which columns all of events share.
+func sharedColumns(events []Event, encs []encodedEvent) int {
+	shared := shareAll
+	e0, x0 := &events[0], encs[0].extra
+	for i := 1; i < len(events) && shared != 0; i++ {
+		e := &events[i]
+		if e.RunID != e0.RunID {
+			shared &^= shareRun
+		}
+		if e.EventType != e0.EventType {
+			shared &^= shareType
+		}
+		if encs[i].extra != x0 {
+			shared &^= shareExtra
+		}
+		if e.Outcome != e0.Outcome {
+			shared &^= shareOutcome
+		}
+	}
+	return shared
+}
+
+// eventArgs appends the INSERT arguments of events for a statement sharing
+// the shared columns, with placeholders for the seqs, and returns where
+// those are (one base for shareRun, else one per row): seqs are assigned in
+// the transaction.
+func eventArgs(args []any, events []Event, encs []encodedEvent, shared int) ([]any, []int) {
+	var seqAt []int
+	e0 := &events[0]
+	if shared&shareRun != 0 {
+		args = append(args, e0.RunID)
+	}
+	if shared&shareType != 0 {
+		args = append(args, e0.EventType)
+	}
+	if shared&shareExtra != 0 {
+		args = append(args, encs[0].extra)
+	}
+	if shared&shareOutcome != 0 {
+		args = append(args, e0.Outcome)
+	}
+	if shared&shareRun != 0 {
+		seqAt = append(seqAt, len(args))
+		args = append(args, nil)
+	}
+	for i := range events {
+		e := &events[i]
+		if shared&shareRun == 0 {
+			args = append(args, e.RunID)
+		}
+		if shared&shareType == 0 {
+			args = append(args, e.EventType)
+		}
+		if shared&shareExtra == 0 {
+			args = append(args, encs[i].extra)
+		}
+		if shared&shareOutcome == 0 {
+			args = append(args, e.Outcome)
+		}
+		if shared&shareRun == 0 {
+			seqAt = append(seqAt, len(args))
+			args = append(args, nil)
+		}
+		var cost, duration any
+		if e.CostUnits != nil {
+			cost = *e.CostUnits
+		}
+		if e.DurationMs != nil {
+			duration = *e.DurationMs
+		}
+		args = append(args, e.ID, e.Quantity, cost, nullStr(e.IdempotencyKey), encs[i].meta,
+			e.Timestamp.UnixNano(), duration)
+	}
+	return args, seqAt
+}
+
+// insertPlan is how insertEvents splits a list of events into INSERT
+// statements, with their arguments. It needs no database, so the caller can
+// make it before the write transaction, off the writer's critical path.
+type insertPlan struct {
+	n      int // events planned for
+	chunks []insertChunk
+}
+
+type insertChunk struct {
+	lo, hi int
+	shape  insShape
+	args   []any
+	seqAt  []int // indexes in args of the seq arguments
+}
+
+// planInserts splits events into INSERTs of eventInsertChunk rows and then
+// power-of-two sized ones, so a handful of statement shapes serve any batch.
+func planInserts(events []Event, encs []encodedEvent) *insertPlan {
+	p := &insertPlan{n: len(events)}
+	for lo := 0; lo < len(events); {
+		n := eventInsertChunk
+		for n > len(events)-lo {
+			n /= 2
+		}
+		n = max(n, 1)
+		hi := lo + n
+		shared := sharedColumns(events[lo:hi], encs[lo:hi])
+		args, seqAt := eventArgs(make([]any, 0, n*12), events[lo:hi], encs[lo:hi], shared)
+		p.chunks = append(p.chunks, insertChunk{lo: lo, hi: hi, shape: insShape{rows: n, shared: shared},
+			args: args, seqAt: seqAt})
+		lo = hi
+	}
+	return p
 }
 
 // insertEvents inserts events, skipping those whose idempotency key is
-// already stored (or repeated earlier in events). It returns, per event,
-// whether it was inserted. encs holds each event's encoded JSON columns.
+// already stored (or repeated earlier in events), and numbers them in their
+// runs (Seq). It returns, per event, whether it was inserted. encs holds
+// each event's encoded JSON columns; plan, when not nil, is
+// planInserts(events, encs).
 //
-// Duplicates are rare, so the common case costs one multi-row INSERT per
-// chunk and no reads: only a chunk whose row count falls short is looked
-// at again, by key.
-func (t *txn) insertEvents(events []Event, encs []encodedEvent) ([]bool, error) {
-	inserted := make([]bool, len(events))
-	args := make([]any, 0, eventInsertChunk*11)
-	// settle marks events[lo:hi] inserted, checking by key when the
-	// statements inserted fewer rows than that.
-	settle := func(lo, hi int, n int64) error {
-		if n == int64(hi-lo) {
-			for i := lo; i < hi; i++ {
-				inserted[i] = true
-			}
-			return nil
-		}
-		for i := lo; i < hi; i++ {
-			if events[i].IdempotencyKey == "" {
-				inserted[i] = true
-				continue
-			}
-			id, err := t.eventIDByKey(events[i].IdempotencyKey)
-			if err != nil {
-				return err
-			}
-			inserted[i] = id == events[i].ID
-		}
-		return nil
+// Duplicates are rare, so the common case costs no reads: only a statement
+// whose row count falls short is looked at again, by key. A skipped event
+// leaves a gap in its run's seqs.
+func (t *txn) insertEvents(events []Event, encs []encodedEvent, plan *insertPlan) ([]bool, error) {
+	if plan == nil || plan.n != len(events) {
+		plan = planInserts(events, encs)
 	}
-	i := 0
-	if len(events) >= eventInsertChunk {
-		chunk := t.stmt(t.s.insEventChunk)
-		defer chunk.Close()
-		for ; i+eventInsertChunk <= len(events); i += eventInsertChunk {
-			args = args[:0]
-			for j := i; j < i+eventInsertChunk; j++ {
-				args = eventArgs(args, &events[j], encs[j])
+	next := map[string]int64{}
+	for i := range events {
+		e := &events[i]
+		n, ok := next[e.RunID]
+		if !ok {
+			if err := t.stmt(t.s.runNextSeq).QueryRowContext(t.ctx, e.RunID).Scan(&n); err != nil {
+				return nil, fmt.Errorf("dripserver: read run %s: %w", e.RunID, err)
 			}
-			res, err := chunk.ExecContext(t.ctx, args...)
-			if err != nil {
-				return nil, fmt.Errorf("dripserver: insert events: %w", err)
+		}
+		e.Seq = n
+		next[e.RunID] = n + 1
+	}
+	inserted := make([]bool, len(events))
+	for _, c := range plan.chunks {
+		if c.shape.shared&shareRun != 0 {
+			c.args[c.seqAt[0]] = events[c.lo].Seq
+		} else {
+			for k, at := range c.seqAt {
+				c.args[at] = events[c.lo+k].Seq
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return nil, fmt.Errorf("dripserver: insert events: %w", err)
+		}
+		st, err := t.insertStmt(c.shape)
+		if err != nil {
+			return nil, err
+		}
+		res, err := st.ExecContext(t.ctx, c.args...)
+		if err != nil {
+			return nil, fmt.Errorf("dripserver: insert events: %w", err)
+		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("dripserver: insert events: %w", err)
+		}
+		if affected == int64(c.hi-c.lo) {
+			for i := c.lo; i < c.hi; i++ {
+				inserted[i] = true
 			}
-			if err := settle(i, i+eventInsertChunk, n); err != nil {
+			continue
+		}
+		for i := c.lo; i < c.hi; i++ {
+			e := &events[i]
+			var id string
+			if e.IdempotencyKey == "" {
+				// Only a repeated key may skip a row; anything else is a
+				// fault, not a duplicate.
+				err = t.stmt(t.s.eventIDBySeq).QueryRowContext(t.ctx, e.RunID, e.Seq).Scan(&id)
+				if err == nil && id != e.ID {
+					err = fmt.Errorf("seq %d of run %s is taken", e.Seq, e.RunID)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("dripserver: insert events: %w", err)
+				}
+			} else if id, err = t.eventIDByKey(e.IdempotencyKey); err != nil {
 				return nil, err
 			}
-		}
-	}
-	if i < len(events) {
-		one := t.stmt(t.s.insEvent)
-		defer one.Close()
-		for ; i < len(events); i++ {
-			res, err := one.ExecContext(t.ctx, eventArgs(args[:0], &events[i], encs[i])...)
-			if err != nil {
-				return nil, fmt.Errorf("dripserver: insert event: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return nil, fmt.Errorf("dripserver: insert event: %w", err)
-			}
-			inserted[i] = n == 1
+			inserted[i] = id == e.ID
 		}
 	}
 	return inserted, nil
+}
+
+// runExists reports whether a run with this id exists.
+func (t *txn) runExists(id string) (bool, error) {
+	var one int
+	err := t.stmt(t.s.runByID).QueryRowContext(t.ctx, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dripserver: read run: %w", err)
+	}
+	return true, nil
 }
 
 func (t *txn) eventIDByKey(key string) (string, error) {
@@ -462,14 +756,34 @@ func (t *txn) eventByKey(key string) (Event, error) {
 
 // eventsPage returns up to limit events of a run in timeline order, starting
 // after the position (ts, seq) when after is true.
+//
+// Timeline order is (ts, seq). Events are indexed by (run_id, seq) only,
+// which keeps inserts appending even when timestamps arrive out of order; a
+// run whose events all arrived in timestamp order (the common case, flagged
+// in runs.ts_unordered) is read straight off that index, any other is
+// sorted.
 func (t *txn) eventsPage(runID string, after bool, ts, seq int64, limit int) ([]Event, error) {
+	var unordered bool
+	if err := t.queryRow(`SELECT ts_unordered FROM runs WHERE id = ?`, runID).Scan(&unordered); err != nil &&
+		!errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("dripserver: read run %s: %w", runID, err)
+	}
 	q := `SELECT ` + eventCols + ` FROM run_events WHERE run_id = ?`
 	args := []any{runID}
-	if after {
-		q += ` AND (ts > ? OR (ts = ? AND seq > ?))`
-		args = append(args, ts, ts, seq)
+	switch {
+	case unordered:
+		if after {
+			q += ` AND (ts > ? OR (ts = ? AND seq > ?))`
+			args = append(args, ts, ts, seq)
+		}
+		q += ` ORDER BY ts, seq`
+	default:
+		if after {
+			q += ` AND seq > ?`
+			args = append(args, seq)
+		}
+		q += ` ORDER BY seq`
 	}
-	q += ` ORDER BY ts, seq`
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)
