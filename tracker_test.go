@@ -441,3 +441,25 @@ func TestTrackerSelfMetrics(t *testing.T) {
 	}
 	tr.Shutdown(ctxT(t))
 }
+
+// Runs are exported later than they happen; their start and end times
+// must still be the caller's, so durations are real.
+func TestTrackerRunDurationIsTheCallersTime(t *testing.T) {
+	srv := startServer(t, nil)
+	c := newClient(t, srv.BaseURL())
+	tr := newTracker(t, c, drip.WithBatchTimeout(time.Hour)) // start and end leave in one batch
+	cust := createCustomer(t, c, "acme")
+	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w", Metadata: map[string]any{"tier": "gold"}})
+	time.Sleep(150 * time.Millisecond) // the run's duration is what is tested
+	run.End(drip.RunCompleted)
+	if err := tr.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ := srv.store.Run(context.Background(), run.ID())
+	if d := r.EndedAt.Sub(r.StartedAt); d < 150*time.Millisecond || d > 10*time.Second {
+		t.Fatalf("run lasted %v on the server, want the caller's ~150ms", d)
+	}
+	if _, ok := r.Metadata["occurredAt"]; ok || r.Metadata["tier"] != "gold" {
+		t.Fatalf("run metadata: %v", r.Metadata)
+	}
+}

@@ -79,6 +79,10 @@
 //     metadata plus usageType, quantity and units. The summary covers the
 //     whole run. limit is 1–500 (default 100); nextCursor is opaque
 //     ("<eventId>.<seq>"), and a bare event id works as a cursor too.
+//   - Run times: a run's startedAt (POST /runs) and endedAt (PATCH) are the
+//     client's metadata occurredAt when valid and not more than five
+//     minutes ahead, since SDKs that export runs in the background send
+//     them late; the key itself is not stored.
 //   - Durability: a 2xx means committed. The store uses WAL with
 //     synchronous=NORMAL, which survives a crash of the process (kill -9),
 //     not a power cut; a background checkpointer keeps fsyncs off the

@@ -250,11 +250,35 @@ func (s *service) startRun(ctx context.Context, req wire.StartRunRequest) (r Run
 		}
 		r = Run{ID: newID(prefixRun), CustomerID: c.ID, WorkflowID: w.ID, WorkflowName: w.Name,
 			Status: StatusRunning, ExternalRunID: req.ExternalRunID, CorrelationID: req.CorrelationID,
-			ParentRunID: req.ParentRunID, Metadata: req.Metadata, StartedAt: s.now()}
+			ParentRunID: req.ParentRunID}
+		r.StartedAt, r.Metadata = clientTime(req.Metadata, s.now())
 		created = true
 		return t.insertRun(r)
 	})
 	return r, created, err
+}
+
+// maxClockSkew bounds how far in the future a client's occurredAt may be.
+const maxClockSkew = 5 * time.Minute
+
+// clientTime is when the client says a run started or ended (metadata
+// occurredAt, which SDKs that send runs in the background set), else now.
+// The key is taken out of the metadata that is stored.
+func clientTime(meta map[string]any, now time.Time) (time.Time, map[string]any) {
+	v, ok := meta[wire.MetaOccurredAt].(string)
+	if !ok {
+		return now, meta
+	}
+	meta = maps.Clone(meta)
+	delete(meta, wire.MetaOccurredAt)
+	if len(meta) == 0 {
+		meta = nil
+	}
+	ts, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || ts.After(now.Add(maxClockSkew)) || ts.Year() < 2000 {
+		return now, meta
+	}
+	return ts.UTC(), meta
 }
 
 // endRun applies PATCH /runs/{id}. Ending an ended run with the status it
@@ -288,7 +312,7 @@ func (s *service) finish(t *txn, r *Run, status, errMsg, errCode string, meta ma
 		return nil
 	}
 	r.Status, r.ErrorMessage, r.ErrorCode = status, errMsg, errCode
-	r.EndedAt = s.now()
+	r.EndedAt, meta = clientTime(meta, s.now())
 	if r.EndedAt.Before(r.StartedAt) {
 		r.EndedAt = r.StartedAt
 	}

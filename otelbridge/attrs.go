@@ -56,6 +56,14 @@ func (t *tokenField) set(v *attribute.Value, rank int8) {
 	if t.rank != 0 && t.rank <= rank {
 		return
 	}
+	if v.Type() == attribute.INT64 { // the usual case, inlined
+		t.v, t.rank = max(v.AsInt64(), 0), rank
+		return
+	}
+	t.setOther(v, rank)
+}
+
+func (t *tokenField) setOther(v *attribute.Value, rank int8) {
 	n, ok := attrInt(v)
 	if !ok {
 		return

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -47,7 +49,8 @@ func (p *SpanProcessor) event(e *drip.Event, s sdktrace.ReadOnlySpan, sc *trace.
 			u.ErrorType = errorType(f)
 		}
 		*e = drip.LLMEvent(&u, p.prices)
-		if e.Metadata == nil && (f.cacheNew.v > 0 || s.DroppedAttributes() > 0) {
+		dropped := s.DroppedAttributes()
+		if e.Metadata == nil && (f.cacheNew.v > 0 || dropped > 0) {
 			e.Metadata = make(map[string]any, 2)
 		}
 		if f.cacheNew.v > 0 {
@@ -55,9 +58,9 @@ func (p *SpanProcessor) event(e *drip.Event, s sdktrace.ReadOnlySpan, sc *trace.
 			// them apart); named to pass the MetadataGuard.
 			e.Metadata["cacheWrites"] = f.cacheNew.v
 		}
-		if n := s.DroppedAttributes(); n > 0 && !f.hasTokens() {
+		if dropped > 0 && !f.hasTokens() {
 			// Usage set after the attribute limit is lost (integrations.md §0.10).
-			e.Metadata["droppedAttributes"] = n
+			e.Metadata["droppedAttributes"] = dropped
 		}
 		e.IdempotencyKey, e.SpanID, e.ParentEventID = eventIDs(s, sc, root)
 		return true
@@ -129,20 +132,65 @@ func eventIDs(s sdktrace.ReadOnlySpan, sc *trace.SpanContext, root bool) (key, s
 	const spanAt = len(prefix) + 2*len(trace.TraceID{}) + 1
 	const keyEnd = spanAt + 2*len(trace.SpanID{})
 	tid, sid := sc.TraceID(), sc.SpanID()
-	var buf [keyEnd + 2*len(trace.SpanID{})]byte
-	copy(buf[:], prefix)
+	var pid trace.SpanID
+	n := keyEnd
+	if p := s.Parent(); !root && p.IsValid() && !p.IsRemote() {
+		pid = p.SpanID()
+		n += 2 * len(pid)
+	}
+	buf := idStrings.alloc(sid, n)
+	copy(buf, prefix)
 	hex8(buf[len(prefix):], tid[:8])
 	hex8(buf[len(prefix)+16:], tid[8:])
 	buf[spanAt-1] = '_'
 	hex8(buf[spanAt:], sid[:])
-	n := keyEnd
-	if p := s.Parent(); !root && p.IsValid() && !p.IsRemote() {
-		pid := p.SpanID()
+	if n > keyEnd {
 		hex8(buf[keyEnd:], pid[:])
-		n += 2 * len(pid)
 	}
-	all := string(buf[:n])
+	all := unsafe.String(&buf[0], n) // buf is not written again
 	return all[:keyEnd], all[spanAt:keyEnd], all[keyEnd:]
+}
+
+// idChunkSize is how many bytes of ids a block holds: with its offset, a
+// block fills a 2 KiB size class and serves about 28 spans.
+const idChunkSize = 2048 - 8
+
+// idChunk is a block of immutable id strings, handed out front to back.
+type idChunk struct {
+	off atomic.Int64 // bytes handed out (or claimed past the end)
+	buf [idChunkSize]byte
+}
+
+// idArena makes the id strings of events. A string per event would be the
+// only allocation on OnEnd's path; instead ids are copied into shared
+// blocks, each allocated once and freed by the GC when no event refers to
+// any id in it any more (an id kept for long keeps its 2 KiB block).
+// Each goroutine writes only the bytes it claimed, before the string is
+// made; nothing writes them afterwards. The current block is per shard
+// of span ids, so that concurrent OnEnds seldom share a cache line.
+type idArena struct {
+	cur [shardCount]struct {
+		p atomic.Pointer[idChunk]
+		_ [56]byte
+	}
+}
+
+var idStrings idArena
+
+// alloc returns n bytes for the caller to write an id string in, once,
+// before making the string; sid picks the block.
+func (a *idArena) alloc(sid trace.SpanID, n int) []byte {
+	size := int64(n+7) &^ 7 // whole words: no two strings share one
+	cur := &a.cur[spanKey(sid)&(shardCount-1)].p
+	if c := cur.Load(); c != nil {
+		if end := c.off.Add(size); end <= idChunkSize {
+			return c.buf[end-size : end-size+int64(n)]
+		}
+	}
+	c := new(idChunk)
+	c.off.Store(size)
+	cur.Store(c) // a racing OnEnd may install its own block: either will do
+	return c.buf[:n]
 }
 
 // hex8 writes the 8 bytes of src to dst[:16] as lowercase hex, like
