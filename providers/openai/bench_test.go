@@ -216,3 +216,51 @@ func BenchmarkInMemoryChatCompletionStreamRawWithUsage(b *testing.B) {
 		return drainStream(s)
 	})
 }
+
+// longAnswer is a streamed answer of realistic length (~60 chunks, about a
+// paragraph): the size at which the one extra usage chunk the wrapper asks
+// for stops dominating the comparison, as it does for DefaultChunks' four.
+func longAnswer() openaistub.Option {
+	parts := make([]string, 60)
+	for i := range parts {
+		parts[i] = "word "
+	}
+	return openaistub.WithChunks(parts...)
+}
+
+func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
+	c := rawClient(openaistub.New(b, longAnswer()))
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
+	c := openai.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
+
+// BenchmarkChatCompletionLongStreamRawWithUsage is the raw client asking for
+// usage itself, on the long answer: Wrapped minus this is the decorator's
+// own cost; this minus LongStreamRaw is what include_usage costs on the wire.
+func BenchmarkChatCompletionLongStreamRawWithUsage(b *testing.B) {
+	c := rawClient(openaistub.New(b, longAnswer()))
+	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+		s, err := c.CreateChatCompletionStream(ctx, r)
+		if err != nil {
+			return err
+		}
+		return drainStream(s)
+	})
+}
