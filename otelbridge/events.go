@@ -49,18 +49,22 @@ func (p *SpanProcessor) event(e *drip.Event, s sdktrace.ReadOnlySpan, sc *trace.
 			u.ErrorType = errorType(f)
 		}
 		*e = drip.LLMEvent(&u, p.prices)
-		dropped := s.DroppedAttributes()
-		if e.Metadata == nil && (f.cacheNew.v > 0 || dropped > 0) {
-			e.Metadata = make(map[string]any, 2)
-		}
 		if f.cacheNew.v > 0 {
 			// Input tokens written to the prompt cache (Anthropic bills
 			// them apart); named to pass the MetadataGuard.
+			if e.Metadata == nil {
+				e.Metadata = make(map[string]any, 2)
+			}
 			e.Metadata["cacheWrites"] = f.cacheNew.v
 		}
-		if dropped > 0 && !f.hasTokens() {
-			// Usage set after the attribute limit is lost (integrations.md §0.10).
-			e.Metadata["droppedAttributes"] = dropped
+		if !f.hasTokens() {
+			if n := s.DroppedAttributes(); n > 0 {
+				// Usage set after the attribute limit is lost (integrations.md §0.10).
+				if e.Metadata == nil {
+					e.Metadata = make(map[string]any, 2)
+				}
+				e.Metadata["droppedAttributes"] = n
+			}
 		}
 		e.IdempotencyKey, e.SpanID, e.ParentEventID = eventIDs(s, sc, root)
 		return true
@@ -123,7 +127,7 @@ func (p *SpanProcessor) event(e *drip.Event, s sdktrace.ReadOnlySpan, sc *trace.
 }
 
 // eventIDs returns the event's idempotency key, spanId and parentEventId,
-// hex-encoded in one allocation. The key is derived from the trace and span
+// hex-encoded into one run of bytes of idStrings. The key is derived from the trace and span
 // ids ("otel_<trace>_<span>"), so a span recorded twice (a replayed export,
 // the bridge on two providers) is one event to Drip. The parent is set for
 // spans whose parent is in the same process and the same run.
@@ -131,25 +135,32 @@ func eventIDs(s sdktrace.ReadOnlySpan, sc *trace.SpanContext, root bool) (key, s
 	const prefix = "otel_"
 	const spanAt = len(prefix) + 2*len(trace.TraceID{}) + 1
 	const keyEnd = spanAt + 2*len(trace.SpanID{})
-	tid, sid := sc.TraceID(), sc.SpanID()
-	var pid trace.SpanID
+	p := s.Parent()
 	n := keyEnd
-	if p := s.Parent(); !root && p.IsValid() && !p.IsRemote() {
-		pid = p.SpanID()
-		n += 2 * len(pid)
+	if !root && p.IsValid() && !p.IsRemote() {
+		n += 2 * len(trace.SpanID{})
 	}
-	buf := idStrings.alloc(sid, n)
-	copy(buf, prefix)
-	hex8(buf[len(prefix):], tid[:8])
-	hex8(buf[len(prefix)+16:], tid[8:])
+	buf := idStrings.alloc(sc.SpanID())
+	tid, sid, pid := sc.TraceID(), sc.SpanID(), p.SpanID()
+	copy(buf[:], prefix)
+	be := binary.BigEndian
+	be.PutUint64(buf[len(prefix):], hexDigits(be.Uint32(tid[0:])))
+	be.PutUint64(buf[len(prefix)+8:], hexDigits(be.Uint32(tid[4:])))
+	be.PutUint64(buf[len(prefix)+16:], hexDigits(be.Uint32(tid[8:])))
+	be.PutUint64(buf[len(prefix)+24:], hexDigits(be.Uint32(tid[12:])))
 	buf[spanAt-1] = '_'
-	hex8(buf[spanAt:], sid[:])
+	be.PutUint64(buf[spanAt:], hexDigits(be.Uint32(sid[0:])))
+	be.PutUint64(buf[spanAt+8:], hexDigits(be.Uint32(sid[4:])))
 	if n > keyEnd {
-		hex8(buf[keyEnd:], pid[:])
+		be.PutUint64(buf[keyEnd:], hexDigits(be.Uint32(pid[0:])))
+		be.PutUint64(buf[keyEnd+8:], hexDigits(be.Uint32(pid[4:])))
 	}
 	all := unsafe.String(&buf[0], n) // buf is not written again
 	return all[:keyEnd], all[spanAt:keyEnd], all[keyEnd:]
 }
+
+// idLen is the longest id string: the key and a parent span id.
+const idLen = len("otel_") + 2*len(trace.TraceID{}) + 1 + 4*len(trace.SpanID{})
 
 // idChunkSize is how many bytes of ids a block holds: with its offset, a
 // block fills a 2 KiB size class and serves about 28 spans.
@@ -177,28 +188,20 @@ type idArena struct {
 
 var idStrings idArena
 
-// alloc returns n bytes for the caller to write an id string in, once,
-// before making the string; sid picks the block.
-func (a *idArena) alloc(sid trace.SpanID, n int) []byte {
-	size := int64(n+7) &^ 7 // whole words: no two strings share one
+// alloc returns idLen bytes for the caller to write id strings in, once,
+// before making the strings; sid picks the block.
+func (a *idArena) alloc(sid trace.SpanID) *[idLen]byte {
+	const size = int64(idLen+7) &^ 7 // whole words: no two ids share one
 	cur := &a.cur[spanKey(sid)&(shardCount-1)].p
 	if c := cur.Load(); c != nil {
 		if end := c.off.Add(size); end <= idChunkSize {
-			return c.buf[end-size : end-size+int64(n)]
+			return (*[idLen]byte)(c.buf[end-size:])
 		}
 	}
 	c := new(idChunk)
 	c.off.Store(size)
 	cur.Store(c) // a racing OnEnd may install its own block: either will do
-	return c.buf[:n]
-}
-
-// hex8 writes the 8 bytes of src to dst[:16] as lowercase hex, like
-// hex.Encode, four bytes at a time in a register.
-func hex8(dst, src []byte) {
-	_, _ = dst[15], src[7]
-	binary.BigEndian.PutUint64(dst[:8], hexDigits(binary.BigEndian.Uint32(src[:4])))
-	binary.BigEndian.PutUint64(dst[8:16], hexDigits(binary.BigEndian.Uint32(src[4:8])))
+	return (*[idLen]byte)(c.buf[:])
 }
 
 // hexDigits spreads the eight nibbles of v, most significant first, over

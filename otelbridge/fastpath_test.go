@@ -116,7 +116,7 @@ func checkTable(t *testing.T, tab *spanTable, want map[uint64]entry) {
 	}
 }
 
-func TestHex8(t *testing.T) {
+func TestHexDigits(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	var src [8]byte
 	for i := range 100000 {
@@ -131,9 +131,10 @@ func TestHex8(t *testing.T) {
 			binary.LittleEndian.PutUint64(src[:], r.Uint64())
 		}
 		var got [16]byte
-		hex8(got[:], src[:])
+		binary.BigEndian.PutUint64(got[:], hexDigits(binary.BigEndian.Uint32(src[:4])))
+		binary.BigEndian.PutUint64(got[8:], hexDigits(binary.BigEndian.Uint32(src[4:])))
 		if want := hex.EncodeToString(src[:]); string(got[:]) != want {
-			t.Fatalf("hex8(%x) = %s", src, got)
+			t.Fatalf("hexDigits(%x) = %s", src, got)
 		}
 	}
 }
