@@ -45,7 +45,10 @@
 //
 // Calls drip-go meters itself (drip.WrapOpenAI with a TracerProvider) emit
 // spans marked with providers.MeteredAttribute; the bridge skips them, so
-// each call is counted once. WrapOpenAI records into the run in the call's
+// each call is counted once. Likewise a GenAI span started under a ctx that
+// another drip-go meter marked with providers.MarkMetered (langchaingo's
+// WrapModel, the WrapOpenAI decorator) is skipped: that meter records the
+// call. WrapOpenAI records into the run in the call's
 // ctx; to have it record into a run the bridge opened, put that run in ctx
 // with SpanProcessor.RunFromContext.
 //

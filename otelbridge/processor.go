@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
@@ -116,16 +117,17 @@ func (p *SpanProcessor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 	// In a run: remember which. Attributes are not read here (reading
 	// them makes the SDK copy them on the next SetAttributes); a metered
 	// span is recognised, and skipped, at OnEnd.
+	metered := providers.IsMetered(ctx)
 	switch ctxRun := drip.RunFromContext(ctx); {
 	case ctxRun != nil:
 		scp := inherited
 		if scp == nil || scp.run != ctxRun {
 			scp = &scope{run: ctxRun, born: time.Now()}
 		}
-		p.track(sc, entry{sc: scp})
+		p.track(sc, entry{sc: scp, metered: metered})
 		return
 	case inherited != nil:
-		p.track(sc, entry{sc: inherited})
+		p.track(sc, entry{sc: inherited, metered: metered})
 		return
 	}
 
@@ -223,7 +225,7 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	var f spanFacts
 	f.scan(s.Attributes())
 	run := e.sc.run
-	if f.metered {
+	if f.metered || e.metered && f.kind() == kindLLM {
 		p.skipped.Add(1) // drip-go recorded the call itself
 	} else if ev := (drip.Event{}); p.event(&ev, s, &sc, &f, e.root) {
 		if run.Emit(ev) == nil {

@@ -724,3 +724,28 @@ func TestRegisteredTwiceCountsOnce(t *testing.T) {
 		t.Fatalf("idempotency key %q, want %q", evs[0].IdempotencyKey, want)
 	}
 }
+
+// A GenAI span started under a ctx another drip-go meter marked (the
+// langchaingo WrapModel, the WrapOpenAI decorator) describes a call that
+// meter records: counted once. Other spans under it still count.
+func TestSkipsLLMSpansUnderAMeteredCtx(t *testing.T) {
+	e := newEnv(t)
+	cust := e.customer(t, "acme")
+	ctx, run := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	mctx := providers.MarkMetered(ctx)
+	_, llm := e.tracer.Start(mctx, "chat gpt-4o", trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "chat"), attribute.Int("gen_ai.usage.input_tokens", 5)))
+	llm.End()
+	_, tool := e.tracer.Start(mctx, "execute_tool search", trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "execute_tool"), attribute.String("gen_ai.tool.name", "search")))
+	tool.End()
+	_, counted := e.tracer.Start(ctx, "chat gpt-4o", trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "chat"), attribute.Int("gen_ai.usage.input_tokens", 7)))
+	counted.End()
+	run.End(drip.RunCompleted)
+	e.flush(t)
+	evs := e.srv.Events(run.ID())
+	if len(evs) != 2 || evs[0].EventType != drip.EventToolCall || evs[1].EventType != drip.EventLLMCompletion || num(t, evs[1].Metadata, "inputTokens") != 7 {
+		t.Fatalf("events: %+v", evs)
+	}
+}

@@ -44,6 +44,9 @@ type entry struct {
 	trace trace.TraceID
 	sc    *scope
 	root  bool // the span opened sc's run
+	// metered: the span started under a ctx another drip-go meter marks
+	// (providers.MarkMetered), so an LLM call it describes is counted there.
+	metered bool
 }
 
 // shard is one lock's worth of the table: an open-addressing hash table
@@ -60,14 +63,17 @@ type shard struct {
 
 // slot is one cell of a shard: an entry and its span id.
 type slot struct {
-	key  uint64
-	used bool
-	root bool
-	sc   *scope
-	tr   trace.TraceID
+	key     uint64
+	used    bool
+	root    bool
+	metered bool
+	sc      *scope
+	tr      trace.TraceID
 }
 
-func (s *slot) entry() entry { return entry{trace: s.tr, sc: s.sc, root: s.root} }
+func (s *slot) entry() entry {
+	return entry{trace: s.tr, sc: s.sc, root: s.root, metered: s.metered}
+}
 
 // spanTable remembers which run each started, not yet ended span belongs
 // to, since OnEnd gets no ctx. It is bounded: a full shard first forgets
@@ -212,7 +218,7 @@ func (t *spanTable) put(sid trace.SpanID, e entry) (ok bool, stale []*drip.Run) 
 		if s.tr != e.trace {
 			return false, nil
 		}
-		s.sc, s.root = e.sc, e.root // the same span again; counted once
+		s.sc, s.root, s.metered = e.sc, e.root, e.metered // the same span again; counted once
 		return true, nil
 	}
 	if int(sh.n) >= t.perShard {
@@ -226,7 +232,7 @@ func (t *spanTable) put(sid trace.SpanID, e entry) (ok bool, stale []*drip.Run) 
 		sh.resize(2 * len(sh.slots))
 		i, _ = sh.find(k)
 	}
-	sh.slots[i] = slot{key: k, used: true, root: e.root, sc: e.sc, tr: e.trace}
+	sh.slots[i] = slot{key: k, used: true, root: e.root, metered: e.metered, sc: e.sc, tr: e.trace}
 	sh.n++
 	t.traces[bucket(e.trace)].Add(1)
 	return true, stale
