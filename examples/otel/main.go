@@ -28,7 +28,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/internal/devenv"
 	"github.com/drip-sdk/drip-go/otelbridge"
 )
 
@@ -40,20 +40,11 @@ func main() {
 
 func run(ctx context.Context) error {
 	// 1. A Drip client and tracker (an embedded dripd when offline).
-	var opts []drip.Option
-	if os.Getenv("DRIP_BASE_URL") == "" && os.Getenv("DRIP_API_URL") == "" {
-		inst, err := dripserver.Start(ctx, "127.0.0.1:0", nil)
-		if err != nil {
-			return err
-		}
-		defer inst.Shutdown(context.Background())
-		opts = append(opts, drip.WithBaseURL(inst.BaseURL()), drip.WithAPIKey("sk_test_example_0000000000"))
-		fmt.Println("offline: recording into an in-process dripd at", inst.BaseURL())
-	}
-	client, err := drip.New(opts...)
+	client, stop, err := devenv.Client(ctx, os.Stdout)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	tracker := drip.NewTracker(client)
 	defer tracker.Shutdown(context.Background())
 
