@@ -2,7 +2,6 @@ package drip
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -510,7 +509,7 @@ func (t *Tracker) retry(step func(ctx context.Context) error) error {
 			return nil
 		}
 		e, ok := AsError(err)
-		if !ok || !(e.Temporary() || e.Code == CodeCircuitOpen) || t.exportCtx.Err() != nil {
+		if !ok || !e.Temporary() || t.exportCtx.Err() != nil {
 			return err
 		}
 		if t.cfg.maxRetryElapsed > 0 && time.Since(start) > t.cfg.maxRetryElapsed {
@@ -706,6 +705,3 @@ func (t *Tracker) exportEnd(r *Run, p EndRunParams) {
 	}
 	t.runsEnded.Add(1)
 }
-
-// errAbandoned is what Run methods return after the tracker shut down.
-var _ = errors.New
