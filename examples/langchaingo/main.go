@@ -25,7 +25,7 @@ import (
 	"github.com/tmc/langchaingo/tools"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/internal/devenv"
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/langchaingo"
 )
@@ -49,23 +49,12 @@ func (orderStatus) Call(_ context.Context, order string) (string, error) {
 
 func run(ctx context.Context) error {
 	// 1. A Drip client and tracker (an embedded dripd when offline).
-	var (
-		opts []drip.Option
-		inst *dripserver.Instance
-	)
-	if os.Getenv("DRIP_BASE_URL") == "" && os.Getenv("DRIP_API_URL") == "" {
-		var err error
-		if inst, err = dripserver.Start(ctx, "127.0.0.1:0", nil); err != nil {
-			return err
-		}
-		defer inst.Shutdown(context.Background())
-		opts = append(opts, drip.WithBaseURL(inst.BaseURL()), drip.WithAPIKey("sk_test_example_0000000000"))
-		fmt.Println("offline: recording into an in-process dripd at", inst.BaseURL())
-	}
-	client, err := drip.New(opts...)
+	env, err := devenv.Start(ctx, os.Stdout)
 	if err != nil {
 		return err
 	}
+	defer env.Close()
+	client, inst := env.Client, env.Local
 	tracker := drip.NewTracker(client)
 	defer tracker.Shutdown(context.Background())
 	customer, err := client.GetOrCreateCustomer(ctx, "acme", nil)

@@ -26,7 +26,7 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/internal/devenv"
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/middleware"
 )
@@ -39,21 +39,12 @@ func main() {
 
 func run(ctx context.Context) error {
 	// 1. A Drip client and tracker (an embedded dripd when offline).
-	var opts []drip.Option
-	var inst *dripserver.Instance
-	if os.Getenv("DRIP_BASE_URL") == "" && os.Getenv("DRIP_API_URL") == "" {
-		var err error
-		if inst, err = dripserver.Start(ctx, "127.0.0.1:0", nil); err != nil {
-			return err
-		}
-		defer inst.Shutdown(context.Background())
-		opts = append(opts, drip.WithBaseURL(inst.BaseURL()), drip.WithAPIKey("sk_test_example_0000000000"))
-		fmt.Println("offline: recording into an in-process dripd at", inst.BaseURL())
-	}
-	client, err := drip.New(opts...)
+	env, err := devenv.Start(ctx, os.Stdout)
 	if err != nil {
 		return err
 	}
+	defer env.Close()
+	client, inst := env.Client, env.Local
 	tracker := drip.NewTracker(client)
 	defer tracker.Shutdown(context.Background())
 

@@ -19,29 +19,55 @@ import (
 // accepts any well-formed key).
 const DevKey = "sk_test_examples_000000"
 
-// Client returns a client and a function that releases what Client started.
-// out receives one line saying where the client points.
-func Client(ctx context.Context, out io.Writer, opts ...drip.Option) (*drip.Client, func(), error) {
+// Env is where an example records: a client, and the embedded dripd when
+// it runs offline.
+type Env struct {
+	Client *drip.Client
+	// Local is the embedded dripd, nil when the client points at Drip; the
+	// examples read what was recorded from its store.
+	Local *dripserver.Instance
+}
+
+// Start returns the example's Env. out receives one line saying where the
+// client points. Close the Env when done.
+func Start(ctx context.Context, out io.Writer, opts ...drip.Option) (*Env, error) {
 	if os.Getenv(drip.EnvBaseURL) != "" || os.Getenv(drip.EnvAPIURL) != "" {
 		c, err := drip.New(opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		fmt.Fprintf(out, "using the Drip API at %s\n", c.BaseURL())
-		return c, func() {}, nil
+		return &Env{Client: c}, nil
 	}
 	inst, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("starting the embedded dripd: %w", err)
+		return nil, fmt.Errorf("starting the embedded dripd: %w", err)
 	}
 	opts = append([]drip.Option{drip.WithAPIKey(DevKey), drip.WithBaseURL(inst.BaseURL())}, opts...)
 	c, err := drip.New(opts...)
 	if err != nil {
 		inst.Shutdown(ctx)
-		return nil, nil, err
+		return nil, err
 	}
 	fmt.Fprintf(out, "DRIP_BASE_URL not set: using an embedded dripd at %s\n", inst.BaseURL())
-	return c, func() { inst.Shutdown(context.Background()) }, nil
+	return &Env{Client: c, Local: inst}, nil
+}
+
+// Close stops the embedded dripd, if any.
+func (e *Env) Close() {
+	if e.Local != nil {
+		e.Local.Shutdown(context.Background())
+	}
+}
+
+// Client is Start for examples that need only the client; the returned
+// function releases what it started.
+func Client(ctx context.Context, out io.Writer, opts ...drip.Option) (*drip.Client, func(), error) {
+	env, err := Start(ctx, out, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env.Client, env.Close, nil
 }
 
 // PrintTimeline writes a run's timeline, one event a line.
