@@ -154,10 +154,107 @@ func promptChars(p any) int64 {
 	return 0
 }
 
+// sseReader is what go-openai's three stream types have in common.
+type sseReader[T any] interface {
+	Recv() (T, error)
+	RecvRaw() ([]byte, error)
+	Close() error
+	Header() http.Header
+	GetRateLimitHeaders() goopenai.RateLimitHeaders
+}
+
+// chunkKind says how one stream type's chunks are metered.
+type chunkKind[T any] struct {
+	read      func(*acc, *T) // add the chunk to the accumulator
+	hasUsage  func(*T) bool  // the chunk carries the call's usage
+	usageOnly func(*T) bool  // the chunk exists only to carry usage
+}
+
+// stream is the metered stream the exported types embed: the same methods
+// as go-openai's, reporting the call once.
+type stream[T any, S sseReader[T]] struct {
+	inner S
+	kind  *chunkKind[T]
+	st    streamState
+}
+
+// Recv returns the next chunk, as go-openai's Recv does.
+func (s *stream[T, S]) Recv() (T, error) {
+	for {
+		chunk, err := s.inner.Recv()
+		if err != nil {
+			s.st.recvErr(err)
+			return chunk, err
+		}
+		s.st.mu.Lock()
+		if !s.st.done {
+			s.kind.read(&s.st.a, &chunk)
+		}
+		usage := s.kind.hasUsage(&chunk)
+		if usage {
+			s.st.finishLocked(nil)
+		}
+		hide := s.st.swallow && usage && s.kind.usageOnly(&chunk)
+		s.st.mu.Unlock()
+		if !hide {
+			return chunk, nil
+		}
+	}
+}
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *stream[T, S]) RecvRaw() ([]byte, error) {
+	for {
+		line, err := s.inner.RecvRaw()
+		if err != nil {
+			s.st.recvErr(err)
+			return line, err
+		}
+		if !s.st.rawChunk(line) {
+			return line, nil
+		}
+	}
+}
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *stream[T, S]) Close() error {
+	s.st.close()
+	return s.inner.Close()
+}
+
+// Header returns the HTTP response headers.
+func (s *stream[T, S]) Header() http.Header { return s.inner.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *stream[T, S]) GetRateLimitHeaders() goopenai.RateLimitHeaders {
+	return s.inner.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *stream[T, S]) Unwrap() S { return s.inner }
+
+// askUsage makes sure a streaming request asks for usage, on the caller's
+// copy of the request; it reports whether it had to, so the usage-only
+// chunk is then hidden from the caller.
+func askUsage(o **goopenai.StreamOptions) (asked bool) {
+	if *o != nil && (*o).IncludeUsage {
+		return false
+	}
+	// Replacing the pointer leaves the caller's options alone.
+	*o = &goopenai.StreamOptions{IncludeUsage: true}
+	return true
+}
+
 // ChatCompletionStream is go-openai's ChatCompletionStream, metered.
 type ChatCompletionStream struct {
-	inner *goopenai.ChatCompletionStream
-	st    streamState
+	stream[goopenai.ChatCompletionStreamResponse, *goopenai.ChatCompletionStream]
+}
+
+var chatChunks = &chunkKind[goopenai.ChatCompletionStreamResponse]{
+	read:      (*acc).chatChunk,
+	hasUsage:  func(c *goopenai.ChatCompletionStreamResponse) bool { return c.Usage != nil },
+	usageOnly: func(c *goopenai.ChatCompletionStreamResponse) bool { return len(c.Choices) == 0 },
 }
 
 // CreateChatCompletionStream calls the embedded client and meters the
@@ -167,12 +264,7 @@ type ChatCompletionStream struct {
 func (c *Client) CreateChatCompletionStream(
 	ctx context.Context, request goopenai.ChatCompletionRequest,
 ) (*ChatCompletionStream, error) {
-	swallow := false
-	if request.StreamOptions == nil || !request.StreamOptions.IncludeUsage {
-		// request is our copy; replacing the pointer leaves the caller's alone.
-		request.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
-		swallow = true
-	}
+	swallow := askUsage(&request.StreamOptions)
 	cl := c.m.begin(ctx, providers.OpChat, request.Model, true)
 	inner, err := c.Client.CreateChatCompletionStream(cl.ctx, request)
 	if err != nil {
@@ -180,70 +272,21 @@ func (c *Client) CreateChatCompletionStream(
 		c.done(ctx, &cl, err)
 		return nil, err
 	}
-	s := &ChatCompletionStream{inner: inner}
+	s := &ChatCompletionStream{}
+	s.inner, s.kind = inner, chatChunks
 	s.st.init(c.m, ctx, cl, swallow, inputRef{msgs: request.Messages})
 	return s, nil
 }
 
-// Recv returns the next chunk, as go-openai's Recv does.
-func (s *ChatCompletionStream) Recv() (goopenai.ChatCompletionStreamResponse, error) {
-	for {
-		resp, err := s.inner.Recv()
-		if err != nil {
-			s.st.recvErr(err)
-			return resp, err
-		}
-		s.st.mu.Lock()
-		if !s.st.done {
-			s.st.a.chatChunk(&resp)
-		}
-		if resp.Usage != nil {
-			s.st.finishLocked(nil)
-		}
-		hide := s.st.swallow && resp.Usage != nil && len(resp.Choices) == 0
-		s.st.mu.Unlock()
-		if !hide {
-			return resp, nil
-		}
-	}
-}
-
-// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
-func (s *ChatCompletionStream) RecvRaw() ([]byte, error) {
-	for {
-		line, err := s.inner.RecvRaw()
-		if err != nil {
-			s.st.recvErr(err)
-			return line, err
-		}
-		if !s.st.rawChunk(line) {
-			return line, nil
-		}
-	}
-}
-
-// Close reports the call if it has not been reported and closes the stream.
-func (s *ChatCompletionStream) Close() error {
-	s.st.close()
-	return s.inner.Close()
-}
-
-// Header returns the HTTP response headers.
-func (s *ChatCompletionStream) Header() http.Header { return s.inner.Header() }
-
-// GetRateLimitHeaders returns the rate-limit headers of the response.
-func (s *ChatCompletionStream) GetRateLimitHeaders() goopenai.RateLimitHeaders {
-	return s.inner.GetRateLimitHeaders()
-}
-
-// Unwrap returns go-openai's stream. Reading from it directly bypasses
-// metering.
-func (s *ChatCompletionStream) Unwrap() *goopenai.ChatCompletionStream { return s.inner }
-
 // CompletionStream is go-openai's CompletionStream, metered.
 type CompletionStream struct {
-	inner *goopenai.CompletionStream
-	st    streamState
+	stream[goopenai.CompletionResponse, *goopenai.CompletionStream]
+}
+
+var completionChunks = &chunkKind[goopenai.CompletionResponse]{
+	read:      (*acc).completionChunk,
+	hasUsage:  func(c *goopenai.CompletionResponse) bool { return c.Usage != nil },
+	usageOnly: func(c *goopenai.CompletionResponse) bool { return len(c.Choices) == 0 },
 }
 
 // CreateCompletionStream calls the embedded client and meters the stream,
@@ -251,11 +294,7 @@ type CompletionStream struct {
 func (c *Client) CreateCompletionStream(
 	ctx context.Context, request goopenai.CompletionRequest,
 ) (*CompletionStream, error) {
-	swallow := false
-	if request.StreamOptions == nil || !request.StreamOptions.IncludeUsage {
-		request.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
-		swallow = true
-	}
+	swallow := askUsage(&request.StreamOptions)
 	cl := c.m.begin(ctx, providers.OpTextCompletion, request.Model, true)
 	inner, err := c.Client.CreateCompletionStream(cl.ctx, request)
 	if err != nil {
@@ -263,72 +302,25 @@ func (c *Client) CreateCompletionStream(
 		c.done(ctx, &cl, err)
 		return nil, err
 	}
-	s := &CompletionStream{inner: inner}
+	s := &CompletionStream{}
+	s.inner, s.kind = inner, completionChunks
 	s.st.init(c.m, ctx, cl, swallow, inputRef{prompt: request.Prompt})
 	return s, nil
 }
 
-// Recv returns the next chunk, as go-openai's Recv does.
-func (s *CompletionStream) Recv() (goopenai.CompletionResponse, error) {
-	for {
-		resp, err := s.inner.Recv()
-		if err != nil {
-			s.st.recvErr(err)
-			return resp, err
-		}
-		s.st.mu.Lock()
-		if !s.st.done {
-			s.st.a.completionChunk(&resp)
-		}
-		if resp.Usage != nil {
-			s.st.finishLocked(nil)
-		}
-		hide := s.st.swallow && resp.Usage != nil && len(resp.Choices) == 0
-		s.st.mu.Unlock()
-		if !hide {
-			return resp, nil
-		}
-	}
-}
-
-// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
-func (s *CompletionStream) RecvRaw() ([]byte, error) {
-	for {
-		line, err := s.inner.RecvRaw()
-		if err != nil {
-			s.st.recvErr(err)
-			return line, err
-		}
-		if !s.st.rawChunk(line) {
-			return line, nil
-		}
-	}
-}
-
-// Close reports the call if it has not been reported and closes the stream.
-func (s *CompletionStream) Close() error {
-	s.st.close()
-	return s.inner.Close()
-}
-
-// Header returns the HTTP response headers.
-func (s *CompletionStream) Header() http.Header { return s.inner.Header() }
-
-// GetRateLimitHeaders returns the rate-limit headers of the response.
-func (s *CompletionStream) GetRateLimitHeaders() goopenai.RateLimitHeaders {
-	return s.inner.GetRateLimitHeaders()
-}
-
-// Unwrap returns go-openai's stream. Reading from it directly bypasses
-// metering.
-func (s *CompletionStream) Unwrap() *goopenai.CompletionStream { return s.inner }
-
 // ResponseStream is go-openai's ResponseStream, metered. The Responses API
 // always sends usage in its response.completed event, so nothing is added
-// to the request.
+// to the request and nothing is hidden.
 type ResponseStream struct {
-	inner *goopenai.ResponseStream
-	st    streamState
+	stream[goopenai.ResponseStreamEvent, *goopenai.ResponseStream]
+}
+
+var responseEvents = &chunkKind[goopenai.ResponseStreamEvent]{
+	read: (*acc).responseEvent,
+	hasUsage: func(ev *goopenai.ResponseStreamEvent) bool {
+		return ev.Response != nil && ev.Response.Usage != nil
+	},
+	usageOnly: func(*goopenai.ResponseStreamEvent) bool { return false },
 }
 
 // CreateResponseStream calls the embedded client and meters the stream.
@@ -342,54 +334,8 @@ func (c *Client) CreateResponseStream(
 		c.done(ctx, &cl, err)
 		return nil, err
 	}
-	s := &ResponseStream{inner: inner}
+	s := &ResponseStream{}
+	s.inner, s.kind = inner, responseEvents
 	s.st.init(c.m, ctx, cl, false, inputRef{input: request.Input, instructions: request.Instructions})
 	return s, nil
 }
-
-// Recv returns the next event, as go-openai's Recv does.
-func (s *ResponseStream) Recv() (goopenai.ResponseStreamEvent, error) {
-	ev, err := s.inner.Recv()
-	if err != nil {
-		s.st.recvErr(err)
-		return ev, err
-	}
-	s.st.mu.Lock()
-	if !s.st.done {
-		s.st.a.responseEvent(&ev)
-	}
-	if ev.Response != nil && ev.Response.Usage != nil {
-		s.st.finishLocked(nil)
-	}
-	s.st.mu.Unlock()
-	return ev, nil
-}
-
-// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
-func (s *ResponseStream) RecvRaw() ([]byte, error) {
-	line, err := s.inner.RecvRaw()
-	if err != nil {
-		s.st.recvErr(err)
-		return line, err
-	}
-	s.st.rawChunk(line)
-	return line, nil
-}
-
-// Close reports the call if it has not been reported and closes the stream.
-func (s *ResponseStream) Close() error {
-	s.st.close()
-	return s.inner.Close()
-}
-
-// Header returns the HTTP response headers.
-func (s *ResponseStream) Header() http.Header { return s.inner.Header() }
-
-// GetRateLimitHeaders returns the rate-limit headers of the response.
-func (s *ResponseStream) GetRateLimitHeaders() goopenai.RateLimitHeaders {
-	return s.inner.GetRateLimitHeaders()
-}
-
-// Unwrap returns go-openai's stream. Reading from it directly bypasses
-// metering.
-func (s *ResponseStream) Unwrap() *goopenai.ResponseStream { return s.inner }
