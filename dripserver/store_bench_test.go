@@ -2,6 +2,7 @@ package dripserver
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -30,18 +31,23 @@ func BenchmarkStoreEmitEvents(b *testing.B) {
 		b.Fatal(err)
 	}
 	const batch = 500
-	meta := `{"inputTokens":1000,"latencyMs":812,"model":"gpt-4o-mini","occurredAt":"2026-11-27T13:54:02.123456789Z","outputTokens":200}`
-	q, cost := 1200.0, 0.0042
 	at := time.Now().UTC()
 	evs := make([]ingestEvent, batch)
 	b.ResetTimer()
 	for n := range b.N {
 		b.StopTimer()
 		for i := range evs {
+			// Tokens, cost and latency differ from event to event, as in
+			// real traffic (and as in BenchmarkRunEventsBatch).
+			in, out := 900+i%211, 150+i%97
+			q, cost := float64(in+out), float64(in)*0.15e-6+float64(out)*0.6e-6
+			occurred := at.Add(time.Duration(n*batch+i) * time.Millisecond).Format(time.RFC3339Nano)
+			latency := 300 + i%701
+			meta := fmt.Sprintf(`{"inputTokens":%d,"latencyMs":%d,"model":"gpt-4o-mini","occurredAt":%q,"outputTokens":%d}`,
+				in, latency, occurred, out)
 			evs[i] = ingestEvent{RunEvent: wire.RunEvent{RunID: run.ID, EventType: "llm.completion", Quantity: &q,
 				Units: "tokens", CostUnits: &cost, IdempotencyKey: "evt_" + strconv.Itoa(n) + "_" + strconv.Itoa(i)},
-				meta: meta, facts: metaFacts{occurredAt: at.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano),
-					hasOccurredAt: true, latency: 812, hasLatency: true}}
+				meta: meta, facts: metaFacts{occurredAt: occurred, hasOccurredAt: true, latency: float64(latency), hasLatency: true}}
 		}
 		b.StartTimer()
 		if _, err := svc.emitEvents(ctx, evs, false); err != nil {

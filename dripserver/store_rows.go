@@ -1,7 +1,9 @@
 package dripserver
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -424,14 +426,15 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 
 // The event columns an INSERT statement may bind once for all its rows,
 // when every row has the same value: batches mostly come from one run, with
-// one event type, units and outcome. Each shared column saves a bound
-// parameter (and for text, a C string copy) per row.
+// one event type, units and outcome, and mostly no duration. Each shared
+// column saves a bound parameter (and for text, a C string copy) per row.
 const (
 	shareRun = 1 << iota
 	shareType
 	shareExtra
 	shareOutcome
-	shareAll = shareRun | shareType | shareExtra | shareOutcome
+	shareDuration
+	shareAll = shareRun | shareType | shareExtra | shareOutcome | shareDuration
 )
 
 // insShape names an event INSERT statement: rows, and the shared columns.
@@ -453,6 +456,9 @@ func eventInsertSQL(sh insShape) string {
 			perRow = append(perRow, c.col)
 		}
 	}
+	if sh.shared&shareDuration != 0 {
+		shared = append(shared, "duration_ms")
+	}
 	nShared := len(shared)
 	base := ""
 	if sh.shared&shareRun != 0 {
@@ -461,7 +467,10 @@ func eventInsertSQL(sh insShape) string {
 	} else {
 		perRow = append(perRow, "seq")
 	}
-	perRow = append(perRow, "id", "quantity", "cost_units", "idempotency_key", "metadata", "ts", "duration_ms")
+	perRow = append(perRow, "id", "quantity", "cost_units", "idempotency_key", "metadata", "ts")
+	if sh.shared&shareDuration == 0 {
+		perRow = append(perRow, "duration_ms")
+	}
 	var b strings.Builder
 	// OR IGNORE rather than ON CONFLICT DO NOTHING: both skip a repeated
 	// idempotency key, but only OR IGNORE spares SQLite the statement
@@ -492,52 +501,47 @@ func eventInsertSQL(sh insShape) string {
 	return b.String()
 }
 
-// insertStmt returns the INSERT of shape sh for this transaction. A shape
-// not prepared yet is prepared in the transaction (the writer's only
-// connection is busy with it) and, once the transaction is over, for good.
-func (t *txn) insertStmt(sh insShape) (*sql.Stmt, error) {
-	s := t.s
-	s.insMu.Lock()
-	st := s.insEvents[sh]
-	s.insMu.Unlock()
-	if st != nil {
-		return t.stmt(st), nil
+// rawStmts holds the event INSERTs prepared on the writer's driver
+// connection, by shape. Event inserts bypass database/sql: at hundreds of
+// arguments a statement, its per-argument checks and conversions were a
+// measurable share of the single writer's time. The statements belong to
+// one driver connection (conn) and are only used inside (*sql.Conn).Raw on
+// it, while the writer holds the store's only write connection.
+type rawStmts struct {
+	conn  any
+	stmts map[insShape]driver.Stmt
+}
+
+// stmt returns the INSERT of shape sh on dc, preparing it on first use.
+func (r *rawStmts) stmt(ctx context.Context, dc any, sh insShape) (driver.Stmt, error) {
+	if r.conn != dc {
+		// A new driver connection (the old one went bad): the statements
+		// of the old one went with it.
+		r.conn, r.stmts = dc, map[insShape]driver.Stmt{}
 	}
-	t.unprepared = append(t.unprepared, sh)
-	st, err := t.PrepareContext(t.ctx, eventInsertSQL(sh))
+	if st := r.stmts[sh]; st != nil {
+		return st, nil
+	}
+	pc, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("dripserver: driver connection %T cannot prepare with a context", dc)
+	}
+	st, err := pc.PrepareContext(ctx, eventInsertSQL(sh))
 	if err != nil {
 		return nil, fmt.Errorf("dripserver: prepare event insert: %w", err)
 	}
+	r.stmts[sh] = st
 	return st, nil
 }
 
-// prepareShapes prepares and keeps the INSERTs of shapes. It must not run
-// inside a write transaction.
-func (s *Store) prepareShapes(shapes []insShape) {
-	for _, sh := range shapes {
-		s.insMu.Lock()
-		done := s.insEvents[sh] != nil
-		s.insMu.Unlock()
-		if done {
-			continue
-		}
-		st, err := s.w.Prepare(eventInsertSQL(sh))
-		if err != nil {
-			continue // prepared in the next transaction that needs it
-		}
-		s.insMu.Lock()
-		if s.insEvents == nil {
-			s.insEvents = map[insShape]*sql.Stmt{}
-		}
-		if s.insEvents[sh] == nil {
-			s.insEvents[sh] = st
-			st = nil
-		}
-		s.insMu.Unlock()
-		if st != nil {
-			st.Close()
-		}
+// close closes the prepared statements.
+func (r *rawStmts) close() error {
+	var errs []error
+	for _, st := range r.stmts {
+		errs = append(errs, st.Close())
 	}
+	r.conn, r.stmts = nil, nil
+	return errors.Join(errs...)
 }
 
 // sharedColumns returns which columns all of events share.
@@ -558,6 +562,9 @@ func sharedColumns(events []Event, encs []encodedEvent) int {
 		if e.Outcome != e0.Outcome {
 			shared &^= shareOutcome
 		}
+		if (e.DurationMs == nil) != (e0.DurationMs == nil) || e.DurationMs != nil && *e.DurationMs != *e0.DurationMs {
+			shared &^= shareDuration
+		}
 	}
 	return shared
 }
@@ -565,55 +572,72 @@ func sharedColumns(events []Event, encs []encodedEvent) int {
 // eventArgs appends the INSERT arguments of events for a statement sharing
 // the shared columns, with placeholders for the seqs, and returns where
 // those are (one base for shareRun, else one per row): seqs are assigned in
-// the transaction.
-func eventArgs(args []any, events []Event, encs []encodedEvent, shared int) ([]any, []int) {
+// the transaction. Arguments are driver values already, numbered as the
+// statement's parameters, so the insert skips database/sql's conversions.
+func eventArgs(args []driver.NamedValue, events []Event, encs []encodedEvent, shared int) ([]driver.NamedValue, []int) {
 	var seqAt []int
+	add := func(v driver.Value) { args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v}) }
 	e0 := &events[0]
 	if shared&shareRun != 0 {
-		args = append(args, e0.RunID)
+		add(e0.RunID)
 	}
 	if shared&shareType != 0 {
-		args = append(args, e0.EventType)
+		add(e0.EventType)
 	}
 	if shared&shareExtra != 0 {
-		args = append(args, encs[0].extra)
+		add(encs[0].extra)
 	}
 	if shared&shareOutcome != 0 {
-		args = append(args, e0.Outcome)
+		add(e0.Outcome)
+	}
+	if shared&shareDuration != 0 {
+		add(durationValue(e0))
 	}
 	if shared&shareRun != 0 {
 		seqAt = append(seqAt, len(args))
-		args = append(args, nil)
+		add(nil)
 	}
 	for i := range events {
 		e := &events[i]
 		if shared&shareRun == 0 {
-			args = append(args, e.RunID)
+			add(e.RunID)
 		}
 		if shared&shareType == 0 {
-			args = append(args, e.EventType)
+			add(e.EventType)
 		}
 		if shared&shareExtra == 0 {
-			args = append(args, encs[i].extra)
+			add(encs[i].extra)
 		}
 		if shared&shareOutcome == 0 {
-			args = append(args, e.Outcome)
+			add(e.Outcome)
 		}
 		if shared&shareRun == 0 {
 			seqAt = append(seqAt, len(args))
-			args = append(args, nil)
+			add(nil)
 		}
-		var cost, duration any
+		var cost driver.Value
 		if e.CostUnits != nil {
 			cost = *e.CostUnits
 		}
-		if e.DurationMs != nil {
-			duration = *e.DurationMs
+		add(e.ID)
+		add(e.Quantity)
+		add(cost)
+		add(nullStr(e.IdempotencyKey))
+		add(encs[i].meta)
+		add(e.Timestamp.UnixNano())
+		if shared&shareDuration == 0 {
+			add(durationValue(e))
 		}
-		args = append(args, e.ID, e.Quantity, cost, nullStr(e.IdempotencyKey), encs[i].meta,
-			e.Timestamp.UnixNano(), duration)
 	}
 	return args, seqAt
+}
+
+// durationValue is the duration_ms column of e: nil or an int64.
+func durationValue(e *Event) driver.Value {
+	if e.DurationMs == nil {
+		return nil
+	}
+	return *e.DurationMs
 }
 
 // insertPlan is how insertEvents splits a list of events into INSERT
@@ -627,7 +651,7 @@ type insertPlan struct {
 type insertChunk struct {
 	lo, hi int
 	shape  insShape
-	args   []any
+	args   []driver.NamedValue
 	seqAt  []int // indexes in args of the seq arguments
 }
 
@@ -643,7 +667,7 @@ func planInserts(events []Event, encs []encodedEvent) *insertPlan {
 		n = max(n, 1)
 		hi := lo + n
 		shared := sharedColumns(events[lo:hi], encs[lo:hi])
-		args, seqAt := eventArgs(make([]any, 0, n*12), events[lo:hi], encs[lo:hi], shared)
+		args, seqAt := eventArgs(make([]driver.NamedValue, 0, n*12), events[lo:hi], encs[lo:hi], shared)
 		p.chunks = append(p.chunks, insertChunk{lo: lo, hi: hi, shape: insShape{rows: n, shared: shared},
 			args: args, seqAt: seqAt})
 		lo = hi
@@ -677,27 +701,39 @@ func (t *txn) insertEvents(events []Event, encs []encodedEvent, plan *insertPlan
 		next[e.RunID] = n + 1
 	}
 	inserted := make([]bool, len(events))
-	for _, c := range plan.chunks {
-		if c.shape.shared&shareRun != 0 {
-			c.args[c.seqAt[0]] = events[c.lo].Seq
-		} else {
-			for k, at := range c.seqAt {
-				c.args[at] = events[c.lo+k].Seq
+	affected := make([]int64, len(plan.chunks))
+	err := t.conn.Raw(func(dc any) error {
+		for k, c := range plan.chunks {
+			if c.shape.shared&shareRun != 0 {
+				c.args[c.seqAt[0]].Value = events[c.lo].Seq
+			} else {
+				for j, at := range c.seqAt {
+					c.args[at].Value = events[c.lo+j].Seq
+				}
+			}
+			st, err := t.s.raw.stmt(t.ctx, dc, c.shape)
+			if err != nil {
+				return err
+			}
+			ex, ok := st.(driver.StmtExecContext)
+			if !ok {
+				return fmt.Errorf("dripserver: driver statement %T cannot execute with a context", st)
+			}
+			res, err := ex.ExecContext(t.ctx, c.args)
+			if err != nil {
+				return fmt.Errorf("dripserver: insert events: %w", err)
+			}
+			if affected[k], err = res.RowsAffected(); err != nil {
+				return fmt.Errorf("dripserver: insert events: %w", err)
 			}
 		}
-		st, err := t.insertStmt(c.shape)
-		if err != nil {
-			return nil, err
-		}
-		res, err := st.ExecContext(t.ctx, c.args...)
-		if err != nil {
-			return nil, fmt.Errorf("dripserver: insert events: %w", err)
-		}
-		affected, err := res.RowsAffected()
-		if err != nil {
-			return nil, fmt.Errorf("dripserver: insert events: %w", err)
-		}
-		if affected == int64(c.hi-c.lo) {
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, c := range plan.chunks {
+		if affected[k] == int64(c.hi-c.lo) {
 			for i := c.lo; i < c.hi; i++ {
 				inserted[i] = true
 			}
