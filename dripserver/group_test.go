@@ -14,11 +14,7 @@ import (
 // groups, with some of them failing (after writing) or panicking, and some
 // cancelled before their turn: each must end as if it had run alone.
 func TestGroupCommit(t *testing.T) {
-	st, err := OpenStore(filepath.Join(t.TempDir(), "group.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, _ := testService(t, filepath.Join(t.TempDir(), "group.db"), nil)
 	ctx := context.Background()
 	errBoom := errors.New("boom")
 	insert := func(t *txn, ext string) error {

@@ -13,24 +13,12 @@ import (
 // TestEventInsertShapes stores batches whose chunks share different sets of
 // columns (run, type, extra, outcome, duration) and reads every field back.
 func TestEventInsertShapes(t *testing.T) {
-	st, err := OpenStore(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, svc := testService(t, ":memory:", nil)
 	ctx := context.Background()
-	svc := &service{store: st, now: func() time.Time { return time.Now().UTC() }}
-	c, err := svc.createCustomer(ctx, wire.CreateCustomerRequest{ExternalCustomerID: "shapes"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := svc.mustCustomer(t, "shapes")
 	var runs [2]string
 	for i := range runs {
-		r, _, err := svc.startRun(ctx, wire.StartRunRequest{CustomerID: c.ID, WorkflowID: "shapes"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs[i] = r.ID
+		runs[i] = svc.mustRun(t, c.ID, "shapes").ID
 	}
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	// Each variant varies one shareable column in some events; 150 events

@@ -15,21 +15,9 @@ import (
 // below HTTP and JSON: building the rows, the transaction and its commit to
 // a WAL file. Most of it is what the single writer connection serializes.
 func BenchmarkStoreEmitEvents(b *testing.B) {
-	st, err := OpenStore(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	_, svc := testService(b, filepath.Join(b.TempDir(), "bench.db"), nil)
 	ctx := context.Background()
-	svc := &service{store: st, now: func() time.Time { return time.Now().UTC() }}
-	c, err := svc.createCustomer(ctx, wire.CreateCustomerRequest{ExternalCustomerID: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	run, _, err := svc.startRun(ctx, wire.StartRunRequest{CustomerID: c.ID, WorkflowID: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	run := svc.mustRun(b, svc.mustCustomer(b, "bench").ID, "bench")
 	const batch = 500
 	at := time.Now().UTC()
 	evs := make([]ingestEvent, batch)

@@ -72,25 +72,11 @@ func checkTimeline(t *testing.T, st *Store, runID string, wantUnordered bool, wa
 // TestTimelineOrderFlag checks that a run is read in seq order only while
 // its events arrived in timestamp order, and sorted once they did not.
 func TestTimelineOrderFlag(t *testing.T) {
-	st, err := OpenStore(filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ctx := context.Background()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	svc := &service{store: st, now: func() time.Time { return base.Add(time.Hour) }}
-	c, err := svc.createCustomer(ctx, wire.CreateCustomerRequest{ExternalCustomerID: "c"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	newRun := func() string {
-		r, _, err := svc.startRun(ctx, wire.StartRunRequest{CustomerID: c.ID, WorkflowID: "wf"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.ID
-	}
+	st, svc := testService(t, filepath.Join(t.TempDir(), "t.db"), func() time.Time { return base.Add(time.Hour) })
+	ctx := context.Background()
+	c := svc.mustCustomer(t, "c")
+	newRun := func() string { return svc.mustRun(t, c.ID, "wf").ID }
 	n := 0
 	emit := func(runID string, offsets ...int) {
 		t.Helper()
