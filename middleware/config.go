@@ -113,6 +113,15 @@ type Config struct {
 	// ChargeTimeout bounds the ChargeBefore call, retries included.
 	// Default DefaultChargeTimeout.
 	ChargeTimeout time.Duration
+	// PaymentRecipient is the address that receives x402 payments; when
+	// empty, the environment variable DRIP_RECIPIENT_ADDRESS (RecipientEnv)
+	// is read on first use. With a recipient, a ChargeBefore request that
+	// Drip answers with 402 gets an x402 payment request (the X-Payment-*
+	// headers, and a PaymentRequest as "paymentRequest" in the body) so an
+	// x402 client can pay and retry; without one, the 402 is the plain JSON
+	// error. Unlike the official Node middleware, a missing recipient is
+	// not a 500.
+	PaymentRecipient string
 
 	// SkipPaths are paths served without metering: an entry ending in "/"
 	// matches every path under it, any other entry matches exactly.

@@ -29,7 +29,10 @@
 // with 402 PAYMENT_REQUIRED when Drip asks for payment, 503 CHARGE_FAILED
 // when Drip is unreachable (with Retry-After when known) and 500
 // CHARGE_FAILED otherwise. Use it for paid APIs that must not serve unpaid
-// requests.
+// requests. With a payment recipient (Config.PaymentRecipient or
+// DRIP_RECIPIENT_ADDRESS), the 402 is an x402 payment request: the
+// X-Payment-* headers of the official middleware, and a PaymentRequest as
+// "paymentRequest" in the body, so an x402 client can pay and retry.
 //
 // # Customers
 //

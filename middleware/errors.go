@@ -23,16 +23,21 @@ type errorBody struct {
 
 // writeError sends the JSON error envelope {error, code}.
 func writeError(w http.ResponseWriter, status int, code, msg string, retryAfter time.Duration) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, status, errorBody{Error: msg, Code: code})
+}
+
+// writeJSON sends an error reply body.
+func writeJSON(w http.ResponseWriter, status int, body any) {
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	if retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
-	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Error: msg, Code: code})
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // chargeFailure maps a failed ChargeBefore charge to the reply. Only

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,8 @@ type meter struct {
 	recordStatus  func(int) bool
 	tracker       func() *drip.Tracker
 	client        func() *drip.Client
-	slugs         sync.Map // route pattern → workflow slug
+	recipient     func() string // the x402 payment recipient, "" for none
+	slugs         sync.Map      // route pattern → workflow slug
 	mdCache       metadataCache
 }
 
@@ -94,6 +96,12 @@ func newMeter(cfg Config) *meter {
 			return cfg.Tracker.Client()
 		}
 		return drip.Default()
+	})
+	m.recipient = sync.OnceValue(func() string {
+		if cfg.PaymentRecipient != "" {
+			return cfg.PaymentRecipient
+		}
+		return strings.TrimSpace(os.Getenv(RecipientEnv))
 	})
 	return m
 }
@@ -241,6 +249,13 @@ func (h *handler) charge(w http.ResponseWriter, r *http.Request, info *Info) boo
 	if err != nil {
 		h.report(r, fmt.Errorf("middleware: charge: %w", err))
 		status, code, msg, retry := chargeFailure(err)
+		if status == http.StatusPaymentRequired {
+			if to := h.recipient(); to != "" {
+				e, _ := drip.AsError(err)
+				writePaymentRequired(w, msg, newPaymentRequest(e, to, info.IdempotencyKey, q, time.Now()))
+				return false
+			}
+		}
 		writeError(w, status, code, msg, retry)
 		return false
 	}

@@ -158,13 +158,20 @@ func TestChargeBefore(t *testing.T) {
 // fakeDrip answers every usage call with one status and envelope.
 func fakeDrip(t *testing.T, status int, code, msg string) *drip.Client {
 	t.Helper()
+	return fakeDripBody(t, status, fmt.Sprintf(`{"error":%q,"message":%q,"code":%q}`, msg, msg, code))
+}
+
+// fakeDripBody answers every usage call with one status and body. dripd
+// never asks for payment, hence a stand-in for those answers.
+func fakeDripBody(t *testing.T, status int, body string) *drip.Client {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "7")
 		}
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":%q,"message":%q,"code":%q}`, msg, msg, code)
+		io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
 	c, err := drip.New(drip.WithAPIKey("sk_test_fake_0000000000"), drip.WithBaseURL(srv.URL+"/v1"), drip.WithoutRetries())
