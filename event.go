@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -91,17 +92,19 @@ type Event struct {
 	Timestamp time.Time
 }
 
+// validate runs on every Emit, on the caller's goroutine: the checks are
+// written to cost a few compares for a valid event.
 func (e *Event) validate(op string, needRun bool) error {
-	if needRun && strings.TrimSpace(e.RunID) == "" {
+	if needRun && blank(e.RunID) {
 		return validationError(op, "runId", "run id is required")
 	}
-	if strings.TrimSpace(e.Type) == "" {
+	if blank(e.Type) {
 		return validationError(op, "eventType", "event type is required")
 	}
-	if math.IsNaN(e.Quantity) || math.IsInf(e.Quantity, 0) || e.Quantity < 0 {
+	if !finiteNonNeg(e.Quantity) {
 		return validationError(op, "quantity", "quantity must be a finite number ≥ 0")
 	}
-	if math.IsNaN(e.CostUnits) || math.IsInf(e.CostUnits, 0) || e.CostUnits < 0 {
+	if !finiteNonNeg(e.CostUnits) {
 		return validationError(op, "costUnits", "costUnits must be a finite number ≥ 0")
 	}
 	if e.InputTokens < 0 || e.OutputTokens < 0 || e.CachedInputTokens < 0 || e.ReasoningTokens < 0 {
@@ -114,6 +117,16 @@ func (e *Event) validate(op string, needRun bool) error {
 	}
 	return nil
 }
+
+// blank reports whether s is empty or white space. A string starting with
+// a printable ASCII byte is neither, so only others need TrimSpace.
+func blank(s string) bool {
+	return s == "" || (s[0] <= ' ' || s[0] >= utf8.RuneSelf) && strings.TrimSpace(s) == ""
+}
+
+// finiteNonNeg reports whether f is a finite number ≥ 0 (false for NaN,
+// which fails every comparison).
+func finiteNonNeg(f float64) bool { return f >= 0 && f <= math.MaxFloat64 }
 
 // EventResult is the reply to EmitEvent.
 type EventResult struct {

@@ -19,8 +19,17 @@ const DefaultLLMMeter = "llm_tokens"
 // (a broken stream) stays llm.completion with status error and its counts. Metadata carries operational facts only: provider,
 // operation, tool-call count and names, whether the counts are estimated.
 func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
-	e := Event{Model: u.ResolvedModel(), Provider: u.Provider, Operation: u.Operation,
-		Duration: u.Duration, Timestamp: u.Start}
+	var e Event
+	llmEvent(&e, u, prices)
+	return e
+}
+
+// llmEvent is LLMEvent writing into e, a zero Event. LLMEvent stays small
+// enough to inline, so a caller that stores the result (otelbridge, into a
+// queue slot) copies the event once, not twice.
+func llmEvent(e *Event, u *providers.Usage, prices *pricing.Table) {
+	e.Model, e.Provider, e.Operation = u.ResolvedModel(), u.Provider, u.Operation
+	e.Duration, e.Timestamp = u.Duration, u.Start
 	failed := u.Err != nil || u.HTTPStatus >= 400 || u.ErrorType != ""
 	// Metadata only for what has no typed field, and only when present: the
 	// common call allocates nothing here.
@@ -48,7 +57,7 @@ func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 	total := u.Total()
 	if failed && total == 0 {
 		e.Type, e.Status, e.Quantity, e.Units, e.Metadata = EventLLMError, StatusError, 1, "errors", md
-		return e
+		return
 	}
 	if u.ToolCalls > 0 {
 		set("toolCalls", u.ToolCalls)
@@ -83,7 +92,6 @@ func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
 		}
 	}
 	e.Metadata = md
-	return e
 }
 
 // UsageRecorder records provider usage where it belongs: as an event in the

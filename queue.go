@@ -63,7 +63,8 @@ func (q *queue) push(it *item) pushResult {
 }
 
 // reserve claims the next slot for the caller to fill and publish; it lets
-// Run.Emit write its event straight into the queue with a single copy.
+// Run.Emit write its event straight into the queue with a single copy, and
+// otelbridge build its event there with none. The slot's item is zero.
 func (q *queue) reserve() (*slot, uint64, pushResult) {
 	for {
 		pos := q.tail.Load()
@@ -94,13 +95,24 @@ func (q *queue) publish(s *slot, pos uint64) {
 
 // pushWait is push that waits for room until ctx or stop is done.
 func (q *queue) pushWait(ctx context.Context, it *item, stop <-chan struct{}) (pushResult, error) {
+	s, pos, r, err := q.reserveWait(ctx, stop)
+	if r == pushed {
+		s.it = *it
+		q.publish(s, pos)
+	}
+	return r, err
+}
+
+// reserveWait is reserve that waits for room until ctx (nil: never) or
+// stop is done.
+func (q *queue) reserveWait(ctx context.Context, stop <-chan struct{}) (*slot, uint64, pushResult, error) {
 	var done <-chan struct{}
 	if ctx != nil {
 		done = ctx.Done()
 	}
 	for {
-		if r := q.push(it); r != pushFull {
-			return r, nil
+		if s, pos, r := q.reserve(); r != pushFull {
+			return s, pos, r, nil
 		}
 		ch := q.space.Load()
 		if ch == nil {
@@ -111,16 +123,16 @@ func (q *queue) pushWait(ctx context.Context, it *item, stop <-chan struct{}) (p
 			ch = &c
 		}
 		// Register first, then look again: a take between the two is seen.
-		if r := q.push(it); r != pushFull {
-			return r, nil
+		if s, pos, r := q.reserve(); r != pushFull {
+			return s, pos, r, nil
 		}
 		q.signal()
 		select {
 		case <-*ch:
 		case <-done:
-			return pushFull, ctx.Err()
+			return nil, 0, pushFull, ctx.Err()
 		case <-stop:
-			return pushClosed, nil
+			return nil, 0, pushClosed, nil
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/drip-sdk/drip-go/internal/inplace"
 	"github.com/drip-sdk/drip-go/internal/wire"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
@@ -127,6 +128,7 @@ const (
 	kindUsage
 	kindStart
 	kindEnd
+	kindSkip // a slot an in-place emit gave up (its event was invalid)
 )
 
 // item is one queued unit of work. It is passed by value: an Emit costs a
@@ -137,6 +139,9 @@ type item struct {
 	ev    Event
 	usage *UsageParams
 	end   EndRunParams
+	// span, when set (otelbridge's in-place path), is the OpenTelemetry
+	// span ev records: the exporter takes ev's ids and times from it.
+	span inplace.SpanRef
 }
 
 // Tracker ships runs, events and usage to Drip in the background: callers
@@ -409,6 +414,9 @@ func (t *Tracker) export() {
 		}
 		if items := t.queue.take(); len(items) > 0 {
 			t.exportBatch(items)
+			// The take buffer is kept for the next take: let go of what
+			// the items point to (spans, metadata) now, not then.
+			clear(items)
 		}
 	}
 	for {
@@ -482,6 +490,11 @@ func (t *Tracker) exportBatch(batch []item) {
 		case kindEvent:
 			events = append(events, it.ev)
 			eventRuns = append(eventRuns, it.run)
+			if it.span.Span != nil {
+				e, f := &events[len(events)-1], it.span.Finish()
+				e.IdempotencyKey, e.SpanID, e.ParentEventID = f.Key, f.SpanID, f.ParentID
+				e.Timestamp, e.Duration = f.Start, f.Duration
+			}
 		}
 	}
 	for _, it := range starts {

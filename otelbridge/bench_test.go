@@ -161,10 +161,12 @@ func (c *benchClock) report() {
 }
 
 // BenchmarkOnEnd is the cost a GenAI span in a run adds when it ends:
-// table lookup and removal, attribute scan, drip.LLMEvent, event ids,
-// enqueue. OnEnd forgets the span, so spans are tracked (what OnStart
-// does) off the clock: benchBatch spans with distinct span ids, then the
-// batch is ended on the clock. BenchmarkTrackOnEnd times both.
+// table lookup and removal, attribute scan, span status, drip.LLMEvent
+// into the tracker's queue slot, enqueue (the exporter reads the span's
+// times and parent and formats the event ids). OnEnd forgets the span, so
+// spans are tracked (what OnStart does) off the clock: benchBatch spans
+// with distinct span ids, then the batch is ended on the clock.
+// BenchmarkTrackOnEnd times both.
 func BenchmarkOnEnd(b *testing.B) {
 	tr := benchTracker(b)
 	p := NewSpanProcessor(tr)
@@ -350,9 +352,9 @@ func BenchmarkSpanStartEnd(b *testing.B) {
 	}
 }
 
-// BenchmarkOnEndParts splits BenchmarkOnEnd: the attribute scan (the
-// bridge's own work) and drip.LLMEvent (the funnel shared by every
-// integration) on the same span.
+// BenchmarkOnEndParts splits BenchmarkOnEnd: the attribute scan and the
+// span reads (the bridge's own work), drip.LLMEvent (the funnel shared by
+// every integration), the enqueue and the table, on the same span.
 func BenchmarkOnEndParts(b *testing.B) {
 	span := genAISpan(benchTrace, benchChild, benchRoot)
 	b.Run("scan", func(b *testing.B) {
@@ -402,11 +404,16 @@ func BenchmarkOnEndParts(b *testing.B) {
 			p.spans.take(&spc)
 		}
 	})
-	b.Run("eventIDs", func(b *testing.B) {
-		sc := span.SpanContext()
+	b.Run("read", func(b *testing.B) {
+		p := NewSpanProcessor(benchTracker(b))
+		var f spanFacts
+		f.scan(span.Attributes())
 		b.ReportAllocs()
 		for b.Loop() {
-			_, _, _ = eventIDs(span, &sc, false)
+			var x spanEnd
+			if !p.read(&x, span, &f) {
+				b.Fatal("no event")
+			}
 		}
 	})
 }

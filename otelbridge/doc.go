@@ -57,12 +57,15 @@
 // OnStart and OnEnd never wait on the network: they touch one small sharded
 // map, read attributes only where they must, and hand events to the
 // tracker's bounded queue (which drops and counts rather than blocks,
-// unless the tracker was built with drip.WithBlockOnFull). A span of a
-// trace in no run costs OnEnd one atomic load. The map is bounded
-// (WithMaxTrackedSpans): entries leave it when their span ends, or, while
-// it is full, when their run is older than WithMaxRunAge; a run whose root
-// span was forgotten that way is ended as TIMEOUT. Stats counts what was
-// skipped, untracked or evicted.
+// unless the tracker was built with drip.WithBlockOnFull). OnEnd builds
+// its event in the queue itself and leaves the rest (reading the span's
+// times and parent, formatting its ids) to the tracker's exporter, which
+// keeps the ended span until then, as OpenTelemetry's batch span processor
+// does. A span of a trace in no run costs OnEnd one atomic load. The map
+// is bounded (WithMaxTrackedSpans): entries leave it when their span ends,
+// or, while it is full, when their run is older than WithMaxRunAge; a run
+// whose root span was forgotten that way is ended as TIMEOUT. Stats counts
+// what was skipped, untracked or evicted.
 //
 // # Sampling
 //

@@ -2,7 +2,6 @@ package otelbridge
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -113,28 +112,5 @@ func checkTable(t *testing.T, tab *spanTable, want map[uint64]entry) {
 	}
 	if int(sum) != len(want) {
 		t.Fatalf("trace filter counts %d spans, want %d", sum, len(want))
-	}
-}
-
-func TestHexDigits(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	var src [8]byte
-	for i := range 100000 {
-		switch i {
-		case 0:
-			src = [8]byte{}
-		case 1:
-			src = [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-		case 2:
-			src = [8]byte{0x09, 0x0a, 0x90, 0xa0, 0x99, 0xaa, 0x9a, 0xa9}
-		default:
-			binary.LittleEndian.PutUint64(src[:], r.Uint64())
-		}
-		var got [16]byte
-		binary.BigEndian.PutUint64(got[:], hexDigits(binary.BigEndian.Uint32(src[:4])))
-		binary.BigEndian.PutUint64(got[8:], hexDigits(binary.BigEndian.Uint32(src[4:])))
-		if want := hex.EncodeToString(src[:]); string(got[:]) != want {
-			t.Fatalf("hexDigits(%x) = %s", src, got)
-		}
 	}
 }

@@ -227,10 +227,8 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	run := e.sc.run
 	if f.metered || e.metered && f.kind() == kindLLM {
 		p.skipped.Add(1) // drip-go recorded the call itself
-	} else if ev := (drip.Event{}); p.event(&ev, s, &sc, &f, e.root) {
-		if run.Emit(ev) == nil {
-			p.events.Add(1)
-		}
+	} else if x := (spanEnd{}); p.read(&x, s, &f) {
+		p.emit(run, s, &sc, e.root, &x, &f)
 	}
 	if e.root && e.sc.owned {
 		e.sc.ended.Store(true)

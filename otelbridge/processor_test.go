@@ -749,3 +749,55 @@ func TestSkipsLLMSpansUnderAMeteredCtx(t *testing.T) {
 		t.Fatalf("events: %+v", evs)
 	}
 }
+
+// The exporter formats the ids the bridge leaves raw in the queue: every
+// event has the key otel_<trace>_<span> and its span id; the parent event
+// is the parent span when that is local and the span opened no run.
+func TestEventIDsOnTheWire(t *testing.T) {
+	e := newEnv(t)
+	cust := e.customer(t, "acme")
+	chat := trace.WithAttributes(attribute.String("gen_ai.operation.name", "chat"),
+		attribute.Int("gen_ai.usage.input_tokens", 5))
+
+	// A GenAI root span opens the run and records its own event.
+	ctx, root := e.tracer.Start(context.Background(), "chat", chat,
+		trace.WithAttributes(attribute.String(otelbridge.AttrCustomerID, cust)))
+	_, child := e.tracer.Start(ctx, "chat", chat)
+	child.End()
+	root.End()
+	// Under a run in ctx, a span continuing a remote trace.
+	rctx, run := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	remote := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5, 6},
+		TraceFlags: trace.FlagsSampled, Remote: true})
+	_, fromRemote := e.tracer.Start(trace.ContextWithRemoteSpanContext(rctx, remote), "chat", chat)
+	fromRemote.End()
+	_ = run.End(drip.RunCompleted)
+	e.flush(t)
+
+	check := func(ev driptest.Event, span, parent trace.Span) {
+		t.Helper()
+		sc := span.SpanContext()
+		wantParent := ""
+		if parent != nil {
+			wantParent = parent.SpanContext().SpanID().String()
+		}
+		if key := "otel_" + sc.TraceID().String() + "_" + sc.SpanID().String(); ev.IdempotencyKey != key ||
+			ev.SpanID != sc.SpanID().String() || ev.ParentEventID != wantParent {
+			t.Errorf("ids key %q span %q parent %q, want %q %q %q", ev.IdempotencyKey, ev.SpanID, ev.ParentEventID,
+				key, sc.SpanID(), wantParent)
+		}
+	}
+	evs := e.srv.Events(e.runOf(t, root).ID)
+	if len(evs) != 2 {
+		t.Fatalf("events of the bridge's run: %+v, want 2", evs)
+	}
+	if evs[0].SpanID != root.SpanContext().SpanID().String() {
+		evs[0], evs[1] = evs[1], evs[0]
+	}
+	check(evs[0], root, nil)
+	check(evs[1], child, root)
+	if evs = e.srv.Events(run.ID()); len(evs) != 1 {
+		t.Fatalf("events of the ctx run: %+v, want 1", evs)
+	}
+	check(evs[0], fromRemote, nil)
+}
