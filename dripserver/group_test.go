@@ -14,7 +14,12 @@ import (
 // groups, with some of them failing (after writing) or panicking, and some
 // cancelled before their turn: each must end as if it had run alone.
 func TestGroupCommit(t *testing.T) {
-	st, _ := testService(t, filepath.Join(t.TempDir(), "group.db"), nil)
+	t.Run("file", func(t *testing.T) { testGroupCommit(t, filepath.Join(t.TempDir(), "group.db")) })
+	t.Run("memory", func(t *testing.T) { testGroupCommit(t, ":memory:") })
+}
+
+func testGroupCommit(t *testing.T, path string) {
+	st, _ := testService(t, path, nil)
 	ctx := context.Background()
 	errBoom := errors.New("boom")
 	insert := func(t *txn, ext string) error {
