@@ -338,7 +338,7 @@ func (s *Store) commitGroup(group []*writeOp) {
 			fail(fmt.Errorf("dripserver: savepoint: %w", err))
 			return
 		}
-		if o.err = runFn(&txn{Tx: tx, conn: c, s: s, ctx: context.WithoutCancel(o.ctx), write: true}, o.fn); o.err != nil {
+		if o.err = runFn(&txn{Tx: tx, conn: c, s: s, ctx: context.WithoutCancel(o.ctx)}, o.fn); o.err != nil {
 			if _, err := tx.ExecContext(bg, `ROLLBACK TO op`); err != nil {
 				_ = tx.Rollback()
 				fail(fmt.Errorf("dripserver: roll back to savepoint: %w", err))
@@ -371,7 +371,7 @@ func (s *Store) transact(ctx context.Context, fn func(*txn) error) error {
 	if err != nil {
 		return fmt.Errorf("dripserver: begin: %w", err)
 	}
-	if err := runFn(&txn{Tx: tx, conn: c, s: s, ctx: ctx, write: true}, fn); err != nil {
+	if err := runFn(&txn{Tx: tx, conn: c, s: s, ctx: ctx}, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -417,10 +417,9 @@ func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 // txn is a transaction plus the store's prepared statements.
 type txn struct {
 	*sql.Tx
-	s     *Store
-	ctx   context.Context
-	conn  *sql.Conn // the writer's connection, in an update transaction
-	write bool      // an update transaction, on the writer's connection
+	s    *Store
+	ctx  context.Context
+	conn *sql.Conn // the writer's connection in an update transaction; nil in a read
 }
 
 func (t *txn) exec(query string, args ...any) (sql.Result, error) {

@@ -73,9 +73,9 @@ func (t *txn) customerWhere(cond string, arg any) (Customer, bool, error) {
 	var row *sql.Row
 	switch {
 	// The prepared statements belong to the writer's pool.
-	case t.write && cond == `id = ?`:
+	case t.conn != nil && cond == `id = ?`:
 		row = t.stmt(t.s.custByID).QueryRowContext(t.ctx, arg)
-	case t.write && cond == `external_id = ?`:
+	case t.conn != nil && cond == `external_id = ?`:
 		row = t.stmt(t.s.custByExtID).QueryRowContext(t.ctx, arg)
 	default:
 		row = t.queryRow(`SELECT `+customerCols+` FROM customers WHERE `+cond, arg)
