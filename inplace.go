@@ -23,23 +23,9 @@ func (r *Run) reserveEvent() (*Event, *inplace.SpanRef, uint64, error) {
 	if r.err != nil {
 		return nil, nil, 0, r.err
 	}
-	if r.state.Load() != runOpen {
-		r.t.dropped.Add(1)
-		return nil, nil, 0, errRunEnded
-	}
-	q := r.t.queue
-	var (
-		s   *slot
-		pos uint64
-		res pushResult
-	)
-	if !r.t.cfg.block {
-		s, pos, res = q.reserve()
-	} else {
-		s, pos, res, _ = q.reserveWait(nil, r.t.stopCh) // no ctx: no error
-	}
-	if res != pushed {
-		return nil, nil, 0, r.t.refused(res)
+	s, pos, err := r.claim()
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	s.it.kind, s.it.run = kindEvent, r
 	return &s.it.ev, &s.it.span, pos, nil

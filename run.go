@@ -95,25 +95,41 @@ func (r *Run) Emit(e Event) error {
 	if err := e.validate("Run.Emit", false); err != nil {
 		return err
 	}
-	if r.state.Load() != runOpen {
-		r.t.dropped.Add(1)
-		return errRunEnded
-	}
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	if !r.t.cfg.block {
-		// The hot path: claim a slot and write the event into it, one copy.
-		q := r.t.queue
-		s, pos, res := q.reserve()
-		if res == pushed {
-			s.it.kind, s.it.run, s.it.ev = kindEvent, r, e
-			q.publish(s, pos)
-			return nil
-		}
-		return r.t.refused(res)
+	// Claim a slot and write the event into it: one copy.
+	s, pos, err := r.claim()
+	if err != nil {
+		return err
 	}
-	return r.t.enqueue(nil, &item{kind: kindEvent, run: r, ev: e})
+	s.it.kind, s.it.run, s.it.ev = kindEvent, r, e
+	r.t.queue.publish(s, pos)
+	return nil
+}
+
+// claim reserves a queue slot for an event of r, which must then be
+// published; it refuses, and counts, events of an ended run and those the
+// queue has no room for (under WithBlockOnFull it waits for room).
+func (r *Run) claim() (*slot, uint64, error) {
+	if r.state.Load() != runOpen {
+		r.t.dropped.Add(1)
+		return nil, 0, errRunEnded
+	}
+	var (
+		s   *slot
+		pos uint64
+		res pushResult
+	)
+	if !r.t.cfg.block {
+		s, pos, res = r.t.queue.reserve()
+	} else {
+		s, pos, res, _ = r.t.queue.reserveWait(nil, r.t.stopCh) // no ctx: no error
+	}
+	if res != pushed {
+		return nil, 0, r.t.refused(res)
+	}
+	return s, pos, nil
 }
 
 var errRunEnded = &Error{Op: "Run.Emit", Code: CodeRunAlreadyEnded, Message: "run already ended; event dropped"}
