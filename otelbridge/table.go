@@ -165,25 +165,13 @@ func (sh *shard) resize(size int) {
 func (t *spanTable) mayHold(tid trace.TraceID) bool { return t.traces[bucket(tid)].Load() != 0 }
 
 // get returns the entry of a tracked span.
-func (t *spanTable) get(sc trace.SpanContext) (entry, bool) {
-	tid := sc.TraceID()
-	if !t.mayHold(tid) {
-		return entry{}, false
-	}
-	k := spanKey(sc.SpanID())
-	sh := t.shardFor(k)
-	sh.mu.Lock()
-	i, ok := sh.find(k)
-	var e entry
-	if ok = ok && sh.slots[i].tr == tid; ok {
-		e = sh.slots[i].entry()
-	}
-	sh.mu.Unlock()
-	return e, ok
-}
+func (t *spanTable) get(sc trace.SpanContext) (entry, bool) { return t.lookup(&sc, false) }
 
 // take removes and returns the entry of a tracked span.
-func (t *spanTable) take(sc *trace.SpanContext) (entry, bool) {
+func (t *spanTable) take(sc *trace.SpanContext) (entry, bool) { return t.lookup(sc, true) }
+
+// lookup returns the entry of a tracked span, removing it if remove.
+func (t *spanTable) lookup(sc *trace.SpanContext, remove bool) (entry, bool) {
 	tid := sc.TraceID()
 	b := bucket(tid)
 	if t.traces[b].Load() == 0 {
@@ -196,8 +184,10 @@ func (t *spanTable) take(sc *trace.SpanContext) (entry, bool) {
 	var e entry
 	if ok = ok && sh.slots[i].tr == tid; ok {
 		e = sh.slots[i].entry()
-		sh.removeAt(i)
-		t.traces[b].Add(-1)
+		if remove {
+			sh.removeAt(i)
+			t.traces[b].Add(-1)
+		}
 	}
 	sh.mu.Unlock()
 	return e, ok
