@@ -160,10 +160,6 @@ func (sh *shard) resize(size int) {
 	}
 }
 
-// mayHold reports whether spans of trace tid may be tracked: false is
-// certain, true may be a bucket shared with another trace.
-func (t *spanTable) mayHold(tid trace.TraceID) bool { return t.traces[bucket(tid)].Load() != 0 }
-
 // get returns the entry of a tracked span.
 func (t *spanTable) get(sc trace.SpanContext) (entry, bool) { return t.lookup(&sc, false) }
 

@@ -104,3 +104,7 @@ func TestTableEvictsSpansOfEndedRunsWhenFull(t *testing.T) {
 		t.Fatalf("evicted %d, len %d", tab.evicted.Load(), tab.len())
 	}
 }
+
+// mayHold reports whether spans of trace tid may be tracked: false is
+// certain, true may be a bucket shared with another trace.
+func (t *spanTable) mayHold(tid trace.TraceID) bool { return t.traces[bucket(tid)].Load() != 0 }
