@@ -52,30 +52,28 @@ var amountInMessage = regexp.MustCompile(`(?i)amount\D{0,20}?(\d+(?:\.\d+)?)`)
 // from the message, or quantity × 0.0001 USDC, the configured recipient,
 // and the request's idempotency key as the usage id.
 func newPaymentRequest(e *drip.Error, recipient, idempotencyKey string, quantity float64, now time.Time) *PaymentRequest {
-	var from struct{ Amount, Recipient, UsageID string }
-	if e != nil && len(e.Body) > 0 {
+	pr := &PaymentRequest{Description: "payment required", Timestamp: now.Unix(),
+		ExpiresAt: now.Add(paymentValidity).Unix()}
+	if e != nil {
+		if e.Message != "" {
+			pr.Description = e.Message
+		}
 		var body map[string]json.RawMessage
 		_ = json.Unmarshal(e.Body, &body)
 		for _, k := range []string{"payment", "paymentRequest", "x402"} {
 			var p struct {
-				Amount    json.RawMessage `json:"amount"`
+				Amount    json.RawMessage `json:"amount"` // a string or a number
 				Recipient string          `json:"recipient"`
 				UsageID   string          `json:"usageId"`
 			}
-			if raw, ok := body[k]; !ok || json.Unmarshal(raw, &p) != nil {
-				continue
+			if raw, ok := body[k]; ok && json.Unmarshal(raw, &p) == nil {
+				pr.Amount = strings.Trim(string(p.Amount), `"`)
+				pr.Recipient, pr.UsageID = p.Recipient, p.UsageID
+				break
 			}
-			from.Amount = strings.Trim(string(p.Amount), `"`)
-			from.Recipient, from.UsageID = p.Recipient, p.UsageID
-			break
 		}
 	}
-	pr := &PaymentRequest{Amount: from.Amount, Recipient: from.Recipient, UsageID: from.UsageID,
-		Description: "payment required", Timestamp: now.Unix(), ExpiresAt: now.Add(paymentValidity).Unix()}
-	if e != nil && e.Message != "" {
-		pr.Description = e.Message
-	}
-	if _, err := strconv.ParseFloat(pr.Amount, 64); err != nil || pr.Amount == "" {
+	if _, err := strconv.ParseFloat(pr.Amount, 64); err != nil {
 		pr.Amount = strconv.FormatFloat(quantity*0.0001, 'f', 6, 64)
 		if e != nil {
 			if m := amountInMessage.FindStringSubmatch(e.Message); m != nil {
