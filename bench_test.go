@@ -30,7 +30,7 @@ func emitBench(b *testing.B) (*drip.Tracker, *drip.Run) {
 	c := newClient(b, sink.URL+"/v1")
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithMaxQueueSize(1<<16))
 	b.Cleanup(func() { tr.Shutdown(context.Background()) })
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
 	return tr, run
 }
 
@@ -74,7 +74,7 @@ func BenchmarkTrackerThroughput(b *testing.B) {
 	c := newClient(b, srv.BaseURL())
 	cust := createCustomer(b, c, "bench")
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBlockOnFull())
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "bench"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "bench"})
 	ev := drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 812, OutputTokens: 164,
 		Duration: 730 * time.Millisecond}
 	b.ReportAllocs()

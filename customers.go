@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -19,8 +20,8 @@ type Customer struct {
 	IsInternal         bool
 	Status             string
 	Metadata           map[string]any
-	CreatedAt          string
-	UpdatedAt          string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // CustomerParams creates a customer. At least one of ExternalCustomerID and
@@ -130,7 +131,7 @@ func (c *Client) ListCustomers(ctx context.Context, p *ListCustomersParams) (*Cu
 			return nil, validationError(op, "limit", "limit must be between 1 and 100")
 		}
 		if p.Offset < 0 {
-			return nil, validationError(op, "offset", "offset must be ≥ 0")
+			return nil, validationError(op, "offset", "offset must be >= 0")
 		}
 		if p.Limit > 0 {
 			q.Set("limit", strconv.Itoa(p.Limit))

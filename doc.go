@@ -6,7 +6,7 @@
 //   - New builds a Client for the Drip API: usage, customers, runs, events,
 //     timelines. Every call takes a context, retries safely (one idempotency
 //     key per logical call) and fails with a *Error.
-//   - NewTracker and Tracker.StartRun record runs in the background: the run
+//   - NewTracker and Tracker.Start record runs in the background: the run
 //     travels in the context, Run.Emit costs a few hundred nanoseconds and
 //     the tracker batches, retries and delivers everything on Shutdown.
 //   - WrapOpenAI meters every go-openai call with the provider's own token
@@ -23,7 +23,7 @@
 //
 //	tracker := drip.NewTracker(client)
 //	defer tracker.Shutdown(context.Background())
-//	ctx, run := tracker.StartRun(ctx, drip.RunParams{CustomerID: "cust_123", Workflow: "support-agent"})
+//	ctx, run := tracker.Start(ctx, drip.RunParams{CustomerID: "cust_123", Workflow: "support-agent"})
 //	run.LLMCall("gpt-4o-mini", 812, 164, 730*time.Millisecond)
 //	run.ToolCall("search", 120*time.Millisecond, nil)
 //	run.End(drip.RunCompleted)

@@ -12,7 +12,7 @@ import (
 // strings when a code has aliases.
 const (
 	CodeUnauthorized        = "UNAUTHORIZED"
-	CodeInvalidAPIKey       = "INVALID_API_KEY" // spelling used in the Drip skill docs
+	CodeInvalidAPIKey       = "INVALID_API_KEY" // the Drip API reference's spelling of UNAUTHORIZED
 	CodeForbidden           = "FORBIDDEN"
 	CodePublicKeyNotAllowed = "PUBLIC_KEY_NOT_ALLOWED"
 	CodeValidation          = "VALIDATION_ERROR"
@@ -22,7 +22,7 @@ const (
 	CodeDuplicateCustomer   = "DUPLICATE_CUSTOMER"
 	CodeCustomerBlocked     = "CUSTOMER_BLOCKED"
 	CodeRateLimitExceeded   = "RATE_LIMIT_EXCEEDED"
-	CodeRateLimited         = "RATE_LIMITED" // spelling used in the Drip skill docs
+	CodeRateLimited         = "RATE_LIMITED" // the Drip API reference's spelling of RATE_LIMIT_EXCEEDED
 	CodePaymentRequired     = "PAYMENT_REQUIRED"
 	CodeInsufficientBalance = "INSUFFICIENT_BALANCE"
 	CodeServiceUnavailable  = "SERVICE_UNAVAILABLE"
@@ -39,6 +39,7 @@ const (
 	CodeQueueFull           = "QUEUE_FULL"
 	CodeAbandoned           = "ABANDONED"
 	CodeConfiguration       = "CONFIGURATION_ERROR"
+	CodeNoRun               = "NO_RUN"
 	codeUnknown             = "UNKNOWN"
 )
 
@@ -133,27 +134,30 @@ func isTransientCode(code string) bool {
 	return false
 }
 
-func sentinel(status int, codes ...string) *Error {
-	return &Error{Code: codes[0], Message: "sentinel", aliases: codes, status: status}
+func sentinel(status int, msg string, codes ...string) *Error {
+	return &Error{Code: codes[0], Message: msg, aliases: codes, status: status}
 }
 
 // Sentinels for errors.Is. Each matches its documented code, its aliases and,
 // where given, its HTTP status.
 var (
-	ErrInvalidAPIKey       = sentinel(401, CodeUnauthorized, CodeInvalidAPIKey, "AUTHENTICATION_ERROR")
-	ErrForbidden           = sentinel(403, CodeForbidden, CodePublicKeyNotAllowed, CodeCustomerBlocked)
-	ErrPublicKeyNotAllowed = sentinel(0, CodePublicKeyNotAllowed)
-	ErrValidation          = sentinel(422, CodeValidation, CodeInvalidParameter)
-	ErrNotFound            = sentinel(404, CodeNotFound, CodeCustomerNotFound)
-	ErrDuplicateCustomer   = sentinel(0, CodeDuplicateCustomer)
-	ErrRunAlreadyEnded     = sentinel(0, CodeRunAlreadyEnded)
-	ErrRateLimited         = sentinel(429, CodeRateLimitExceeded, CodeRateLimited, "RATE_LIMIT_ERROR")
-	ErrPaymentRequired     = sentinel(402, CodePaymentRequired, CodeInsufficientBalance)
-	ErrUnavailable         = sentinel(503, CodeServiceUnavailable)
-	ErrTimeout             = sentinel(408, CodeTimeout)
-	ErrNetwork             = sentinel(0, CodeNetwork)
-	ErrCircuitOpen         = sentinel(0, CodeCircuitOpen)
-	ErrTrackerShutdown     = sentinel(0, CodeTrackerShutdown)
+	ErrInvalidAPIKey       = sentinel(401, "the API key was refused", CodeUnauthorized, CodeInvalidAPIKey, "AUTHENTICATION_ERROR")
+	ErrForbidden           = sentinel(403, "not allowed", CodeForbidden, CodePublicKeyNotAllowed, CodeCustomerBlocked)
+	ErrPublicKeyNotAllowed = sentinel(0, "this call needs a secret (sk_) key", CodePublicKeyNotAllowed)
+	ErrValidation          = sentinel(422, "invalid parameters", CodeValidation, CodeInvalidParameter)
+	ErrNotFound            = sentinel(404, "not found", CodeNotFound, CodeCustomerNotFound)
+	ErrDuplicateCustomer   = sentinel(0, "customer already exists", CodeDuplicateCustomer)
+	ErrRunAlreadyEnded     = sentinel(0, "run already ended", CodeRunAlreadyEnded)
+	ErrRateLimited         = sentinel(429, "rate limited", CodeRateLimitExceeded, CodeRateLimited, "RATE_LIMIT_ERROR")
+	ErrPaymentRequired     = sentinel(402, "payment required", CodePaymentRequired, CodeInsufficientBalance)
+	ErrUnavailable         = sentinel(503, "service unavailable", CodeServiceUnavailable)
+	ErrTimeout             = sentinel(408, "timed out", CodeTimeout)
+	ErrNetwork             = sentinel(0, "network error", CodeNetwork)
+	ErrCircuitOpen         = sentinel(0, "circuit breaker open", CodeCircuitOpen)
+	ErrTrackerShutdown     = sentinel(0, "tracker shut down; item dropped", CodeTrackerShutdown)
+	// ErrNoRun is returned by the methods of a nil *Run: the ctx given to
+	// RunFromContext carried no run.
+	ErrNoRun = sentinel(0, "no run in the context; start one with Tracker.Start", CodeNoRun)
 )
 
 // validationError is a VALIDATION_ERROR raised before any request is sent.

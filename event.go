@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -34,25 +33,16 @@ const (
 )
 
 // Event is one thing that happened in a run: an LLM call, a tool call, a
-// step. Its typed fields map onto the wire in one place (wiremap.go):
+// step. Typed fields become top-level wire fields or SDK metadata keys
+// (model, inputTokens, outputTokens, totalTokens, cachedInputTokens,
+// reasoningTokens, name, latencyMs, status, occurredAt, provider,
+// operation); Metadata passes the MetadataGuard and never overrides an SDK
+// key.
 //
-//	Type                → eventType
-//	Quantity, Units     → quantity, units
-//	CostUnits           → costUnits
-//	Description         → description
-//	SpanID, ParentEventID, CorrelationID → the same names
-//	IdempotencyKey      → idempotencyKey (generated when empty)
-//	Model, InputTokens, OutputTokens, CachedInputTokens, ReasoningTokens,
-//	Name, Duration, Status, Timestamp, Provider, Operation → metadata keys
-//	model, inputTokens, outputTokens, cachedInputTokens, reasoningTokens,
-//	totalTokens, name, latencyMs, status, occurredAt, provider, operation
-//	Description         → description; for LLM events without one, "LLM
-//	call to <model>" / "LLM error: <model>"
-//	Metadata            → metadata, after the MetadataGuard
-//
-// A zero Quantity is sent as the total token count for events with tokens;
-// as 0 when Units is set (the event says what it counts, and counted none);
-// and is left out otherwise, so the API's default (1) applies.
+// Conventions the tracker and the client apply before sending (see
+// withDefaults): an event with tokens and no Quantity counts its tokens
+// (units "tokens"); an LLM event without a Description is described by its
+// model; a zero Quantity with no Units is left to the API's default (1).
 type Event struct {
 	// RunID is the run the event belongs to. Run.Emit sets it.
 	RunID string
@@ -92,8 +82,28 @@ type Event struct {
 	Timestamp time.Time
 }
 
-// validate runs on every Emit, on the caller's goroutine: the checks are
-// written to cost a few compares for a valid event.
+// withDefaults applies the conventions documented on Event. It runs off
+// the caller's path (on the exporter, or in the synchronous client call).
+func (e *Event) withDefaults() {
+	tokens := e.InputTokens + e.OutputTokens
+	if e.Quantity == 0 && tokens > 0 {
+		e.Quantity = float64(tokens)
+		if e.Units == "" {
+			e.Units = "tokens"
+		}
+	}
+	if e.Description == "" && e.Model != "" {
+		switch e.Type {
+		case EventLLMCompletion:
+			e.Description = "LLM call to " + e.Model
+		case EventLLMError:
+			e.Description = "LLM error: " + e.Model
+		}
+	}
+}
+
+// validate runs on every Emit, on the caller's goroutine: a few compares
+// for a valid event.
 func (e *Event) validate(op string, needRun bool) error {
 	if needRun && blank(e.RunID) {
 		return validationError(op, "runId", "run id is required")
@@ -102,13 +112,13 @@ func (e *Event) validate(op string, needRun bool) error {
 		return validationError(op, "eventType", "event type is required")
 	}
 	if !finiteNonNeg(e.Quantity) {
-		return validationError(op, "quantity", "quantity must be a finite number ≥ 0")
+		return validationError(op, "quantity", "quantity must be a finite number >= 0")
 	}
 	if !finiteNonNeg(e.CostUnits) {
-		return validationError(op, "costUnits", "costUnits must be a finite number ≥ 0")
+		return validationError(op, "costUnits", "costUnits must be a finite number >= 0")
 	}
 	if e.InputTokens < 0 || e.OutputTokens < 0 || e.CachedInputTokens < 0 || e.ReasoningTokens < 0 {
-		return validationError(op, "tokens", "token counts must be ≥ 0")
+		return validationError(op, "tokens", "token counts must be >= 0")
 	}
 	switch e.Status {
 	case "", StatusSuccess, StatusError:
@@ -118,13 +128,10 @@ func (e *Event) validate(op string, needRun bool) error {
 	return nil
 }
 
-// blank reports whether s is empty or white space. A string starting with
-// a printable ASCII byte is neither, so only others need TrimSpace.
-func blank(s string) bool {
-	return s == "" || (s[0] <= ' ' || s[0] >= utf8.RuneSelf) && strings.TrimSpace(s) == ""
-}
+// blank reports whether s is empty or white space.
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// finiteNonNeg reports whether f is a finite number ≥ 0 (false for NaN,
+// finiteNonNeg reports whether f is a finite number >= 0 (false for NaN,
 // which fails every comparison).
 func finiteNonNeg(f float64) bool { return f >= 0 && f <= math.MaxFloat64 }
 
@@ -136,7 +143,7 @@ type EventResult struct {
 	Quantity    float64
 	CostUnits   *float64
 	IsDuplicate bool
-	Timestamp   string
+	Timestamp   time.Time
 	// IdempotencyKey is the key the event was sent with.
 	IdempotencyKey string
 }
@@ -171,9 +178,10 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	body := c.appendEvent(make([]byte, 0, 512), &e, true)
+	e.withDefaults()
+	body := c.eventToWire(&e)
 	var out wire.RunEventResult
-	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", raw: body, out: &out}); err != nil {
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", body: &body, out: &out}); err != nil {
 		return nil, err
 	}
 	res := eventResultFromWire(&out)
@@ -186,26 +194,20 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 // in the given slice, so a caller that retries the whole batch reuses them.
 func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchResult, error) {
 	var out wire.RunEventBatchResult
-	if err := c.emitBatch(ctx, events, nil, &out); err != nil {
+	if err := c.emitBatch(ctx, events, &out); err != nil {
 		return nil, err
 	}
 	return batchResultFromWire(&out), nil
 }
 
-// emitBatch encodes events into *buf (grown and kept for the next call when
-// buf is non-nil: the tracker's exporter reuses one) and sends them,
-// decoding the reply into out.
-func (c *Client) emitBatch(ctx context.Context, events []Event, buf *[]byte, out any) error {
+// emitBatch validates, keys and sends events, decoding the reply into out.
+func (c *Client) emitBatch(ctx context.Context, events []Event, out any) error {
 	const op = "EmitEventsBatch"
 	if len(events) == 0 {
 		return nil
 	}
 	now := time.Now()
-	var body []byte
-	if buf != nil {
-		body = (*buf)[:0]
-	}
-	body = append(body, `{"events":[`...)
+	body := wire.RunEventBatchRequest{Events: make([]wire.RunEvent, len(events))}
 	for i := range events {
 		e := &events[i]
 		if err := e.validate(op, true); err != nil {
@@ -218,15 +220,10 @@ func (c *Client) emitBatch(ctx context.Context, events []Event, buf *[]byte, out
 		if e.Timestamp.IsZero() {
 			e.Timestamp = now
 		}
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = c.appendEvent(body, e, true)
+		ev := *e
+		ev.withDefaults()
+		body.Events[i] = c.eventToWire(&ev)
 	}
-	body = append(body, ']', '}')
-	if buf != nil {
-		*buf = body
-	}
-	_, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", raw: body, out: out})
+	_, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", body: &body, out: out})
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // DefaultLLMMeter is the meter LLM usage outside a run is recorded under.
@@ -14,20 +13,14 @@ const DefaultLLMMeter = "llm_tokens"
 
 // LLMEvent turns one provider usage record into the event every integration
 // sends: llm.completion (quantity = total tokens, units "tokens", model,
-// token counts, duration, cost from prices) or, for a failed call with no
-// tokens, llm.error (quantity 1). A call that failed after consuming tokens
-// (a broken stream) stays llm.completion with status error and its counts. Metadata carries operational facts only: provider,
-// operation, tool-call count and names, whether the counts are estimated.
-func LLMEvent(u *providers.Usage, prices *pricing.Table) Event {
+// token counts, duration) or, for a failed call with no tokens, llm.error
+// (quantity 1). A call that failed after consuming tokens (a broken stream)
+// stays llm.completion with status error and its counts. Metadata carries
+// operational facts only: provider, operation, tool-call count and names,
+// whether the counts are estimated. The tracker prices the event when it
+// exports it (WithPricing).
+func LLMEvent(u *providers.Usage) Event {
 	var e Event
-	llmEvent(&e, u, prices)
-	return e
-}
-
-// llmEvent is LLMEvent writing into e, a zero Event. LLMEvent stays small
-// enough to inline, so a caller that stores the result (otelbridge, into a
-// queue slot) copies the event once, not twice.
-func llmEvent(e *Event, u *providers.Usage, prices *pricing.Table) {
 	e.Model, e.Provider, e.Operation = u.ResolvedModel(), u.Provider, u.Operation
 	e.Duration, e.Timestamp = u.Duration, u.Start
 	failed := u.Err != nil || u.HTTPStatus >= 400 || u.ErrorType != ""
@@ -57,7 +50,7 @@ func llmEvent(e *Event, u *providers.Usage, prices *pricing.Table) {
 	total := u.Total()
 	if failed && total == 0 {
 		e.Type, e.Status, e.Quantity, e.Units, e.Metadata = EventLLMError, StatusError, 1, "errors", md
-		return
+		return e
 	}
 	if u.ToolCalls > 0 {
 		set("toolCalls", u.ToolCalls)
@@ -86,17 +79,13 @@ func llmEvent(e *Event, u *providers.Usage, prices *pricing.Table) {
 		// A stream cut short: the tokens it consumed are billed, estimated.
 		e.Status = StatusError
 	}
-	if prices != nil {
-		if cost, ok := prices.Cost(e.Model, u.InputTokens, u.CachedInputTokens, u.OutputTokens); ok {
-			e.CostUnits = cost
-		}
-	}
 	e.Metadata = md
+	return e
 }
 
 // UsageRecorder records provider usage where it belongs: as an event in the
 // run ctx carries, else as asynchronous usage for the customer (the ctx's,
-// see WithCustomer, else CustomerID). It implements providers.Reporter, so
+// see ContextWithCustomer, else CustomerID). It implements providers.Reporter, so
 // every adapter reports through it; Report never blocks on the network.
 type UsageRecorder struct {
 	// Tracker ships the records (nil: DefaultTracker()).
@@ -108,9 +97,6 @@ type UsageRecorder struct {
 	// InputMeter and OutputMeter, when both set, record input and output
 	// tokens as two usage records instead of one Meter record.
 	InputMeter, OutputMeter string
-	// Prices prices calls on the caller's goroutine; nil leaves it to the
-	// tracker's exporter (WithPricing, default pricing.Default()).
-	Prices *pricing.Table
 	// Workflow, when set, records each call made outside any run as a run
 	// of its own under this workflow instead of as plain usage.
 	Workflow string
@@ -129,14 +115,13 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	if t == nil {
 		t = DefaultTracker()
 	}
-	prices := r.Prices // nil: the tracker prices on its exporter
 	run := RunFromContext(ctx)
 	customer := CustomerFromContext(ctx)
 	if customer == "" {
 		customer = r.CustomerID
 	}
 	if run == nil && r.Workflow != "" {
-		_, run = t.StartRun(ctx, RunParams{CustomerID: customer, Workflow: r.Workflow})
+		_, run = t.Start(ctx, RunParams{CustomerID: customer, Workflow: r.Workflow})
 		defer func() {
 			if u.Err != nil {
 				r.fail(run.Fail(u.Err))
@@ -146,7 +131,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 		}()
 	}
 	if run != nil {
-		e := LLMEvent(&u, prices)
+		e := LLMEvent(&u)
 		if len(r.Metadata) > 0 {
 			md := make(map[string]any, len(r.Metadata)+len(e.Metadata))
 			maps.Copy(md, r.Metadata)

@@ -7,7 +7,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	dripopenai "github.com/drip-sdk/drip-go/providers/openai"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // OpenAIClient is a go-openai client whose billable calls are metered. It
@@ -46,12 +45,6 @@ func WithOpenAISplitMeters(inputMeter, outputMeter string) OpenAIOption {
 	return func(c *openAIConfig) { c.rec.InputMeter, c.rec.OutputMeter = inputMeter, outputMeter }
 }
 
-// WithOpenAIPricing sets the price table for costUnits (default
-// pricing.Default()); extend it with pricing.New(overrides).
-func WithOpenAIPricing(t *pricing.Table) OpenAIOption {
-	return func(c *openAIConfig) { c.rec.Prices = t }
-}
-
 // WithOpenAIMetadata adds operational metadata to every record.
 func WithOpenAIMetadata(md map[string]any) OpenAIOption {
 	return func(c *openAIConfig) { c.rec.Metadata = md }
@@ -70,7 +63,7 @@ func WithOpenAITracerProvider(tp trace.TracerProvider) OpenAIOption {
 //
 // Inside a run (RunFromContext) each call becomes one llm.completion event
 // with the provider's token counts, duration and cost; outside a run it is
-// usage for the ctx's customer (WithCustomer), else customerID. Failed calls
+// usage for the ctx's customer (ContextWithCustomer), else customerID. Failed calls
 // become llm.error events and return the original error unchanged. Nothing
 // blocks on the network and the prompt and completion never leave the
 // process.

@@ -52,7 +52,7 @@ var chatReq = goopenai.ChatCompletionRequest{
 func TestWrapOpenAIInsideARun(t *testing.T) {
 	env := newOpenAIEnv(t)
 	client := drip.WrapOpenAI(env.raw, env.cust, drip.WithOpenAITracker(env.tracker))
-	ctx, run := env.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
 
 	resp, err := client.CreateChatCompletion(ctx, chatReq)
 	if err != nil || len(resp.Choices) == 0 {
@@ -112,7 +112,7 @@ func TestWrapOpenAIOutsideARun(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := createCustomer(t, env.tracker.Client(), "tenant-b")
-	if _, err := client.CreateEmbeddings(drip.WithCustomer(context.Background(), other),
+	if _, err := client.CreateEmbeddings(drip.ContextWithCustomer(context.Background(), other),
 		goopenai.EmbeddingRequest{Model: goopenai.SmallEmbedding3, Input: []string{"x"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestWrapOpenAISplitMetersAndImplicitRuns(t *testing.T) {
 func TestWrapOpenAIErrorsAreEventsAndPassThrough(t *testing.T) {
 	env := newOpenAIEnv(t)
 	client := drip.WrapOpenAI(env.raw, env.cust, drip.WithOpenAITracker(env.tracker))
-	ctx, run := env.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
 	req := chatReq
 	req.Model = "error-429"
 	_, err := client.CreateChatCompletion(ctx, req)
@@ -189,7 +189,7 @@ func TestWrapOpenAIAndHTTPMeterCountOnce(t *testing.T) {
 	both := drip.WrapOpenAI(goopenai.NewClientWithConfig(cfg), env.cust, drip.WithOpenAITracker(env.tracker))
 	metered := goopenai.NewClientWithConfig(cfg) // the HTTP meter alone
 
-	ctx, run := env.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
 	if _, err := both.CreateChatCompletion(ctx, chatReq); err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestTrackerRecordsARun(t *testing.T) {
 	tr := newTracker(t, c)
 	cust := createCustomer(t, c, "acme")
 
-	ctx, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "support-agent"})
+	ctx, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "support-agent"})
 	if drip.RunFromContext(ctx) != run {
 		t.Fatal("the returned ctx must carry the run")
 	}
@@ -60,7 +60,7 @@ func TestTrackerRecordsARun(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A nested run records its parent.
-	_, child := tr.StartRun(ctx, drip.RunParams{Workflow: "sub-task"})
+	_, child := tr.Start(ctx, drip.RunParams{Workflow: "sub-task"})
 	child.End(drip.RunCompleted)
 	if err := run.End(drip.RunCompleted); err != nil {
 		t.Fatal(err)
@@ -112,11 +112,11 @@ func TestTrackerFailAndCustomerFromContext(t *testing.T) {
 	c := newClient(t, srv.BaseURL())
 	tr := newTracker(t, c)
 	cust := createCustomer(t, c, "tenant-7")
-	ctx := drip.WithCustomer(context.Background(), cust)
+	ctx := drip.ContextWithCustomer(context.Background(), cust)
 	if drip.CustomerFromContext(ctx) != cust {
 		t.Fatal("CustomerFromContext")
 	}
-	_, run := tr.StartRun(ctx, drip.RunParams{Workflow: "w"})
+	_, run := tr.Start(ctx, drip.RunParams{Workflow: "w"})
 	run.Fail(errors.New("upstream said no\n\tat secret/stack/trace.go:12"))
 	if err := tr.Flush(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestTrackerFailAndCustomerFromContext(t *testing.T) {
 	}
 
 	// Invalid params are reported, not panicked on.
-	_, bad := tr.StartRun(context.Background(), drip.RunParams{Workflow: "w"})
+	_, bad := tr.Start(context.Background(), drip.RunParams{Workflow: "w"})
 	if err := bad.Emit(drip.Event{Type: "x"}); !errors.Is(err, drip.ErrValidation) {
 		t.Fatalf("run without customer: %v", err)
 	}
@@ -224,7 +224,7 @@ func TestTrackerChaosExactlyOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	handles := make([]*drip.Run, runs)
 	for i := range runs {
-		_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "chaos"})
+		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "chaos"})
 		handles[i] = run
 		wg.Add(1)
 		go func() {
@@ -280,7 +280,7 @@ func TestShutdownDeliversEverythingAndAbandonsOpenRuns(t *testing.T) {
 	c := newClient(t, srv.BaseURL())
 	cust := createCustomer(t, c, "acme")
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBatchTimeout(time.Hour), drip.WithMaxQueueSize(100000))
-	_, open := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	_, open := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	for i := range 3000 {
 		open.Emit(drip.Event{Type: "step", Quantity: float64(i%5 + 1)})
 	}
@@ -299,7 +299,7 @@ func TestShutdownDeliversEverythingAndAbandonsOpenRuns(t *testing.T) {
 	if err := open.Emit(drip.Event{Type: "x"}); err == nil {
 		t.Fatal("emit after shutdown must fail")
 	}
-	_, late := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	_, late := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	if err := late.Emit(drip.Event{Type: "x"}); !errors.Is(err, drip.ErrTrackerShutdown) {
 		t.Fatalf("late run: %v", err)
 	}
@@ -319,7 +319,7 @@ func TestShutdownWithDeadServerHonoursCtx(t *testing.T) {
 	c := newClient(t, srv.BaseURL(), fastRetries())
 	var handled atomic.Int64
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithErrorHandler(func(error) { handled.Add(1) }))
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
 	for range 50 {
 		run.Emit(drip.Event{Type: "step"})
 	}
@@ -331,8 +331,13 @@ func TestShutdownWithDeadServerHonoursCtx(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("Shutdown took %v with a 300ms ctx", d)
 	}
-	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "not delivered") {
 		t.Fatalf("Shutdown should report the loss: %v", err)
+	}
+	// Shutdown returned at its deadline; a second call with no deadline
+	// waits for the exporter, which gives up at once, to stop.
+	if err := tr.Shutdown(context.Background()); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
 	}
 	st := tr.Stats()
 	if st.Sent != 0 || st.Failed+st.Dropped < 51 || handled.Load() == 0 {
@@ -345,7 +350,7 @@ func TestQueueFullDropsAndWarns(t *testing.T) {
 	var logs syncBuffer
 	c := newClient(t, srv.BaseURL(), drip.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	tr := newTracker(t, c, drip.WithMaxQueueSize(10))
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
 	var full int
 	for range 100 {
 		if err := run.Emit(drip.Event{Type: "step"}); err != nil {
@@ -366,7 +371,7 @@ func TestBlockOnFullWaitsForRoom(t *testing.T) {
 	c := newClient(t, srv.BaseURL())
 	cust := createCustomer(t, c, "acme")
 	tr := newTracker(t, c, drip.WithMaxQueueSize(4), drip.WithBlockOnFull(), drip.WithMaxBatchSize(2))
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	for range 200 {
 		if err := run.Emit(drip.Event{Type: "step"}); err != nil {
 			t.Fatal(err)
@@ -388,7 +393,7 @@ func TestTrackerLeavesNoGoroutines(t *testing.T) {
 	c := newClient(t, srv.BaseURL(), drip.WithHTTPClient(hc))
 	cust := createCustomer(t, c, "acme")
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics())
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	for range 100 {
 		run.Emit(drip.Event{Type: "step"})
 	}
@@ -407,7 +412,7 @@ func TestTrackerSelfMetrics(t *testing.T) {
 	reader := metric.NewManualReader()
 	mp := metric.NewMeterProvider(metric.WithReader(reader))
 	tr := drip.NewTracker(c, drip.WithMeterProvider(mp))
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	for range 7 {
 		run.Emit(drip.Event{Type: "step"})
 	}
@@ -449,7 +454,7 @@ func TestTrackerRunDurationIsTheCallersTime(t *testing.T) {
 	c := newClient(t, srv.BaseURL())
 	tr := newTracker(t, c, drip.WithBatchTimeout(time.Hour)) // start and end leave in one batch
 	cust := createCustomer(t, c, "acme")
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w", Metadata: map[string]any{"tier": "gold"}})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w", Metadata: map[string]any{"tier": "gold"}})
 	time.Sleep(150 * time.Millisecond) // the run's duration is what is tested
 	run.End(drip.RunCompleted)
 	if err := tr.Flush(ctxT(t)); err != nil {

@@ -39,7 +39,7 @@ type UsageParams struct {
 	ExternalCustomerID string
 	// Meter is the usage type, e.g. "llm_tokens". Required.
 	Meter string
-	// Quantity is how much was used; must be finite and ≥ 0.
+	// Quantity is how much was used; must be finite and >= 0.
 	Quantity    float64
 	Units       string
 	Description string
@@ -59,7 +59,7 @@ func (p *UsageParams) validate(op string) error {
 		return validationError(op, "meter", "meter is required")
 	}
 	if math.IsNaN(p.Quantity) || math.IsInf(p.Quantity, 0) || p.Quantity < 0 {
-		return validationError(op, "quantity", "quantity must be a finite number ≥ 0")
+		return validationError(op, "quantity", "quantity must be a finite number >= 0")
 	}
 	if p.Mode < UsageSync || p.Mode > UsageInternal {
 		return validationError(op, "mode", "unknown usage mode")

@@ -1,12 +1,13 @@
 package drip
 
 // This file is the one place public types meet wire JSON shapes
-// (internal/wire). Change a mapping here and nowhere else.
+// (internal/wire): each shape is mapped once, here. wiremap_test.go checks
+// by reflection that every wire field is handled.
 
 import (
-	"encoding/json"
 	"time"
 
+	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -14,20 +15,69 @@ type (
 	wireUsageResult = wire.UsageResult
 )
 
-// eventToWire maps an Event onto the run-event body. The mapping itself is
-// appendEvent (wireenc.go), which the exporter uses directly; this decodes
-// its output for the callers that need the struct (RecordRun).
+// eventToWire maps an Event onto the run-event body: typed fields to
+// top-level fields or SDK metadata keys, then the caller's metadata that
+// passes the guard and names no SDK key. Conventions (default quantity,
+// descriptions) are applied before, by Event.withDefaults.
 func (c *Client) eventToWire(e *Event) wire.RunEvent {
-	var w wire.RunEvent
-	if err := json.Unmarshal(c.appendEvent(nil, e, true), &w); err != nil {
-		panic("drip: appendEvent wrote invalid JSON: " + err.Error()) // a bug, caught by tests
+	w := wire.RunEvent{
+		RunID:          e.RunID,
+		EventType:      e.Type,
+		Units:          e.Units,
+		Description:    e.Description,
+		CorrelationID:  e.CorrelationID,
+		ParentEventID:  e.ParentEventID,
+		SpanID:         e.SpanID,
+		IdempotencyKey: e.IdempotencyKey,
 	}
+	// A zero quantity with no units is left out: the API's default (1)
+	// applies, as it does for the official clients.
+	if e.Quantity != 0 || e.Units != "" {
+		q := e.Quantity
+		w.Quantity = &q
+	}
+	if e.CostUnits > 0 {
+		cost := e.CostUnits
+		w.CostUnits = &cost
+	}
+	md := make(map[string]any, len(e.Metadata)+8)
+	set := func(k string, v any, ok bool) {
+		if ok {
+			md[k] = v
+		}
+	}
+	set(wire.MetaModel, e.Model, e.Model != "")
+	if e.InputTokens != 0 || e.OutputTokens != 0 {
+		md[wire.MetaInputTokens] = e.InputTokens
+		md[wire.MetaOutputTokens] = e.OutputTokens
+		md[wire.MetaTotalTokens] = e.InputTokens + e.OutputTokens
+	}
+	set(wire.MetaCachedInputTokens, e.CachedInputTokens, e.CachedInputTokens > 0)
+	set(wire.MetaReasoningTokens, e.ReasoningTokens, e.ReasoningTokens > 0)
+	set(wire.MetaName, textutil.Truncate(e.Name, maxNameLen), e.Name != "")
+	set(wire.MetaLatencyMs, e.Duration.Milliseconds(), e.Duration > 0)
+	set(wire.MetaStatus, e.Status, e.Status != "")
+	set(wire.MetaProvider, e.Provider, e.Provider != "")
+	set(wire.MetaOperation, e.Operation, e.Operation != "")
+	set(wire.MetaOccurredAt, e.Timestamp.UTC().Format(time.RFC3339Nano), !e.Timestamp.IsZero())
+	for k, v := range e.Metadata {
+		if _, sdk := md[k]; sdk {
+			continue
+		}
+		if v, ok := c.guard.value(k, v); ok {
+			md[k] = v
+		}
+	}
+	w.Metadata = md
 	return w
 }
 
+// maxNameLen bounds the tool, chain or step name sent in metadata.
+const maxNameLen = 256
+
 func eventResultFromWire(w *wire.RunEventResult) *EventResult {
 	return &EventResult{ID: w.ID, RunID: w.RunID, Type: w.EventType, Quantity: w.Quantity,
-		CostUnits: w.CostUnits, IsDuplicate: w.IsDuplicate, Timestamp: w.Timestamp}
+		CostUnits: w.CostUnits, IsDuplicate: w.IsDuplicate, Timestamp: parseTime(w.Timestamp)}
 }
 
 func batchResultFromWire(w *wire.RunEventBatchResult) *BatchResult {
@@ -69,14 +119,14 @@ func usageResultFromWire(w *wire.UsageResult) *UsageResult {
 func runInfoFromWire(w *wire.StartRunResult) *RunInfo {
 	return &RunInfo{ID: w.ID, CustomerID: w.CustomerID, WorkflowID: w.WorkflowID, WorkflowName: w.WorkflowName,
 		Status: RunStatus(w.Status), CorrelationID: deref(w.CorrelationID), ExternalRunID: deref(w.ExternalRunID),
-		CreatedAt: w.CreatedAt}
+		CreatedAt: parseTime(w.CreatedAt)}
 }
 
 func runDetailsFromWire(w *wire.RunDetails) *RunDetails {
 	return &RunDetails{
 		ID: w.ID, CustomerID: w.CustomerID, CustomerName: deref(w.CustomerName),
 		WorkflowID: w.WorkflowID, WorkflowName: w.WorkflowName, Status: RunStatus(w.Status),
-		StartedAt: deref(w.StartedAt), EndedAt: deref(w.EndedAt), Duration: msPtr(w.DurationMs),
+		StartedAt: parseTimePtr(w.StartedAt), EndedAt: parseTimePtr(w.EndedAt), Duration: msPtr(w.DurationMs),
 		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), CorrelationID: deref(w.CorrelationID),
 		Metadata: w.Metadata, EventCount: w.Totals.EventCount, TotalQuantity: w.Totals.TotalQuantity,
 		TotalCostUnits: w.Totals.TotalCostUnits, TimelineURL: w.Links.Timeline,
@@ -87,8 +137,8 @@ func timelineFromWire(w *wire.Timeline) *Timeline {
 	t := &Timeline{
 		RunID: w.RunID, WorkflowID: deref(w.WorkflowID), WorkflowName: deref(w.WorkflowName),
 		CustomerID: w.CustomerID, Status: RunStatus(w.Status), CorrelationID: deref(w.CorrelationID),
-		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), StartedAt: deref(w.StartedAt),
-		EndedAt: deref(w.EndedAt), Duration: msPtr(w.DurationMs), HasMore: w.HasMore, NextCursor: deref(w.NextCursor),
+		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), StartedAt: parseTimePtr(w.StartedAt),
+		EndedAt: parseTimePtr(w.EndedAt), Duration: msPtr(w.DurationMs), HasMore: w.HasMore, NextCursor: deref(w.NextCursor),
 		Summary: TimelineSummary{TotalEvents: w.Summary.TotalEvents, ByType: w.Summary.ByType, ByOutcome: w.Summary.ByOutcome,
 			FailedEvents: w.Summary.FailedEvents, TotalQuantity: w.Summary.TotalQuantity, TotalCostUnits: w.Summary.TotalCostUnits},
 		Events: make([]TimelineEvent, len(w.Events)),
@@ -96,7 +146,7 @@ func timelineFromWire(w *wire.Timeline) *Timeline {
 	for i := range w.Events {
 		e := &w.Events[i]
 		t.Events[i] = TimelineEvent{ID: e.ID, Type: e.EventType, Outcome: e.Outcome, Description: deref(e.Description),
-			Timestamp: e.Timestamp, Duration: msPtr(e.DurationMs), ParentEventID: deref(e.ParentEventID),
+			Timestamp: parseTime(e.Timestamp), Duration: msPtr(e.DurationMs), ParentEventID: deref(e.ParentEventID),
 			CostUnits: e.CostUnits, Metadata: e.Metadata}
 	}
 	return t
@@ -104,12 +154,12 @@ func timelineFromWire(w *wire.Timeline) *Timeline {
 
 func customerFromWire(w *wire.Customer) Customer {
 	return Customer{ID: w.ID, ExternalCustomerID: deref(w.ExternalCustomerID), OnchainAddress: deref(w.OnchainAddress),
-		IsInternal: w.IsInternal, Status: w.Status, Metadata: w.Metadata, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+		IsInternal: w.IsInternal, Status: w.Status, Metadata: w.Metadata, CreatedAt: parseTime(w.CreatedAt), UpdatedAt: parseTime(w.UpdatedAt)}
 }
 
 func workflowFromWire(w *wire.Workflow) Workflow {
 	return Workflow{ID: w.ID, Name: w.Name, Slug: w.Slug, ProductSurface: w.ProductSurface,
-		Description: deref(w.Description), IsActive: w.IsActive, CreatedAt: w.CreatedAt}
+		Description: deref(w.Description), IsActive: w.IsActive, CreatedAt: parseTime(w.CreatedAt)}
 }
 
 func deref(s *string) string {
@@ -126,14 +176,20 @@ func msPtr(ms *int64) time.Duration {
 	return time.Duration(*ms) * time.Millisecond
 }
 
-// truncate cuts s to at most n runes.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// parseTime reads an API timestamp (RFC 3339); a missing or malformed one
+// is the zero time.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
 	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	return t
+}
+
+// parseTimePtr is parseTime for an optional timestamp.
+func parseTimePtr(s *string) time.Time {
+	if s == nil {
+		return time.Time{}
 	}
-	return string(r[:n])
+	return parseTime(*s)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/langchaingo"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // openaiResponse is shaped as langchaingo's openai LLM builds it.
@@ -40,14 +39,13 @@ func BenchmarkHandlerLLMCall(b *testing.B) {
 	// the same conditions: the handler's own overhead is the difference.
 	b.Run("enqueue-funnel-only", func(b *testing.B) {
 		tr, cust := benchTracker(b, hold...)
-		_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "bench"})
-		prices := pricing.Default()
+		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "bench"})
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			u := providers.Usage{Operation: providers.OpGenerate, RequestModel: "gpt-4o-mini", InputTokens: 11,
 				OutputTokens: 7, TotalTokens: 18, CachedInputTokens: 3, ReasoningTokens: 2, Duration: time.Millisecond}
-			_ = run.Emit(drip.LLMEvent(&u, prices))
+			_ = run.Emit(drip.LLMEvent(&u))
 		}
 	})
 }

@@ -44,7 +44,7 @@ type CallbackHandler struct {
 var _ callbacks.Handler = (*CallbackHandler)(nil)
 
 // NewCallbackHandler returns a handler recording for customerID (the ctx's
-// customer, drip.WithCustomer, wins when set):
+// customer, drip.ContextWithCustomer, wins when set):
 //
 //	h := langchaingo.NewCallbackHandler("cust_123")
 //	llm, _ := openai.New(openai.WithCallback(h))
@@ -59,7 +59,7 @@ func NewCallbackHandler(customerID string, opts ...Option) *CallbackHandler {
 	h.sweepEvery = min(max(h.cfg.ttl/10, time.Second), time.Minute)
 	h.lastSweep = h.now()
 	h.rec = drip.UsageRecorder{Tracker: h.cfg.tracker, CustomerID: customerID,
-		Prices: h.cfg.prices, Metadata: h.cfg.metadata}
+		Metadata: h.cfg.metadata}
 	return h
 }
 
@@ -258,7 +258,7 @@ func (h *CallbackHandler) record(ctx context.Context, run *drip.Run, u *provider
 		h.rec.Report(ctx, *u)
 		return
 	}
-	h.emit(run, drip.LLMEvent(u, h.cfg.prices))
+	h.emit(run, drip.LLMEvent(u))
 }
 
 // HandleChainStart opens an execution on ctx: the outermost one gets a run
@@ -278,7 +278,7 @@ func (h *CallbackHandler) HandleChainStart(ctx context.Context, _ map[string]any
 		if cust == "" {
 			cust = h.customer
 		}
-		_, f.run = h.tracker().StartRun(ctx, drip.RunParams{CustomerID: cust, Workflow: h.cfg.workflow,
+		_, f.run = h.tracker().Start(ctx, drip.RunParams{CustomerID: cust, Workflow: h.cfg.workflow,
 			Metadata: h.cfg.metadata})
 		f.owned = true
 	}

@@ -411,7 +411,7 @@ func TestBaseMetadataAndCtxCustomer(t *testing.T) {
 		langchaingo.WithWorkflow("support"), langchaingo.WithMetadata(map[string]any{"tenantTier": "gold"}))
 	llm := e.llm(t, openai.WithCallback(h))
 	chain := chains.NewLLMChain(llm, prompts.NewPromptTemplate("{{.x}}", []string{"x"}), chains.WithCallback(h))
-	if _, err := chains.Run(drip.WithCustomer(ctxT(t), other.ID), chain, "x"); err != nil {
+	if _, err := chains.Run(drip.ContextWithCustomer(ctxT(t), other.ID), chain, "x"); err != nil {
 		t.Fatal(err)
 	}
 	e.flush(t)
@@ -490,9 +490,12 @@ func TestConcurrentCallbacks(t *testing.T) {
 
 func TestLLMErrorCallbackAndPricingOverride(t *testing.T) {
 	e := newEnv(t)
+	// Prices are the tracker's (the one place events are priced).
 	prices := pricing.New(map[string]pricing.Price{"house-model": {Input: 1, Output: 2}})
+	e.tracker = drip.NewTracker(e.client, drip.WithoutSelfMetrics(), drip.WithPricing(prices))
+	t.Cleanup(func() { _ = e.tracker.Shutdown(context.Background()) })
 	h := langchaingo.NewCallbackHandler(e.cust, langchaingo.WithTracker(e.tracker),
-		langchaingo.WithModelLabel("house-model"), langchaingo.WithPricing(prices))
+		langchaingo.WithModelLabel("house-model"))
 	ctx, run := e.run(t)
 	h.HandleLLMGenerateContentStart(ctx, nil)
 	h.HandleLLMError(ctx, errors.New("connection refused: "+secret)) // as ollama, anthropic, … do

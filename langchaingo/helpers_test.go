@@ -71,7 +71,7 @@ func (e *env) flush(t *testing.T) {
 
 // run starts a drip run of the caller's own.
 func (e *env) run(t *testing.T) (context.Context, *drip.Run) {
-	return e.tracker.StartRun(ctxT(t), drip.RunParams{CustomerID: e.cust, Workflow: "mine"})
+	return e.tracker.Start(ctxT(t), drip.RunParams{CustomerID: e.cust, Workflow: "mine"})
 }
 
 func ctxT(t testing.TB) context.Context {

@@ -24,7 +24,7 @@ import (
 // attached to model skip the call, and WrapModel records it from the
 // response it returns. With WithHandler the call goes into h's run for the
 // chain or agent on the same ctx; without it into the ctx's drip run, else
-// as usage for the customer (WithCustomerID or drip.WithCustomer). A ctx
+// as usage for the customer (WithCustomerID or drip.ContextWithCustomer). A ctx
 // that is already marked (a WrapModel around a WrapModel) passes through
 // unrecorded.
 func WrapModel(model llms.Model, opts ...Option) llms.Model {

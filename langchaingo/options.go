@@ -4,7 +4,6 @@ import (
 	"time"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // DefaultWorkflow is the workflow of the runs the handler starts, as the
@@ -23,7 +22,6 @@ type config struct {
 	workflow string
 	metadata map[string]any
 	model    string
-	prices   *pricing.Table
 	ttl      time.Duration
 	handler  *CallbackHandler
 	customer string
@@ -47,24 +45,19 @@ func WithMetadata(md map[string]any) Option { return func(c *config) { c.metadat
 // an unwrapped handler records model "unknown" and no cost.
 func WithModelLabel(model string) Option { return func(c *config) { c.model = model } }
 
-// WithPricing sets the price table for costUnits; pass
-// pricing.New(overrides) to override prices. By default the tracker prices
-// LLM events on its exporter goroutine (drip.WithPricing).
-func WithPricing(t *pricing.Table) Option { return func(c *config) { c.prices = t } }
-
 // WithStateTTL sets how long state of a call that never ended is kept after
 // the last callback on its ctx (default DefaultStateTTL). State of a ctx
 // that is done is dropped sooner.
 func WithStateTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
 
 // WithHandler makes WrapModel record through h: into h's runs for the
-// chains and agents running on the same ctx, with h's tracker, customer,
-// prices and model label. Without it WrapModel records into the ctx's drip
+// chains and agents running on the same ctx, with h's tracker, customer
+// and model label. Without it WrapModel records into the ctx's drip
 // run, else as usage for the customer.
 func WithHandler(h *CallbackHandler) Option { return func(c *config) { c.handler = h } }
 
 // WithCustomerID sets the customer WrapModel records for when it has no
-// WithHandler and the ctx names none (drip.WithCustomer, the ctx's run).
+// WithHandler and the ctx names none (drip.ContextWithCustomer, the ctx's run).
 func WithCustomerID(id string) Option { return func(c *config) { c.customer = id } }
 
 func newConfig(opts []Option) config {

@@ -163,10 +163,10 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("unknown UsageMode %d", int(c.UsageMode)))
 	}
 	if math.IsNaN(c.Quantity) || math.IsInf(c.Quantity, 0) || c.Quantity < 0 {
-		errs = append(errs, fmt.Errorf("Quantity must be a finite number ≥ 0, got %v", c.Quantity))
+		errs = append(errs, fmt.Errorf("Quantity must be a finite number >= 0, got %v", c.Quantity))
 	}
 	if c.ChargeTimeout < 0 {
-		errs = append(errs, fmt.Errorf("ChargeTimeout must be ≥ 0, got %v", c.ChargeTimeout))
+		errs = append(errs, fmt.Errorf("ChargeTimeout must be >= 0, got %v", c.ChargeTimeout))
 	}
 	for _, p := range c.SkipPaths {
 		if !strings.HasPrefix(p, "/") {

@@ -45,7 +45,7 @@
 // 400 CUSTOMER_RESOLUTION_FAILED: no request is served unmetered by
 // accident. Exempt public endpoints with SkipPaths or Skip.
 //
-// The request context carries the customer (drip.WithCustomer), so
+// The request context carries the customer (drip.ContextWithCustomer), so
 // WrapOpenAI calls made by the handler outside a run bill the same customer,
 // and FromContext returns the customer, the run and, in ChargeBefore mode,
 // Drip's reply.

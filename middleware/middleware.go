@@ -138,7 +138,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if clientIdem != "" {
 		info.IdempotencyKey = clientKey("mw", customer, h.cfg.Meter, clientIdem)
 	}
-	ctx := drip.WithCustomer(r.Context(), customer)
+	ctx := drip.ContextWithCustomer(r.Context(), customer)
 
 	if h.cfg.Mode == ChargeBefore && !h.charge(w, r, info) {
 		return
@@ -154,7 +154,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// own run; the shared correlation id groups them.
 			p.CorrelationID = clientKey("mw", customer, h.cfg.Meter, clientIdem)
 		}
-		ctx, run = h.tracker().StartRun(ctx, p)
+		ctx, run = h.tracker().Start(ctx, p)
 		info.Run = run
 	}
 	ctx = context.WithValue(ctx, infoKey{}, info)
@@ -216,7 +216,7 @@ func (h *handler) quantity(r *http.Request, resp Response) (float64, error) {
 	}
 	q := h.cfg.QuantityFunc(r, resp)
 	if q != q || q < 0 || q > maxQuantity {
-		return 0, fmt.Errorf("middleware: QuantityFunc returned %v; want a finite number ≥ 0", q)
+		return 0, fmt.Errorf("middleware: QuantityFunc returned %v; want a finite number >= 0", q)
 	}
 	return q, nil
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // benchFlushEvery is how many events a benchmark queues before it stops
@@ -170,7 +169,7 @@ func (c *benchClock) report() {
 func BenchmarkOnEnd(b *testing.B) {
 	tr := benchTracker(b)
 	p := NewSpanProcessor(tr)
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
 	_ = tr.Flush(context.Background()) // the run exists
 	sc := &scope{run: run, owned: true, born: time.Now()}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -217,7 +216,7 @@ func BenchmarkOnEnd(b *testing.B) {
 func BenchmarkTrackOnEnd(b *testing.B) {
 	tr := benchTracker(b)
 	p := NewSpanProcessor(tr)
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
 	_ = tr.Flush(context.Background()) // the run exists
 	sc := &scope{run: run, owned: true, born: time.Now()}
 	span := genAISpan(benchTrace, benchChild, benchRoot)
@@ -245,7 +244,7 @@ func BenchmarkTrackOnEnd(b *testing.B) {
 func busyProcessor(b *testing.B) *SpanProcessor {
 	tr := benchTracker(b)
 	p := NewSpanProcessor(tr)
-	_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
 	sc := &scope{run: run, owned: true, born: time.Now()}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 1000 {
@@ -334,7 +333,7 @@ func BenchmarkSpanStartEnd(b *testing.B) {
 			}
 			tp := sdktrace.NewTracerProvider(opts...)
 			tracer := tp.Tracer("bench")
-			ctx, root := tracer.Start(drip.WithCustomer(context.Background(), "cus_bench"), "root")
+			ctx, root := tracer.Start(drip.ContextWithCustomer(context.Background(), "cus_bench"), "root")
 			b.ReportAllocs()
 			report := cpuPerOp(b)
 			i := 0
@@ -374,17 +373,17 @@ func BenchmarkOnEndParts(b *testing.B) {
 		f.usage(&u)
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = drip.LLMEvent(&u, pricing.Default())
+			_ = drip.LLMEvent(&u)
 		}
 	})
 	b.Run("Emit", func(b *testing.B) {
 		tr := benchTracker(b)
-		_, run := tr.StartRun(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
+		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
 		var f spanFacts
 		f.scan(span.Attributes())
 		var u providers.Usage
 		f.usage(&u)
-		ev := drip.LLMEvent(&u, pricing.Default())
+		ev := drip.LLMEvent(&u)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {

@@ -19,7 +19,7 @@
 //     the run ends: COMPLETED, or FAILED with the span's status description
 //     (first line, cut short).
 //   - A span whose start ctx already carries a drip run (drip.ContextWithRun,
-//     an HTTP middleware that called Tracker.StartRun) records into that run,
+//     an HTTP middleware that called Tracker.Start) records into that run,
 //     as do its descendants; the bridge never ends a run it did not open.
 //   - GenAI inference and embedding spans (gen_ai.operation.name chat,
 //     text_completion, generate_content, embeddings; older spans with only

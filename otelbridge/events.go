@@ -1,6 +1,7 @@
 package otelbridge
 
 import (
+	"encoding/hex"
 	"strconv"
 	"strings"
 
@@ -9,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/inplace"
+	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -28,21 +29,8 @@ const (
 // description, in runes.
 const maxErrorMessage = 200
 
-// The in-place path package drip gives the bridge (internal/inplace): an
-// event is built in the tracker's queue slot, not built and copied there,
-// and the exporter finishes it from the span: its ids (the idempotency
-// key otel_<trace>_<span>, spanId, and parentEventId for a span whose
-// parent is in this process and that opened no run), Timestamp and
-// Duration. Nothing on the span's goroutine waits for those.
-var (
-	reserveEvent = inplace.Reserve.(func(*drip.Run) (*drip.Event, *inplace.SpanRef, uint64, error))
-	publishEvent = inplace.Publish.(func(*drip.Run, uint64) error)
-)
-
-// spanEnd is what an event takes from an ended span besides its attributes
-// (and what the exporter reads). It is read before a queue slot is claimed,
-// so that filling the slot calls nothing (no span method) that could block
-// or panic while the exporter waits for it.
+// spanEnd is what an event takes from an ended span besides its
+// attributes.
 type spanEnd struct {
 	kind    spanKind
 	failed  bool
@@ -77,32 +65,45 @@ func (p *SpanProcessor) read(x *spanEnd, s sdktrace.ReadOnlySpan, f *spanFacts) 
 }
 
 // emit records in run the event of span s (sc its context, root whether it
-// opened the run), which x describes.
+// opened the run), which x describes. The event's idempotency key is
+// otel_<trace>_<span>, so a span recorded twice (a replayed export, a
+// bridge on two providers) is one event; its parentEventId is the parent
+// span's id when that is in this process and s opened no run.
 func (p *SpanProcessor) emit(run *drip.Run, s sdktrace.ReadOnlySpan, sc *trace.SpanContext, root bool, x *spanEnd, f *spanFacts) {
-	e, ref, pos, err := reserveEvent(run)
-	if err != nil {
-		return // refused; the tracker counted it
+	var e drip.Event
+	p.fill(&e, x, f)
+	e.IdempotencyKey, e.SpanID, e.ParentEventID = spanIDs(sc, s.Parent(), root)
+	e.Timestamp = s.StartTime()
+	e.Duration = max(s.EndTime().Sub(e.Timestamp), 0)
+	if run.Emit(e) == nil {
+		p.events.Add(1)
 	}
-	// The slot is published whatever happens: one left unpublished would
-	// stall the exporter for good. A fill that panicked leaves no event
-	// (an invalid one, which the exporter skips).
-	filled := false
-	defer func() {
-		if !filled {
-			*e = drip.Event{}
-		}
-		if publishEvent(run, pos) == nil {
-			p.events.Add(1)
-		}
-	}()
-	*ref = inplace.SpanRef{Span: s, Trace: sc.TraceID(), ID: sc.SpanID(), Root: root}
-	p.fill(e, x, f)
-	filled = true
+}
+
+// spanIDs formats an event's ids from its span: the idempotency key, the
+// span id and the parent event id ("" unless parent is a local span and
+// the span opened no run), lowercase hex, in one allocation.
+func spanIDs(sc *trace.SpanContext, parent trace.SpanContext, root bool) (key, spanID, parentID string) {
+	const prefix = "otel_"
+	const spanAt = len(prefix) + 2*len(trace.TraceID{}) + 1
+	const keyEnd = spanAt + 2*len(trace.SpanID{})
+	var buf [keyEnd + 2*len(trace.SpanID{})]byte
+	tid, sid := sc.TraceID(), sc.SpanID()
+	copy(buf[:], prefix)
+	hex.Encode(buf[len(prefix):], tid[:])
+	buf[spanAt-1] = '_'
+	hex.Encode(buf[spanAt:], sid[:])
+	n := keyEnd
+	if !root && parent.IsValid() && !parent.IsRemote() {
+		pid := parent.SpanID()
+		n += hex.Encode(buf[keyEnd:], pid[:])
+	}
+	all := string(buf[:n])
+	return all[:keyEnd], all[spanAt:keyEnd], all[keyEnd:]
 }
 
 // fill maps an ended span onto the event its run records, written to e,
-// a zero Event, but for what the exporter takes from the span. It calls
-// nothing that can block or panic (see spanEnd).
+// a zero Event, but for its ids and times.
 func (p *SpanProcessor) fill(e *drip.Event, x *spanEnd, f *spanFacts) {
 	var name, desc, errDesc string
 	switch x.kind {
@@ -112,7 +113,7 @@ func (p *SpanProcessor) fill(e *drip.Event, x *spanEnd, f *spanFacts) {
 		if x.failed {
 			u.ErrorType = errorType(f)
 		}
-		*e = drip.LLMEvent(&u, p.prices) // the funnel every integration shares
+		*e = drip.LLMEvent(&u) // the funnel every integration shares
 		if f.cacheNew.v > 0 {
 			// Input tokens written to the prompt cache (Anthropic bills
 			// them apart); named to pass the MetadataGuard.
@@ -122,7 +123,8 @@ func (p *SpanProcessor) fill(e *drip.Event, x *spanEnd, f *spanFacts) {
 			e.Metadata["cacheWrites"] = f.cacheNew.v
 		}
 		if x.dropped > 0 {
-			// Usage set after the attribute limit is lost (integrations.md §0.10).
+			// Attributes set after the SDK's attribute count limit is reached
+			// are dropped, usage among them: say so.
 			if e.Metadata == nil {
 				e.Metadata = make(map[string]any, 2)
 			}
@@ -198,7 +200,7 @@ func endParams(s sdktrace.ReadOnlySpan, f *spanFacts) drip.EndRunParams {
 		return drip.EndRunParams{Status: drip.RunCompleted}
 	}
 	msg, _, _ := strings.Cut(st.Description, "\n")
-	msg = truncate(strings.TrimSpace(msg), maxErrorMessage)
+	msg = textutil.Truncate(strings.TrimSpace(msg), maxErrorMessage)
 	code := f.errorType
 	if f.httpStatus >= 400 {
 		// HTTP server spans (otelhttp) fail with an empty description.
@@ -214,19 +216,4 @@ func endParams(s sdktrace.ReadOnlySpan, f *spanFacts) drip.EndRunParams {
 		code = "SPAN_ERROR"
 	}
 	return drip.EndRunParams{Status: drip.RunFailed, ErrorCode: code, ErrorMessage: msg}
-}
-
-// truncate cuts s to at most n runes.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := 0
-	for j := range s {
-		if i == n {
-			return s[:j]
-		}
-		i++
-	}
-	return s
 }

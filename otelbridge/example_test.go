@@ -35,7 +35,7 @@ func ExampleNewSpanProcessor() {
 	auth := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			customer := r.Header.Get("X-Customer") // your authentication here
-			next.ServeHTTP(w, r.WithContext(drip.WithCustomer(r.Context(), customer)))
+			next.ServeHTTP(w, r.WithContext(drip.ContextWithCustomer(r.Context(), customer)))
 		})
 	}
 	_ = http.ListenAndServe(":8080", auth(otelhttp.NewHandler(app, "chat", otelhttp.WithTracerProvider(tp))))

@@ -52,7 +52,7 @@ func TestOtelHTTPServerOneRunPerRequest(t *testing.T) {
 	// the ctx the server span starts under.
 	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if c := r.Header.Get("X-Customer"); c != "" {
-			r = r.WithContext(drip.WithCustomer(r.Context(), c))
+			r = r.WithContext(drip.ContextWithCustomer(r.Context(), c))
 		}
 		traced.ServeHTTP(w, r)
 	})

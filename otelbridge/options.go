@@ -9,7 +9,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // Defaults for the span table.
@@ -33,7 +32,6 @@ type config struct {
 	workflow     func(s sdktrace.ReadOnlySpan) string
 	workflowName string
 	spanEvents   bool
-	prices       *pricing.Table
 	maxSpans     int
 	maxAge       time.Duration
 	ownTracker   bool
@@ -72,10 +70,6 @@ func WithWorkflow(name string) Option { return func(c *config) { c.workflowName 
 // EventSpanError when they failed. Off by default: only model calls, tools,
 // agents, workflows and retrievals are recorded.
 func WithSpanEvents() Option { return func(c *config) { c.spanEvents = true } }
-
-// WithPricing sets the price table for costUnits. By default the tracker
-// prices LLM events on its exporter goroutine (drip.WithPricing).
-func WithPricing(t *pricing.Table) Option { return func(c *config) { c.prices = t } }
 
 // WithMaxTrackedSpans bounds the span table (default
 // DefaultMaxTrackedSpans).

@@ -11,7 +11,6 @@ import (
 
 	"github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // SpanProcessor turns the spans of an OpenTelemetry TracerProvider into
@@ -26,7 +25,6 @@ import (
 type SpanProcessor struct {
 	tracker *drip.Tracker
 	cfg     config
-	prices  *pricing.Table
 	spans   spanTable
 
 	stopped  atomic.Bool
@@ -55,9 +53,7 @@ func NewSpanProcessor(tracker *drip.Tracker, opts ...Option) *SpanProcessor {
 	if tracker == nil {
 		tracker = drip.DefaultTracker()
 	}
-	// With no table of its own the bridge leaves pricing to the tracker's
-	// exporter, off the span's path.
-	p := &SpanProcessor{tracker: tracker, cfg: cfg, prices: cfg.prices}
+	p := &SpanProcessor{tracker: tracker, cfg: cfg}
 	p.spans.init(cfg.maxSpans, cfg.maxAge)
 	return p
 }
@@ -169,7 +165,7 @@ func (p *SpanProcessor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		workflow = workflowOf(&f, s.Name(), p.cfg.workflowName)
 	}
 	tid := sc.TraceID().String()
-	_, run := p.tracker.StartRun(ctx, drip.RunParams{
+	_, run := p.tracker.Start(ctx, drip.RunParams{
 		CustomerID: customer,
 		Workflow:   workflow,
 		// A stable id: a replayed start of the same root span is the same run.

@@ -362,10 +362,10 @@ func TestCustomerResolution(t *testing.T) {
 		opts []trace.SpanStartOption
 		want string // "" means no run
 	}{
-		{"attribute beats baggage and ctx", drip.WithCustomer(bagCtx, ctxCust),
+		{"attribute beats baggage and ctx", drip.ContextWithCustomer(bagCtx, ctxCust),
 			[]trace.SpanStartOption{trace.WithAttributes(attribute.String(otelbridge.AttrCustomerID, attr))}, attr},
-		{"baggage beats ctx", drip.WithCustomer(bagCtx, ctxCust), nil, bag},
-		{"ctx", drip.WithCustomer(context.Background(), ctxCust), nil, ctxCust},
+		{"baggage beats ctx", drip.ContextWithCustomer(bagCtx, ctxCust), nil, bag},
+		{"ctx", drip.ContextWithCustomer(context.Background(), ctxCust), nil, ctxCust},
 		{"none: ignored", context.Background(), nil, ""},
 	}
 	for _, tc := range cases {
@@ -404,7 +404,7 @@ func TestCustomerResolution(t *testing.T) {
 func TestAttachesToRunInContext(t *testing.T) {
 	e := newEnv(t)
 	cust := e.customer(t, "acme")
-	ctx, run := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "mw"})
+	ctx, run := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "mw"})
 
 	ctx, root := e.tracer.Start(ctx, "GET /chat",
 		trace.WithAttributes(attribute.String(otelbridge.AttrCustomerID, cust)))
@@ -474,7 +474,7 @@ func TestConcurrentTraces(t *testing.T) {
 	for i := range traces {
 		wg.Go(func() {
 			cust := custs[i%len(custs)]
-			ctx, root := e.tracer.Start(drip.WithCustomer(context.Background(), cust), fmt.Sprintf("trace-%d", i))
+			ctx, root := e.tracer.Start(drip.ContextWithCustomer(context.Background(), cust), fmt.Sprintf("trace-%d", i))
 			roots[i] = root
 			var inner sync.WaitGroup
 			for j := range 3 {
@@ -521,7 +521,7 @@ func TestBoundedTable(t *testing.T) {
 	cust := e.customer(t, "acme")
 	var open []trace.Span
 	for range 64 {
-		_, s := e.tracer.Start(drip.WithCustomer(context.Background(), cust), "leaky")
+		_, s := e.tracer.Start(drip.ContextWithCustomer(context.Background(), cust), "leaky")
 		open = append(open, s) // never ended: a leak
 	}
 	s := e.proc.Stats()
@@ -552,7 +552,7 @@ func TestBoundedTable(t *testing.T) {
 func TestShutdownFlushesButKeepsTracker(t *testing.T) {
 	e := newEnv(t)
 	cust := e.customer(t, "acme")
-	_, root := e.tracer.Start(drip.WithCustomer(context.Background(), cust), "open at shutdown")
+	_, root := e.tracer.Start(drip.ContextWithCustomer(context.Background(), cust), "open at shutdown")
 	if err := e.tp.Shutdown(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +562,7 @@ func TestShutdownFlushesButKeepsTracker(t *testing.T) {
 		t.Fatalf("run = %+v, want FAILED ABANDONED", run)
 	}
 	// The tracker still works for others.
-	_, r := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "after"})
+	_, r := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "after"})
 	if err := r.End(drip.RunCompleted); err != nil {
 		t.Fatalf("tracker shut down by the processor: %v", err)
 	}
@@ -609,7 +609,7 @@ func TestRecordOnlySampler(t *testing.T) {
 		sdktrace.WithSyncer(&exported))
 	defer tp.Shutdown(context.Background())
 	tracer := tp.Tracer("t")
-	ctx, root := tracer.Start(drip.WithCustomer(context.Background(), cu.ID), "root")
+	ctx, root := tracer.Start(drip.ContextWithCustomer(context.Background(), cu.ID), "root")
 	_, llm := tracer.Start(ctx, "chat", trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "chat"), attribute.Int("gen_ai.usage.input_tokens", 5)))
 	llm.End()
@@ -645,7 +645,7 @@ func (c *countingExporter) Shutdown(context.Context) error { return nil }
 func TestMeteredSpansSkipped(t *testing.T) {
 	e := newEnv(t)
 	cust := e.customer(t, "acme")
-	ctx, root := e.tracer.Start(drip.WithCustomer(context.Background(), cust), "root")
+	ctx, root := e.tracer.Start(drip.ContextWithCustomer(context.Background(), cust), "root")
 	_, own := e.tracer.Start(ctx, "chat gpt-4o-mini", trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "chat"), attribute.Bool(providers.MeteredAttribute, true),
 		attribute.Int("gen_ai.usage.input_tokens", 5)))
@@ -690,7 +690,7 @@ func TestCustomRootCustomerAndWorkflow(t *testing.T) {
 	if err := e.tp.Shutdown(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, r := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "x"}); r.Err() == nil {
+	if _, r := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "x"}); r.Err() == nil {
 		t.Fatal("tracker still running after the processor's Shutdown with WithTrackerShutdown")
 	}
 }
@@ -704,7 +704,7 @@ func TestRegisteredTwiceCountsOnce(t *testing.T) {
 	second := otelbridge.NewSpanProcessor(e.tracker)
 	e.tp.RegisterSpanProcessor(second)
 
-	ctx, root := e.tracer.Start(drip.WithCustomer(context.Background(), cust), "root")
+	ctx, root := e.tracer.Start(drip.ContextWithCustomer(context.Background(), cust), "root")
 	_, llm := e.tracer.Start(ctx, "chat", trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "chat"), attribute.Int("gen_ai.usage.input_tokens", 5)))
 	llm.End()
@@ -731,7 +731,7 @@ func TestRegisteredTwiceCountsOnce(t *testing.T) {
 func TestSkipsLLMSpansUnderAMeteredCtx(t *testing.T) {
 	e := newEnv(t)
 	cust := e.customer(t, "acme")
-	ctx, run := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	ctx, run := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	mctx := providers.MarkMetered(ctx)
 	_, llm := e.tracer.Start(mctx, "chat gpt-4o", trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "chat"), attribute.Int("gen_ai.usage.input_tokens", 5)))
@@ -766,7 +766,7 @@ func TestEventIDsOnTheWire(t *testing.T) {
 	child.End()
 	root.End()
 	// Under a run in ctx, a span continuing a remote trace.
-	rctx, run := e.tracker.StartRun(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
+	rctx, run := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	remote := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5, 6},
 		TraceFlags: trace.FlagsSampled, Remote: true})
 	_, fromRemote := e.tracer.Start(trace.ContextWithRemoteSpanContext(rctx, remote), "chat", chat)

@@ -40,7 +40,7 @@ func run(ctx context.Context) error {
 	}
 
 	tracker := drip.NewTracker(client)
-	ctx, run := tracker.StartRun(ctx, drip.RunParams{CustomerID: cust.ID, Workflow: "research-agent"})
+	ctx, run := tracker.Start(ctx, drip.RunParams{CustomerID: cust.ID, Workflow: "research-agent"})
 
 	for step := range 4 {
 		// The model decides what to do next…

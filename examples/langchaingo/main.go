@@ -76,7 +76,7 @@ func run(ctx context.Context) error {
 	}
 
 	// 3. The handler: one per customer (or per process, with
-	// drip.WithCustomer on each request's ctx). Its HTTPClient meters the
+	// drip.ContextWithCustomer on each request's ctx). Its HTTPClient meters the
 	// OpenAI traffic in step with the callbacks: the model the API answered
 	// with, streamed usage and errors, each call counted once.
 	h := langchaingo.NewCallbackHandler(customer.ID, langchaingo.WithTracker(tracker))

@@ -62,7 +62,7 @@ func run(ctx context.Context) error {
 		Model:    openai.GPT4oMini,
 		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Say hello in five words."}},
 	}
-	ctx, run := tracker.StartRun(ctx, drip.RunParams{CustomerID: cust.ID, Workflow: "openai-example"})
+	ctx, run := tracker.Start(ctx, drip.RunParams{CustomerID: cust.ID, Workflow: "openai-example"})
 	resp, err := client.CreateChatCompletion(ctx, req)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func run(ctx context.Context) error {
 				http.Error(w, "unknown key", http.StatusUnauthorized)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(drip.WithCustomer(r.Context(), id)))
+			next.ServeHTTP(w, r.WithContext(drip.ContextWithCustomer(r.Context(), id)))
 		})
 	}
 	srv := &http.Server{Handler: auth(otelhttp.NewHandler(handler, "support", otelhttp.WithTracerProvider(tp)))}

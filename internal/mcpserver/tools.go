@@ -152,7 +152,7 @@ func startRun(ctx context.Context, c *drip.Client, in startRunIn) (runOut, error
 		return runOut{}, err
 	}
 	return runOut{ID: r.ID, CustomerID: r.CustomerID, WorkflowID: r.WorkflowID, WorkflowName: r.WorkflowName,
-		Status: string(r.Status), CorrelationID: r.CorrelationID, ExternalRunID: r.ExternalRunID, CreatedAt: r.CreatedAt}, nil
+		Status: string(r.Status), CorrelationID: r.CorrelationID, ExternalRunID: r.ExternalRunID, CreatedAt: stamp(r.CreatedAt)}, nil
 }
 
 func emitEvent(ctx context.Context, c *drip.Client, in emitEventIn) (eventOut, error) {
@@ -161,7 +161,7 @@ func emitEvent(ctx context.Context, c *drip.Client, in emitEventIn) (eventOut, e
 		return eventOut{}, err
 	}
 	return eventOut{ID: r.ID, RunID: r.RunID, EventType: r.Type, Quantity: r.Quantity, CostUnits: r.CostUnits,
-		IsDuplicate: r.IsDuplicate, IdempotencyKey: r.IdempotencyKey, Timestamp: r.Timestamp}, nil
+		IsDuplicate: r.IsDuplicate, IdempotencyKey: r.IdempotencyKey, Timestamp: stamp(r.Timestamp)}, nil
 }
 
 func endRun(ctx context.Context, c *drip.Client, in endRunIn) (endRunOut, error) {
@@ -170,7 +170,7 @@ func endRun(ctx context.Context, c *drip.Client, in endRunIn) (endRunOut, error)
 	if err != nil {
 		return endRunOut{}, err
 	}
-	return endRunOut{ID: r.ID, Status: string(r.Status), EndedAt: r.EndedAt, DurationMs: r.Duration.Milliseconds(),
+	return endRunOut{ID: r.ID, Status: string(r.Status), EndedAt: stamp(r.EndedAt), DurationMs: r.Duration.Milliseconds(),
 		EventCount: r.EventCount, TotalCostUnits: r.TotalCostUnits}, nil
 }
 
@@ -180,7 +180,7 @@ func getRun(ctx context.Context, c *drip.Client, in runIDIn) (runDetailsOut, err
 		return runDetailsOut{}, err
 	}
 	return runDetailsOut{ID: r.ID, CustomerID: r.CustomerID, WorkflowID: r.WorkflowID, WorkflowName: r.WorkflowName,
-		Status: string(r.Status), StartedAt: r.StartedAt, EndedAt: r.EndedAt, DurationMs: r.Duration.Milliseconds(),
+		Status: string(r.Status), StartedAt: stamp(r.StartedAt), EndedAt: stamp(r.EndedAt), DurationMs: r.Duration.Milliseconds(),
 		ErrorMessage: r.ErrorMessage, ErrorCode: r.ErrorCode, CorrelationID: r.CorrelationID, Metadata: r.Metadata,
 		EventCount: r.EventCount, TotalQuantity: r.TotalQuantity, TotalCostUnits: r.TotalCostUnits}, nil
 }
@@ -197,14 +197,14 @@ func getRunTimeline(ctx context.Context, c *drip.Client, in timelineIn) (timelin
 			FailedEvents: tl.Summary.FailedEvents, TotalQuantity: tl.Summary.TotalQuantity, TotalCostUnits: tl.Summary.TotalCostUnits}}
 	for i, e := range tl.Events {
 		out.Events[i] = timelineEventOut{ID: e.ID, EventType: e.Type, Outcome: e.Outcome, Description: e.Description,
-			Timestamp: e.Timestamp, DurationMs: e.Duration.Milliseconds(), CostUnits: e.CostUnits, Metadata: e.Metadata}
+			Timestamp: stamp(e.Timestamp), DurationMs: e.Duration.Milliseconds(), CostUnits: e.CostUnits, Metadata: e.Metadata}
 	}
 	return out, nil
 }
 
 func customerToOut(c *drip.Customer) customerOut {
 	return customerOut{ID: c.ID, ExternalCustomerID: c.ExternalCustomerID, OnchainAddress: c.OnchainAddress,
-		IsInternal: c.IsInternal, Status: c.Status, Metadata: c.Metadata, CreatedAt: c.CreatedAt}
+		IsInternal: c.IsInternal, Status: c.Status, Metadata: c.Metadata, CreatedAt: stamp(c.CreatedAt)}
 }
 
 func createCustomer(ctx context.Context, c *drip.Client, in createCustomerIn) (customerOut, error) {
@@ -234,4 +234,12 @@ func listCustomers(ctx context.Context, c *drip.Client, in listCustomersIn) (lis
 		out.Customers[i] = customerToOut(&l.Customers[i])
 	}
 	return out, nil
+}
+
+// stamp formats a time for a tool reply: RFC 3339, or "" when unknown.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }

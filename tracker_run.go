@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/drip-sdk/drip-go/internal/textutil"
 )
 
 const (
@@ -17,8 +19,11 @@ const (
 
 // Run is a run being recorded through a Tracker. Its methods return at
 // once: they validate, stamp the time and enqueue; the tracker delivers in
-// order (start, events, end). A Run is safe for concurrent use. The zero
-// Run is not usable; get one from Tracker.StartRun.
+// order (start, events, end). A Run is safe for concurrent use. Get one from
+// Tracker.Start.
+//
+// A nil *Run (RunFromContext of a ctx without one) is safe to use: its
+// methods record nothing and return ErrNoRun.
 type Run struct {
 	t       *Tracker
 	params  RunParams
@@ -26,47 +31,22 @@ type Run struct {
 	started time.Time
 	err     error // why the run is invalid, if it is
 
-	state       atomic.Int32
-	endedAt     atomic.Int64 // Unix ns of End/Fail
-	end         atomic.Pointer[EndRunParams]
-	id          atomic.Pointer[string] // set by the exporter once started
-	startFailed atomic.Bool
-	externalID  string // exporter-owned
-}
-
-// StartRun starts a run and returns a ctx carrying it, so integrations
-// further down (WrapOpenAI, the langchaingo handler, otelbridge) record into
-// it. It returns at once; the run is created in the background.
-//
-// CustomerID defaults to CustomerFromContext(ctx). Under a ctx that already
-// carries a run, the new run's ParentRunID is that run. Invalid params give
-// a Run whose methods return the VALIDATION_ERROR.
-func (t *Tracker) StartRun(ctx context.Context, p RunParams) (context.Context, *Run) {
-	r := &Run{t: t, params: p, started: time.Now()}
-	if r.params.CustomerID == "" {
-		r.params.CustomerID = CustomerFromContext(ctx)
-	}
-	if parent := RunFromContext(ctx); parent != nil && parent != r {
-		r.parent = parent
-	}
-	if r.params.ExternalRunID != "" {
-		r.externalID = r.params.ExternalRunID
-	}
-	if err := r.params.validate("StartRun"); err != nil {
-		r.err = err
-		r.state.Store(runInvalid)
-		return ContextWithRun(ctx, r), r
-	}
-	if err := t.enqueue(ctx, &item{kind: kindStart, run: r}); err != nil {
-		r.err = err
-		r.state.Store(runInvalid)
-	}
-	return ContextWithRun(ctx, r), r
+	state    atomic.Int32
+	endedAt  atomic.Int64 // Unix ns of End/Fail
+	end      atomic.Pointer[EndRunParams]
+	id       atomic.Pointer[string] // set by the exporter once started
+	startErr atomic.Pointer[error]  // set by the exporter when the API refused the start
+	// externalID is the run's stable external id, fixed by the exporter
+	// before the first attempt to start it.
+	externalID string
 }
 
 // ID returns the run's Drip id once the tracker has created it (after a
 // Flush, for instance), else "".
 func (r *Run) ID() string {
+	if r == nil {
+		return ""
+	}
 	if p := r.id.Load(); p != nil {
 		return *p
 	}
@@ -74,69 +54,71 @@ func (r *Run) ID() string {
 }
 
 // CustomerID returns whose run it is.
-func (r *Run) CustomerID() string { return r.params.CustomerID }
+func (r *Run) CustomerID() string {
+	if r == nil {
+		return ""
+	}
+	return r.params.CustomerID
+}
 
 // Workflow returns the run's workflow id or slug.
-func (r *Run) Workflow() string { return r.params.Workflow }
+func (r *Run) Workflow() string {
+	if r == nil {
+		return ""
+	}
+	return r.params.Workflow
+}
 
-// Tracker returns the tracker recording the run.
-func (r *Run) Tracker() *Tracker { return r.t }
+// Tracker returns the tracker recording the run (nil for a nil Run).
+func (r *Run) Tracker() *Tracker {
+	if r == nil {
+		return nil
+	}
+	return r.t
+}
 
-// Err returns why the run could not be recorded (invalid params, dropped
-// start), or nil.
-func (r *Run) Err() error { return r.err }
+// Err returns why the run could not be recorded: invalid params, a dropped
+// start, or, once the exporter has tried, the API's refusal of the start.
+// It is nil for a run being recorded.
+func (r *Run) Err() error {
+	if r == nil {
+		return ErrNoRun
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if p := r.startErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Emit records an event in the run. Only validation and the enqueue happen
 // on the caller's goroutine.
 func (r *Run) Emit(e Event) error {
+	if r == nil {
+		return ErrNoRun
+	}
 	if r.err != nil {
 		return r.err
 	}
 	if err := e.validate("Run.Emit", false); err != nil {
 		return err
 	}
+	if r.state.Load() != runOpen {
+		r.t.dropped.Add(1)
+		return errRunEnded
+	}
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	// Claim a slot and write the event into it: one copy.
-	s, pos, err := r.claim()
-	if err != nil {
-		return err
-	}
-	s.it.kind, s.it.run, s.it.ev = kindEvent, r, e
-	r.t.queue.publish(s, pos)
-	return nil
-}
-
-// claim reserves a queue slot for an event of r, which must then be
-// published; it refuses, and counts, events of an ended run and those the
-// queue has no room for (under WithBlockOnFull it waits for room).
-func (r *Run) claim() (*slot, uint64, error) {
-	if r.state.Load() != runOpen {
-		r.t.dropped.Add(1)
-		return nil, 0, errRunEnded
-	}
-	var (
-		s   *slot
-		pos uint64
-		res pushResult
-	)
-	if !r.t.cfg.block {
-		s, pos, res = r.t.queue.reserve()
-	} else {
-		s, pos, res, _ = r.t.queue.reserveWait(nil, r.t.stopCh) // no ctx: no error
-	}
-	if res != pushed {
-		return nil, 0, r.t.refused(res)
-	}
-	return s, pos, nil
+	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, ev: e})
 }
 
 var errRunEnded = &Error{Op: "Run.Emit", Code: CodeRunAlreadyEnded, Message: "run already ended; event dropped"}
 
 // LLMCall records an llm.completion event: model, token counts and
-// duration. Quantity is the total token count; the tracker prices it from
-// its price table (WithPricing).
+// duration. The tracker prices it from its price table (WithPricing).
 func (r *Run) LLMCall(model string, inputTokens, outputTokens int64, d time.Duration) error {
 	return r.Emit(Event{Type: EventLLMCompletion, Model: model, InputTokens: inputTokens,
 		OutputTokens: outputTokens, Duration: d, Status: StatusSuccess, Units: "tokens"})
@@ -165,7 +147,7 @@ func (r *Run) Fail(err error) error {
 	p := EndRunParams{Status: RunFailed, ErrorCode: "ERROR"}
 	if err != nil {
 		msg, _, _ := strings.Cut(err.Error(), "\n")
-		p.ErrorMessage = truncate(msg, 200)
+		p.ErrorMessage = textutil.Truncate(msg, 200)
 		p.ErrorCode = ErrorType(err)
 	}
 	return r.finish(p)
@@ -175,6 +157,9 @@ func (r *Run) Fail(err error) error {
 func (r *Run) EndWith(p EndRunParams) error { return r.finish(p) }
 
 func (r *Run) finish(p EndRunParams) error {
+	if r == nil {
+		return ErrNoRun
+	}
 	if r.err != nil {
 		return r.err
 	}
@@ -186,7 +171,7 @@ func (r *Run) finish(p EndRunParams) error {
 	}
 	r.endedAt.Store(time.Now().UnixNano())
 	r.end.Store(&p)
-	return r.t.enqueue(nil, &item{kind: kindEnd, run: r, end: p})
+	return r.t.enqueue(context.Background(), &item{kind: kindEnd, run: r, end: &p})
 }
 
 func (r *Run) loadEnd() EndRunParams {
