@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"reflect"
@@ -8,23 +8,23 @@ import (
 
 	goopenai "github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // notMetered lists go-openai methods whose results carry usage but must not
 // report it, with the reason. Anything else that carries usage must be
-// overridden by *openai.Client.
+// overridden by *openaimeter.Client.
 var notMetered = map[string]string{
 	"ListRuns": "a listing of past runs; runs are reported once through create/poll",
 }
 
 // TestEveryUsageMethodIsOverridden fails when *goopenai.Client has a method
 // returning usage (a struct with a Usage field, directly or in a slice) or a
-// stream, that *openai.Client only inherits — so a go-openai upgrade cannot
+// stream, that *openaimeter.Client only inherits — so a go-openai upgrade cannot
 // silently open a hole.
 func TestEveryUsageMethodIsOverridden(t *testing.T) {
 	inner := reflect.TypeFor[*goopenai.Client]()
-	outer := reflect.TypeFor[*openai.Client]()
+	outer := reflect.TypeFor[*openaimeter.Client]()
 	var checked []string
 	for i := range inner.NumMethod() {
 		m := inner.Method(i)
@@ -37,11 +37,11 @@ func TestEveryUsageMethodIsOverridden(t *testing.T) {
 		}
 		om, ok := outer.MethodByName(m.Name)
 		if !ok {
-			t.Errorf("%s: missing on *openai.Client", m.Name)
+			t.Errorf("%s: missing on *openaimeter.Client", m.Name)
 			continue
 		}
 		if promoted(om) {
-			t.Errorf("%s returns usage but *openai.Client does not override it", m.Name)
+			t.Errorf("%s returns usage but *openaimeter.Client does not override it", m.Name)
 		}
 	}
 	sort.Strings(checked)
@@ -97,7 +97,7 @@ func carriesUsage(t reflect.Type, depth int) bool {
 
 // TestPromotedDetector proves the detector tells the two kinds apart.
 func TestPromotedDetector(t *testing.T) {
-	outer := reflect.TypeFor[*openai.Client]()
+	outer := reflect.TypeFor[*openaimeter.Client]()
 	own, _ := outer.MethodByName("CreateChatCompletion")
 	inherited, _ := outer.MethodByName("ListModels")
 	if promoted(own) || !promoted(inherited) {

@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"bytes"
@@ -14,16 +14,16 @@ import (
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // meteredRaw is an unwrapped go-openai client whose HTTP client meters.
-func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*goopenai.Client, *capture) {
+func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*goopenai.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
 	cfg := goopenai.DefaultConfig("test-key")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...)
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, rep, append([]openaimeter.Option{openaimeter.WithClock(tick())}, opts...)...)
 	return goopenai.NewClientWithConfig(cfg), rep
 }
 
@@ -86,7 +86,7 @@ func TestTransportStream(t *testing.T) {
 	})
 	t.Run("without injection: estimated", func(t *testing.T) {
 		stub := openaistub.New(t)
-		c, rep := meteredRaw(t, stub, openai.WithoutStreamUsageInjection())
+		c, rep := meteredRaw(t, stub, openaimeter.WithoutStreamUsageInjection())
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
 		if err != nil {
 			t.Fatal(err)
@@ -210,7 +210,7 @@ func TestCountedOnce(t *testing.T) {
 	stub := openaistub.New(t)
 	raw, httpRep := meteredRaw(t, stub)
 	decRep := &capture{}
-	c := openai.Wrap(raw, decRep)
+	c := openaimeter.Wrap(raw, decRep)
 	ctx := context.Background()
 
 	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o")); err != nil {
@@ -305,7 +305,7 @@ func TestTransportBytesUnchanged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sse = tt.served
 			rep := &capture{}
-			got := post(t, openai.NewTransport(nil, rep), tt.query, tt.reqBody)
+			got := post(t, openaimeter.NewTransport(nil, rep), tt.query, tt.reqBody)
 			if got != tt.want {
 				t.Fatalf("caller read\n%q\nwant\n%q", got, tt.want)
 			}
@@ -328,7 +328,7 @@ func TestTransportLargeBodyKeepsUsage(t *testing.T) {
 	rep := &capture{}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/embeddings", strings.NewReader(`{"model":"text-embedding-3-small","input":"a"}`))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := openai.NewTransport(nil, rep).RoundTrip(req)
+	resp, err := openaimeter.NewTransport(nil, rep).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}

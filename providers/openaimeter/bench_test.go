@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 var noop = providers.ReporterFunc(func(context.Context, providers.Usage) {})
@@ -36,7 +36,7 @@ func BenchmarkChatCompletionRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
+	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
@@ -47,7 +47,7 @@ func BenchmarkChatCompletionTransport(b *testing.B) {
 	stub := openaistub.New(b)
 	cfg := goopenai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
 	c := goopenai.NewClientWithConfig(cfg)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
@@ -81,7 +81,7 @@ func BenchmarkChatCompletionStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
+	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -110,7 +110,7 @@ func BenchmarkChatCompletionStreamTransport(b *testing.B) {
 	stub := openaistub.New(b)
 	cfg := goopenai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
 	c := goopenai.NewClientWithConfig(cfg)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
@@ -173,7 +173,7 @@ func BenchmarkInMemoryChatCompletionRaw(b *testing.B) {
 }
 
 func BenchmarkInMemoryChatCompletionWrapped(b *testing.B) {
-	c := openai.Wrap(cannedClient(cannedChat, "application/json"), noop)
+	c := openaimeter.Wrap(cannedClient(cannedChat, "application/json"), noop)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
@@ -192,7 +192,7 @@ func BenchmarkInMemoryChatCompletionStreamRaw(b *testing.B) {
 }
 
 func BenchmarkInMemoryChatCompletionStreamWrapped(b *testing.B) {
-	c := openai.Wrap(cannedClient(cannedStream(true), "text/event-stream"), noop)
+	c := openaimeter.Wrap(cannedClient(cannedStream(true), "text/event-stream"), noop)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -240,7 +240,7 @@ func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
+	c := openaimeter.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
 	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {

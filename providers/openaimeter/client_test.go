@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestCreateChatCompletion(t *testing.T) {
@@ -86,7 +86,7 @@ func TestToolCallsAreNamedNeverArgued(t *testing.T) {
 	}
 }
 
-func drain(t *testing.T, s *openai.ChatCompletionStream) []goopenai.ChatCompletionStreamResponse {
+func drain(t *testing.T, s *openaimeter.ChatCompletionStream) []goopenai.ChatCompletionStreamResponse {
 	t.Helper()
 	defer s.Close()
 	var out []goopenai.ChatCompletionStreamResponse
@@ -608,7 +608,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	})
 
 	t.Run("pending set is bounded", func(t *testing.T) {
-		small, rep := wrapped(t, stub, openai.WithDedupeSize(2))
+		small, rep := wrapped(t, stub, openaimeter.WithDedupeSize(2))
 		var runs []goopenai.Run
 		for range 3 {
 			r, err := small.CreateRun(ctx, "thread_y", goopenai.RunRequest{AssistantID: "asst_stub"})
@@ -633,9 +633,9 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	})
 
 	t.Run("shared pending across wraps", func(t *testing.T) {
-		p := openai.NewPending(0)
-		a, repA := wrapped(t, stub, openai.WithPending(p))
-		b, repB := wrapped(t, stub, openai.WithPending(p))
+		p := openaimeter.NewPending(0)
+		a, repA := wrapped(t, stub, openaimeter.WithPending(p))
+		b, repB := wrapped(t, stub, openaimeter.WithPending(p))
 		r, err := a.CreateRun(ctx, "thread_z", goopenai.RunRequest{AssistantID: "asst_stub"})
 		if err != nil {
 			t.Fatal(err)
@@ -653,7 +653,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 
 func TestNilReporterDiscards(t *testing.T) {
 	stub := openaistub.New(t)
-	c := openai.Wrap(rawClient(stub), nil)
+	c := openaimeter.Wrap(rawClient(stub), nil)
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestTransportStreamToolCalls(t *testing.T) {
@@ -45,7 +45,7 @@ func TestTransportStreamToolCalls(t *testing.T) {
 
 func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
 	stub := openaistub.New(t)
-	c, rep := wrapped(t, stub, openai.WithProvider("azure.ai.openai"))
+	c, rep := wrapped(t, stub, openaimeter.WithProvider("azure.ai.openai"))
 	ctx := context.Background()
 	req := goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
 

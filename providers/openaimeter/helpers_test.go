@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // capture is a Reporter that keeps what it is given.
@@ -67,10 +67,10 @@ func rawClient(stub *openaistub.Server) *goopenai.Client {
 	return goopenai.NewClientWithConfig(cfg)
 }
 
-func wrapped(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*openai.Client, *capture) {
+func wrapped(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openaimeter.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
-	return openai.Wrap(rawClient(stub), rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...), rep
+	return openaimeter.Wrap(rawClient(stub), rep, append([]openaimeter.Option{openaimeter.WithClock(tick())}, opts...)...), rep
 }
 
 // wantTokens asserts the stub's default usage, token for token.
