@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
@@ -22,7 +22,7 @@ func TestTransportStreamToolCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	drainRaw(t, s)
-	rs, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "x"})
+	rs, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4o", Input: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
 	stub := openaistub.New(t)
 	c, rep := wrapped(t, stub, openaimeter.WithProvider("azure.ai.openai"))
 	ctx := context.Background()
-	req := goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
+	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
 
 	s, err := c.CreateResponseStream(ctx, req)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
@@ -61,10 +61,10 @@ func tick() func() time.Time {
 	}
 }
 
-func rawClient(stub *openaistub.Server) *goopenai.Client {
-	cfg := goopenai.DefaultConfig("test-key")
+func rawClient(stub *openaistub.Server) *openai.Client {
+	cfg := openai.DefaultConfig("test-key")
 	cfg.BaseURL = stub.BaseURL()
-	return goopenai.NewClientWithConfig(cfg)
+	return openai.NewClientWithConfig(cfg)
 }
 
 func wrapped(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openaimeter.Client, *capture) {
@@ -86,10 +86,10 @@ func wantTokens(t *testing.T, u providers.Usage) {
 	}
 }
 
-func chatRequest(model string) goopenai.ChatCompletionRequest {
-	return goopenai.ChatCompletionRequest{
+func chatRequest(model string) openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
 		Model:    model,
-		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Say hello, please"}},
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Say hello, please"}},
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
@@ -18,12 +18,12 @@ var notMetered = map[string]string{
 	"ListRuns": "a listing of past runs; runs are reported once through create/poll",
 }
 
-// TestEveryUsageMethodIsOverridden fails when *goopenai.Client has a method
+// TestEveryUsageMethodIsOverridden fails when *openai.Client has a method
 // returning usage (a struct with a Usage field, directly or in a slice) or a
 // stream, that *openaimeter.Client only inherits — so a go-openai upgrade cannot
 // silently open a hole.
 func TestEveryUsageMethodIsOverridden(t *testing.T) {
-	inner := reflect.TypeFor[*goopenai.Client]()
+	inner := reflect.TypeFor[*openai.Client]()
 	outer := reflect.TypeFor[*openaimeter.Client]()
 	var checked []string
 	for i := range inner.NumMethod() {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -39,7 +39,7 @@ func TestGenAISpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain(t, s)
-	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: "a", Model: goopenai.SmallEmbedding3}); err != nil {
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: "a", Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
 	c.CreateChatCompletion(ctx, chatRequest("error-429"))
