@@ -104,3 +104,57 @@ func TestPromotedDetector(t *testing.T) {
 		t.Fatalf("detector: own promoted=%v, inherited promoted=%v", promoted(own), promoted(inherited))
 	}
 }
+
+// TestStreamsMatchGoOpenAI fails when a go-openai stream type has a method
+// its metered counterpart lacks or declares with another signature: the
+// metered types list their methods one by one, so a method go-openai adds
+// is not picked up on its own.
+func TestStreamsMatchGoOpenAI(t *testing.T) {
+	// notForwarded lists go-openai stream methods the metered streams do not
+	// have, with the reason.
+	notForwarded := map[string]string{
+		"SetHeader": "sets go-openai's record of the response headers; not part of reading a stream",
+	}
+	pairs := []struct{ ours, theirs reflect.Type }{
+		{reflect.TypeFor[*openaimeter.ChatCompletionStream](), reflect.TypeFor[*openai.ChatCompletionStream]()},
+		{reflect.TypeFor[*openaimeter.CompletionStream](), reflect.TypeFor[*openai.CompletionStream]()},
+		{reflect.TypeFor[*openaimeter.ResponseStream](), reflect.TypeFor[*openai.ResponseStream]()},
+	}
+	for _, p := range pairs {
+		for i := range p.theirs.NumMethod() {
+			m := p.theirs.Method(i)
+			if _, ok := notForwarded[m.Name]; ok {
+				continue
+			}
+			om, ok := p.ours.MethodByName(m.Name)
+			if !ok {
+				t.Errorf("%v: missing %s", p.ours, m.Name)
+				continue
+			}
+			if !sameSignature(om.Type, m.Type) {
+				t.Errorf("%v.%s is %v; go-openai's is %v", p.ours, m.Name, om.Type, m.Type)
+			}
+		}
+		if u, ok := p.ours.MethodByName("Unwrap"); !ok || u.Type.NumOut() != 1 || u.Type.Out(0) != p.theirs {
+			t.Errorf("%v: Unwrap must return %v", p.ours, p.theirs)
+		}
+	}
+}
+
+// sameSignature compares two method types, receivers aside.
+func sameSignature(a, b reflect.Type) bool {
+	if a.NumIn() != b.NumIn() || a.NumOut() != b.NumOut() || a.IsVariadic() != b.IsVariadic() {
+		return false
+	}
+	for i := 1; i < a.NumIn(); i++ {
+		if a.In(i) != b.In(i) {
+			return false
+		}
+	}
+	for i := range a.NumOut() {
+		if a.Out(i) != b.Out(i) {
+			return false
+		}
+	}
+	return true
+}

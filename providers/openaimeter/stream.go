@@ -170,8 +170,9 @@ type chunkKind[T any] struct {
 	usageOnly func(*T) bool  // the chunk exists only to carry usage
 }
 
-// stream is the metered stream the exported types embed: the same methods
-// as go-openai's, reporting the call once.
+// stream is the metered stream behind the exported stream types, which hold
+// it in a field and delegate to it: the same methods as go-openai's,
+// reporting the call once.
 type stream[T any, S sseReader[T]] struct {
 	inner S
 	kind  *chunkKind[T]
@@ -248,8 +249,31 @@ func askUsage(o **openai.StreamOptions) (asked bool) {
 
 // ChatCompletionStream is go-openai's ChatCompletionStream, metered.
 type ChatCompletionStream struct {
-	stream[openai.ChatCompletionStreamResponse, *openai.ChatCompletionStream]
+	impl stream[openai.ChatCompletionStreamResponse, *openai.ChatCompletionStream]
 }
+
+// Recv returns the next chunk, as go-openai's Recv does.
+func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
+	return s.impl.Recv()
+}
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *ChatCompletionStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *ChatCompletionStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *ChatCompletionStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *ChatCompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *ChatCompletionStream) Unwrap() *openai.ChatCompletionStream { return s.impl.Unwrap() }
 
 var chatChunks = &chunkKind[openai.ChatCompletionStreamResponse]{
 	read:      (*acc).chatChunk,
@@ -273,15 +297,36 @@ func (c *Client) CreateChatCompletionStream(
 		return nil, err
 	}
 	s := &ChatCompletionStream{}
-	s.inner, s.kind = inner, chatChunks
-	s.st.init(c.m, ctx, cl, swallow, inputRef{msgs: request.Messages})
+	s.impl.inner, s.impl.kind = inner, chatChunks
+	s.impl.st.init(c.m, ctx, cl, swallow, inputRef{msgs: request.Messages})
 	return s, nil
 }
 
 // CompletionStream is go-openai's CompletionStream, metered.
 type CompletionStream struct {
-	stream[openai.CompletionResponse, *openai.CompletionStream]
+	impl stream[openai.CompletionResponse, *openai.CompletionStream]
 }
+
+// Recv returns the next chunk, as go-openai's Recv does.
+func (s *CompletionStream) Recv() (openai.CompletionResponse, error) { return s.impl.Recv() }
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *CompletionStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *CompletionStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *CompletionStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *CompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *CompletionStream) Unwrap() *openai.CompletionStream { return s.impl.Unwrap() }
 
 var completionChunks = &chunkKind[openai.CompletionResponse]{
 	read:      (*acc).completionChunk,
@@ -303,8 +348,8 @@ func (c *Client) CreateCompletionStream(
 		return nil, err
 	}
 	s := &CompletionStream{}
-	s.inner, s.kind = inner, completionChunks
-	s.st.init(c.m, ctx, cl, swallow, inputRef{prompt: request.Prompt})
+	s.impl.inner, s.impl.kind = inner, completionChunks
+	s.impl.st.init(c.m, ctx, cl, swallow, inputRef{prompt: request.Prompt})
 	return s, nil
 }
 
@@ -312,8 +357,29 @@ func (c *Client) CreateCompletionStream(
 // always sends usage in its response.completed event, so nothing is added
 // to the request and nothing is hidden.
 type ResponseStream struct {
-	stream[openai.ResponseStreamEvent, *openai.ResponseStream]
+	impl stream[openai.ResponseStreamEvent, *openai.ResponseStream]
 }
+
+// Recv returns the next event, as go-openai's Recv does.
+func (s *ResponseStream) Recv() (openai.ResponseStreamEvent, error) { return s.impl.Recv() }
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *ResponseStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *ResponseStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *ResponseStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *ResponseStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *ResponseStream) Unwrap() *openai.ResponseStream { return s.impl.Unwrap() }
 
 var responseEvents = &chunkKind[openai.ResponseStreamEvent]{
 	read: (*acc).responseEvent,
@@ -335,7 +401,7 @@ func (c *Client) CreateResponseStream(
 		return nil, err
 	}
 	s := &ResponseStream{}
-	s.inner, s.kind = inner, responseEvents
-	s.st.init(c.m, ctx, cl, false, inputRef{input: request.Input, instructions: request.Instructions})
+	s.impl.inner, s.impl.kind = inner, responseEvents
+	s.impl.st.init(c.m, ctx, cl, false, inputRef{input: request.Input, instructions: request.Instructions})
 	return s, nil
 }
