@@ -3,10 +3,10 @@ package drip
 import (
 	"net/http"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/trace"
 
-	dripopenai "github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // OpenAIClient is a go-openai client whose billable calls are metered. It
@@ -14,14 +14,14 @@ import (
 // responses carry usage (chat, completions, embeddings, responses, images,
 // assistant runs, and their streams) are recorded. Streams come back as
 // drip-go types with the same Recv and Close methods.
-type OpenAIClient = dripopenai.Client
+type OpenAIClient = openaimeter.Client
 
 // OpenAIOption configures WrapOpenAI.
 type OpenAIOption func(*openAIConfig)
 
 type openAIConfig struct {
 	rec  UsageRecorder
-	opts []dripopenai.Option
+	opts []openaimeter.Option
 }
 
 // WithOpenAITracker sets the tracker calls are recorded through (default
@@ -54,7 +54,7 @@ func WithOpenAIMetadata(md map[string]any) OpenAIOption {
 // client span ("chat {model}") with token usage; content is never captured.
 // The spans are marked so otelbridge does not count the calls twice.
 func WithOpenAITracerProvider(tp trace.TracerProvider) OpenAIOption {
-	return func(c *openAIConfig) { c.opts = append(c.opts, dripopenai.WithTracerProvider(tp)) }
+	return func(c *openAIConfig) { c.opts = append(c.opts, openaimeter.WithTracerProvider(tp)) }
 }
 
 // WrapOpenAI meters every billable call of client for customerID:
@@ -67,14 +67,14 @@ func WithOpenAITracerProvider(tp trace.TracerProvider) OpenAIOption {
 // become llm.error events and return the original error unchanged. Nothing
 // blocks on the network and the prompt and completion never leave the
 // process.
-func WrapOpenAI(client *goopenai.Client, customerID string, opts ...OpenAIOption) *OpenAIClient {
+func WrapOpenAI(client *openai.Client, customerID string, opts ...OpenAIOption) *OpenAIClient {
 	cfg := openAIConfig{}
 	cfg.rec.CustomerID = customerID
 	for _, o := range opts {
 		o(&cfg)
 	}
 	rec := cfg.rec
-	return dripopenai.Wrap(client, &rec, cfg.opts...)
+	return openaimeter.Wrap(client, &rec, cfg.opts...)
 }
 
 // OpenAIHTTPClient returns an *http.Client-compatible doer that meters
@@ -88,5 +88,5 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 		o(&cfg)
 	}
 	rec := cfg.rec
-	return dripopenai.NewHTTPClient(nil, &rec, cfg.opts...)
+	return openaimeter.NewHTTPClient(nil, &rec, cfg.opts...)
 }

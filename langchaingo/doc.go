@@ -34,7 +34,7 @@
 // the ctx the provider's HTTP request is made with, so the handler never
 // marks; the two ways to combine it with HTTP-level metering are:
 //
-//   - WrapModel calls the model under a marked ctx: the providers/openai
+//   - WrapModel calls the model under a marked ctx: the providers/openaimeter
 //     HTTP meter (drip.OpenAIHTTPClient in openai.WithHTTPClient) skips the
 //     request, the handler's LLM callbacks under a marked ctx record nothing,
 //     and WrapModel records the call once, from the response it returns.

@@ -6,7 +6,7 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/providers"
-	dripopenai "github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // HTTPClient returns an HTTP client that meters OpenAI-compatible traffic
@@ -27,7 +27,7 @@ import (
 // callbacks cannot mark the request's ctx. Use this client, or WrapModel
 // (which marks the ctx so that any HTTP meter below it skips the call).
 func (h *CallbackHandler) HTTPClient(base *http.Client) *http.Client {
-	return dripopenai.NewHTTPClient(base, httpReporter{h})
+	return openaimeter.NewHTTPClient(base, httpReporter{h})
 }
 
 type httpReporter struct{ h *CallbackHandler }

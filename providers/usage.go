@@ -1,8 +1,8 @@
 // Package providers is the provider-neutral vocabulary every LLM adapter in
 // drip-go reports through: one Usage record per model call, handed to a
-// Reporter. Adapters (providers/openai, langchaingo, otelbridge) differ only in
-// how they read usage, never in how they report it; package drip implements
-// Reporter and turns a Usage into a Drip event.
+// Reporter. Adapters (providers/openaimeter, langchaingo, otelbridge) differ
+// only in how they read usage, never in how they report it; package drip
+// implements Reporter and turns a Usage into a Drip event.
 //
 // This package imports nothing from drip-go, so every adapter can depend on it
 // without import cycles.

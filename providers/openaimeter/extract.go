@@ -1,4 +1,4 @@
-package openai
+package openaimeter
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -33,7 +33,7 @@ func (t tokens) apply(u *providers.Usage) {
 }
 
 // chatTokens reads the chat/completions/embeddings/assistants usage shape.
-func chatTokens(u *goopenai.Usage) tokens {
+func chatTokens(u *openai.Usage) tokens {
 	t := tokens{
 		input:  int64(u.PromptTokens),
 		output: int64(u.CompletionTokens),
@@ -49,7 +49,7 @@ func chatTokens(u *goopenai.Usage) tokens {
 }
 
 // responseTokens reads the Responses API usage shape.
-func responseTokens(u *goopenai.ResponseUsage) tokens {
+func responseTokens(u *openai.ResponseUsage) tokens {
 	t := tokens{
 		input:  int64(u.InputTokens),
 		output: int64(u.OutputTokens),
@@ -65,7 +65,7 @@ func responseTokens(u *goopenai.ResponseUsage) tokens {
 }
 
 // imageTokens reads the token usage of token-billed image models.
-func imageTokens(u *goopenai.ImageResponseUsage) tokens {
+func imageTokens(u *openai.ImageResponseUsage) tokens {
 	return tokens{
 		input:  int64(u.InputTokens),
 		output: int64(u.OutputTokens),
@@ -238,7 +238,7 @@ func (a *acc) meta(id, model string) {
 }
 
 // chatChunk reads one typed chat stream chunk.
-func (a *acc) chatChunk(ch *goopenai.ChatCompletionStreamResponse) {
+func (a *acc) chatChunk(ch *openai.ChatCompletionStreamResponse) {
 	a.meta(ch.ID, ch.Model)
 	for i := range ch.Choices {
 		d := &ch.Choices[i].Delta
@@ -258,7 +258,7 @@ func (a *acc) chatChunk(ch *goopenai.ChatCompletionStreamResponse) {
 }
 
 // chatMessage reads the tool calls of a non-streaming chat choice.
-func (a *acc) chatMessage(m *goopenai.ChatCompletionMessage) {
+func (a *acc) chatMessage(m *openai.ChatCompletionMessage) {
 	if m.FunctionCall != nil {
 		a.tool(m.FunctionCall.Name)
 	}
@@ -268,7 +268,7 @@ func (a *acc) chatMessage(m *goopenai.ChatCompletionMessage) {
 }
 
 // completionChunk reads one typed legacy-completion chunk.
-func (a *acc) completionChunk(ch *goopenai.CompletionResponse) {
+func (a *acc) completionChunk(ch *openai.CompletionResponse) {
 	a.meta(ch.ID, ch.Model)
 	for i := range ch.Choices {
 		a.outChars += int64(len(ch.Choices[i].Text))
@@ -280,7 +280,7 @@ func (a *acc) completionChunk(ch *goopenai.CompletionResponse) {
 
 // response reads a typed Responses API object (a body, or the response of a
 // stream's created/completed event).
-func (a *acc) response(r *goopenai.CreateResponseResponse) {
+func (a *acc) response(r *openai.CreateResponseResponse) {
 	a.meta(r.ID, r.Model)
 	if r.Status != "" {
 		a.status = string(r.Status)
@@ -307,17 +307,17 @@ func (a *acc) response(r *goopenai.CreateResponseResponse) {
 }
 
 // responseEvent reads one typed Responses API stream event.
-func (a *acc) responseEvent(ev *goopenai.ResponseStreamEvent) {
+func (a *acc) responseEvent(ev *openai.ResponseStreamEvent) {
 	switch ev.Type {
-	case goopenai.ResponseStreamEventOutputTextDelta, goopenai.ResponseStreamEventRefusalDelta,
-		goopenai.ResponseStreamEventFunctionArgumentsDelta, goopenai.ResponseStreamEventReasoningSummaryTextDelta,
-		goopenai.ResponseStreamEventReasoningTextDelta:
+	case openai.ResponseStreamEventOutputTextDelta, openai.ResponseStreamEventRefusalDelta,
+		openai.ResponseStreamEventFunctionArgumentsDelta, openai.ResponseStreamEventReasoningSummaryTextDelta,
+		openai.ResponseStreamEventReasoningTextDelta:
 		a.outChars += int64(len(ev.Delta))
-	case goopenai.ResponseStreamEventOutputItemAdded:
+	case openai.ResponseStreamEventOutputItemAdded:
 		if ev.Item != nil && ev.Item.Type == "function_call" {
 			a.tool(ev.Item.Name)
 		}
-	case goopenai.ResponseStreamEventError:
+	case openai.ResponseStreamEventError:
 		a.errType, a.errCode = "stream_error", ev.Code
 	}
 	if ev.Response != nil {
@@ -346,15 +346,15 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	}
 	switch ev.Type {
 	case "":
-	case string(goopenai.ResponseStreamEventOutputTextDelta), string(goopenai.ResponseStreamEventRefusalDelta),
-		string(goopenai.ResponseStreamEventFunctionArgumentsDelta), string(goopenai.ResponseStreamEventReasoningSummaryTextDelta),
-		string(goopenai.ResponseStreamEventReasoningTextDelta):
+	case string(openai.ResponseStreamEventOutputTextDelta), string(openai.ResponseStreamEventRefusalDelta),
+		string(openai.ResponseStreamEventFunctionArgumentsDelta), string(openai.ResponseStreamEventReasoningSummaryTextDelta),
+		string(openai.ResponseStreamEventReasoningTextDelta):
 		a.outChars += int64(ev.Delta)
-	case string(goopenai.ResponseStreamEventOutputItemAdded):
+	case string(openai.ResponseStreamEventOutputItemAdded):
 		if ev.Item != nil && ev.Item.Type == "function_call" {
 			a.tool(ev.Item.Name)
 		}
-	case string(goopenai.ResponseStreamEventError):
+	case string(openai.ResponseStreamEventError):
 		a.errType, a.errCode = "stream_error", ev.Code
 	}
 	if r := ev.Response; r != nil {
@@ -444,8 +444,8 @@ func estimateTokens(chars int64) int64 {
 // *RequestError, or a kind for context and transport errors.
 func describeError(err error, u *providers.Usage) {
 	u.Err = err
-	var apiErr *goopenai.APIError
-	var reqErr *goopenai.RequestError
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
 	switch {
 	case errors.As(err, &apiErr):
 		u.HTTPStatus = apiErr.HTTPStatusCode

@@ -1,14 +1,14 @@
-package openai
+package openaimeter
 
 import (
 	"context"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
 
-// Client is a *goopenai.Client whose billable calls report their usage. It
+// Client is a *openai.Client whose billable calls report their usage. It
 // embeds the original, so every go-openai method is available; the methods
 // whose responses carry usage are overridden and report exactly one
 // providers.Usage per call (asynchronous calls: once, when they finish). The
@@ -19,18 +19,18 @@ import (
 // calling the embedded client, so an HTTP-level meter (NewTransport) under
 // the same client skips it. Errors are returned unchanged.
 type Client struct {
-	*goopenai.Client
+	*openai.Client
 
 	m *meter
 }
 
 // Wrap returns c metered into r. A nil r discards usage.
-func Wrap(c *goopenai.Client, r providers.Reporter, opts ...Option) *Client {
+func Wrap(c *openai.Client, r providers.Reporter, opts ...Option) *Client {
 	return &Client{Client: c, m: newMeter(r, buildOptions(opts))}
 }
 
 // Unwrap returns the embedded go-openai client.
-func (c *Client) Unwrap() *goopenai.Client { return c.Client }
+func (c *Client) Unwrap() *openai.Client { return c.Client }
 
 // Pending is the set of unfinished asynchronous calls this Client watches.
 func (c *Client) Pending() *Pending { return c.m.pending }
@@ -46,8 +46,8 @@ func (c *Client) done(ctx context.Context, cl *call, err error) {
 
 // CreateChatCompletion calls the embedded client and reports its usage.
 func (c *Client) CreateChatCompletion(
-	ctx context.Context, request goopenai.ChatCompletionRequest,
-) (goopenai.ChatCompletionResponse, error) {
+	ctx context.Context, request openai.ChatCompletionRequest,
+) (openai.ChatCompletionResponse, error) {
 	cl := c.m.begin(ctx, providers.OpChat, request.Model, true)
 	resp, err := c.Client.CreateChatCompletion(cl.ctx, request)
 	if err == nil {
@@ -65,8 +65,8 @@ func (c *Client) CreateChatCompletion(
 
 // CreateCompletion calls the embedded client and reports its usage.
 func (c *Client) CreateCompletion(
-	ctx context.Context, request goopenai.CompletionRequest,
-) (goopenai.CompletionResponse, error) {
+	ctx context.Context, request openai.CompletionRequest,
+) (openai.CompletionResponse, error) {
 	cl := c.m.begin(ctx, providers.OpTextCompletion, request.Model, true)
 	resp, err := c.Client.CreateCompletion(cl.ctx, request)
 	if err == nil {
@@ -89,7 +89,7 @@ func (c *Client) CreateCompletion(
 // usage.
 //
 //nolint:staticcheck // overriding the deprecated method keeps it metered.
-func (c *Client) Edits(ctx context.Context, request goopenai.EditsRequest) (goopenai.EditsResponse, error) {
+func (c *Client) Edits(ctx context.Context, request openai.EditsRequest) (openai.EditsResponse, error) {
 	model := ""
 	if request.Model != nil {
 		model = *request.Model
@@ -105,8 +105,8 @@ func (c *Client) Edits(ctx context.Context, request goopenai.EditsRequest) (goop
 
 // CreateEmbeddings calls the embedded client and reports its usage.
 func (c *Client) CreateEmbeddings(
-	ctx context.Context, conv goopenai.EmbeddingRequestConverter,
-) (goopenai.EmbeddingResponse, error) {
+	ctx context.Context, conv openai.EmbeddingRequestConverter,
+) (openai.EmbeddingResponse, error) {
 	model := ""
 	if conv != nil {
 		model = string(conv.Convert().Model)
@@ -123,7 +123,7 @@ func (c *Client) CreateEmbeddings(
 
 // CreateImage calls the embedded client and reports its images and, for
 // token-billed image models, its tokens.
-func (c *Client) CreateImage(ctx context.Context, request goopenai.ImageRequest) (goopenai.ImageResponse, error) {
+func (c *Client) CreateImage(ctx context.Context, request openai.ImageRequest) (openai.ImageResponse, error) {
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
@@ -132,8 +132,8 @@ func (c *Client) CreateImage(ctx context.Context, request goopenai.ImageRequest)
 
 // CreateEditImage calls the embedded client and reports like CreateImage.
 func (c *Client) CreateEditImage(
-	ctx context.Context, request goopenai.ImageEditRequest,
-) (goopenai.ImageResponse, error) {
+	ctx context.Context, request openai.ImageEditRequest,
+) (openai.ImageResponse, error) {
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateEditImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
@@ -142,15 +142,15 @@ func (c *Client) CreateEditImage(
 
 // CreateVariImage calls the embedded client and reports like CreateImage.
 func (c *Client) CreateVariImage(
-	ctx context.Context, request goopenai.ImageVariRequest,
-) (goopenai.ImageResponse, error) {
+	ctx context.Context, request openai.ImageVariRequest,
+) (openai.ImageResponse, error) {
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateVariImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
 	return resp, err
 }
 
-func (c *Client) image(ctx context.Context, cl *call, resp *goopenai.ImageResponse, err error) {
+func (c *Client) image(ctx context.Context, cl *call, resp *openai.ImageResponse, err error) {
 	if err == nil {
 		// The images API names no model in its response.
 		cl.u.Model = cl.u.RequestModel
@@ -164,8 +164,8 @@ func (c *Client) image(ctx context.Context, cl *call, resp *goopenai.ImageRespon
 // background response is reported when a later RetrieveResponse,
 // GetResponse or CancelResponse sees it finished.
 func (c *Client) CreateResponse(
-	ctx context.Context, request goopenai.CreateResponseRequest,
-) (goopenai.CreateResponseResponse, error) {
+	ctx context.Context, request openai.CreateResponseRequest,
+) (openai.CreateResponseResponse, error) {
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	resp, err := c.Client.CreateResponse(cl.ctx, request)
 	if err != nil {
@@ -185,8 +185,8 @@ func (c *Client) CreateResponse(
 
 // CompactResponse calls the embedded client and reports its usage.
 func (c *Client) CompactResponse(
-	ctx context.Context, request goopenai.CompactResponseRequest,
-) (goopenai.ResponseCompaction, error) {
+	ctx context.Context, request openai.CompactResponseRequest,
+) (openai.ResponseCompaction, error) {
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	resp, err := c.Client.CompactResponse(cl.ctx, request)
 	if err == nil {
@@ -202,8 +202,8 @@ func (c *Client) CompactResponse(
 // RetrieveResponse calls the embedded client; it reports usage only for a
 // background response this Client created that has now finished.
 func (c *Client) RetrieveResponse(
-	ctx context.Context, responseID string, options ...goopenai.RetrieveResponseOptions,
-) (goopenai.CreateResponseResponse, error) {
+	ctx context.Context, responseID string, options ...openai.RetrieveResponseOptions,
+) (openai.CreateResponseResponse, error) {
 	cl := c.m.begin(ctx, providers.OpResponses, "", true)
 	resp, err := c.Client.RetrieveResponse(cl.ctx, responseID, options...)
 	c.pollResponse(ctx, &cl, &resp, err)
@@ -212,14 +212,14 @@ func (c *Client) RetrieveResponse(
 
 // GetResponse is RetrieveResponse (go-openai's alias).
 func (c *Client) GetResponse(
-	ctx context.Context, responseID string, options ...goopenai.RetrieveResponseOptions,
-) (goopenai.CreateResponseResponse, error) {
+	ctx context.Context, responseID string, options ...openai.RetrieveResponseOptions,
+) (openai.CreateResponseResponse, error) {
 	return c.RetrieveResponse(ctx, responseID, options...)
 }
 
 // CancelResponse calls the embedded client; a cancelled background response
 // this Client created is reported with what it used.
-func (c *Client) CancelResponse(ctx context.Context, responseID string) (goopenai.CreateResponseResponse, error) {
+func (c *Client) CancelResponse(ctx context.Context, responseID string) (openai.CreateResponseResponse, error) {
 	cl := c.m.begin(ctx, providers.OpResponses, "", true)
 	resp, err := c.Client.CancelResponse(cl.ctx, responseID)
 	c.pollResponse(ctx, &cl, &resp, err)
@@ -229,7 +229,7 @@ func (c *Client) CancelResponse(ctx context.Context, responseID string) (goopena
 // pollResponse reports a background response exactly once: when it is seen
 // finished and was pending. Errors of the poll itself are reported (they are
 // API errors the caller gets), but only polls of pending responses.
-func (c *Client) pollResponse(ctx context.Context, cl *call, resp *goopenai.CreateResponseResponse, err error) {
+func (c *Client) pollResponse(ctx context.Context, cl *call, resp *openai.CreateResponseResponse, err error) {
 	switch {
 	case err != nil:
 		cl.fail(err)
@@ -244,7 +244,7 @@ func (c *Client) pollResponse(ctx context.Context, cl *call, resp *goopenai.Crea
 	}
 }
 
-func (c *Client) responseUsage(cl *call, resp *goopenai.CreateResponseResponse) {
+func (c *Client) responseUsage(cl *call, resp *openai.CreateResponseResponse) {
 	var a acc
 	a.response(resp)
 	if !a.hasUsage { // finished without usage (failed early): nothing used
@@ -253,7 +253,7 @@ func (c *Client) responseUsage(cl *call, resp *goopenai.CreateResponseResponse) 
 	a.fill(&cl.u, 0)
 }
 
-func responseFinished(s goopenai.ResponseStatus) bool {
+func responseFinished(s openai.ResponseStatus) bool {
 	switch s {
 	case "completed", "failed", "incomplete", "cancelled":
 		return true

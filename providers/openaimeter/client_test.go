@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestCreateChatCompletion(t *testing.T) {
@@ -57,10 +57,10 @@ func TestToolCallsAreNamedNeverArgued(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain(t, s)
-	if _, err := c.CreateResponse(ctx, goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "hi"}); err != nil {
+	if _, err := c.CreateResponse(ctx, openai.CreateResponseRequest{Model: "gpt-4o", Input: "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "hi"})
+	rs, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4o", Input: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +86,10 @@ func TestToolCallsAreNamedNeverArgued(t *testing.T) {
 	}
 }
 
-func drain(t *testing.T, s *openai.ChatCompletionStream) []goopenai.ChatCompletionStreamResponse {
+func drain(t *testing.T, s *openaimeter.ChatCompletionStream) []openai.ChatCompletionStreamResponse {
 	t.Helper()
 	defer s.Close()
-	var out []goopenai.ChatCompletionStreamResponse
+	var out []openai.ChatCompletionStreamResponse
 	for {
 		ch, err := s.Recv()
 		if errors.Is(err, io.EOF) {
@@ -102,10 +102,10 @@ func drain(t *testing.T, s *openai.ChatCompletionStream) []goopenai.ChatCompleti
 	}
 }
 
-func drainRaw(t *testing.T, s *goopenai.ChatCompletionStream) []goopenai.ChatCompletionStreamResponse {
+func drainRaw(t *testing.T, s *openai.ChatCompletionStream) []openai.ChatCompletionStreamResponse {
 	t.Helper()
 	defer s.Close()
-	var out []goopenai.ChatCompletionStreamResponse
+	var out []openai.ChatCompletionStreamResponse
 	for {
 		ch, err := s.Recv()
 		if errors.Is(err, io.EOF) {
@@ -119,7 +119,7 @@ func drainRaw(t *testing.T, s *goopenai.ChatCompletionStream) []goopenai.ChatCom
 }
 
 // sameChunks compares streams from two calls; only the per-call id differs.
-func sameChunks(t *testing.T, want, got []goopenai.ChatCompletionStreamResponse) {
+func sameChunks(t *testing.T, want, got []openai.ChatCompletionStreamResponse) {
 	t.Helper()
 	if len(want) != len(got) {
 		t.Fatalf("wrapped stream has %d chunks, unwrapped %d", len(got), len(want))
@@ -141,7 +141,7 @@ func TestChatCompletionStream(t *testing.T) {
 			ctx := context.Background()
 			req := chatRequest("gpt-4o-mini")
 			if callerUsage {
-				req.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+				req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 			}
 
 			rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, req)
@@ -290,7 +290,7 @@ func TestAPIErrorIsReturnedUnchanged(t *testing.T) {
 	if err == nil || err.Error() != rawErr.Error() {
 		t.Fatalf("err = %v, unwrapped client got %v", err, rawErr)
 	}
-	var apiErr *goopenai.APIError
+	var apiErr *openai.APIError
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 429 {
 		t.Fatalf("err = %#v", err)
 	}
@@ -303,7 +303,7 @@ func TestAPIErrorIsReturnedUnchanged(t *testing.T) {
 	t.Run("non-JSON error", func(t *testing.T) {
 		rep.got = nil
 		_, err := c.CreateChatCompletion(ctx, chatRequest("error-html-502"))
-		var reqErr *goopenai.RequestError
+		var reqErr *openai.RequestError
 		if !errors.As(err, &reqErr) {
 			t.Fatalf("err = %#v", err)
 		}
@@ -380,7 +380,7 @@ func TestCompletion(t *testing.T) {
 	stub := openaistub.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
-	req := goopenai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say hello"}
+	req := openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say hello"}
 	if _, err := c.CreateCompletion(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -418,12 +418,12 @@ func TestCompletion(t *testing.T) {
 }
 
 func TestEmbeddings(t *testing.T) {
-	for _, format := range []goopenai.EmbeddingEncodingFormat{"", goopenai.EmbeddingEncodingFormatBase64} {
+	for _, format := range []openai.EmbeddingEncodingFormat{"", openai.EmbeddingEncodingFormatBase64} {
 		t.Run("format="+string(format), func(t *testing.T) {
 			stub := openaistub.New(t)
 			c, rep := wrapped(t, stub)
-			resp, err := c.CreateEmbeddings(context.Background(), goopenai.EmbeddingRequestStrings{
-				Input: []string{"a", "b"}, Model: goopenai.SmallEmbedding3, EncodingFormat: format,
+			resp, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequestStrings{
+				Input: []string{"a", "b"}, Model: openai.SmallEmbedding3, EncodingFormat: format,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -444,7 +444,7 @@ func TestImages(t *testing.T) {
 	stub := openaistub.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
-	if _, err := c.CreateImage(ctx, goopenai.ImageRequest{Model: "gpt-image-1", Prompt: "a cat", N: 2}); err != nil {
+	if _, err := c.CreateImage(ctx, openai.ImageRequest{Model: "gpt-image-1", Prompt: "a cat", N: 2}); err != nil {
 		t.Fatal(err)
 	}
 	u := rep.one(t)
@@ -454,8 +454,8 @@ func TestImages(t *testing.T) {
 	}
 
 	rep.got = nil
-	img := goopenai.WrapReader(strings.NewReader("png"), "cat.png", "image/png")
-	if _, err := c.CreateEditImage(ctx, goopenai.ImageEditRequest{Image: img, Model: "gpt-image-1", Prompt: "hat", N: 1}); err != nil {
+	img := openai.WrapReader(strings.NewReader("png"), "cat.png", "image/png")
+	if _, err := c.CreateEditImage(ctx, openai.ImageEditRequest{Image: img, Model: "gpt-image-1", Prompt: "hat", N: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if u := rep.one(t); u.Images != 1 || u.InputTokens != 11 {
@@ -467,7 +467,7 @@ func TestResponses(t *testing.T) {
 	stub := openaistub.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
-	req := goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello"}
+	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello"}
 
 	t.Run("create", func(t *testing.T) {
 		rep.got = nil
@@ -562,13 +562,13 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 
-	run, err := c.CreateThreadAndRun(ctx, goopenai.CreateThreadAndRunRequest{
-		RunRequest: goopenai.RunRequest{AssistantID: "asst_stub", Model: "gpt-4o"},
+	run, err := c.CreateThreadAndRun(ctx, openai.CreateThreadAndRunRequest{
+		RunRequest: openai.RunRequest{AssistantID: "asst_stub", Model: "gpt-4o"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != goopenai.RunStatusQueued || rep.len() != 0 {
+	if run.Status != openai.RunStatusQueued || rep.len() != 0 {
 		t.Fatalf("status %s, reported %d", run.Status, rep.len())
 	}
 	var wg sync.WaitGroup
@@ -592,7 +592,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 
 	t.Run("cancelled run reports what it used", func(t *testing.T) {
 		rep.got = nil
-		r, err := c.CreateRun(ctx, "thread_x", goopenai.RunRequest{AssistantID: "asst_stub"})
+		r, err := c.CreateRun(ctx, "thread_x", openai.RunRequest{AssistantID: "asst_stub"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -608,10 +608,10 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	})
 
 	t.Run("pending set is bounded", func(t *testing.T) {
-		small, rep := wrapped(t, stub, openai.WithDedupeSize(2))
-		var runs []goopenai.Run
+		small, rep := wrapped(t, stub, openaimeter.WithDedupeSize(2))
+		var runs []openai.Run
 		for range 3 {
-			r, err := small.CreateRun(ctx, "thread_y", goopenai.RunRequest{AssistantID: "asst_stub"})
+			r, err := small.CreateRun(ctx, "thread_y", openai.RunRequest{AssistantID: "asst_stub"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -633,10 +633,10 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	})
 
 	t.Run("shared pending across wraps", func(t *testing.T) {
-		p := openai.NewPending(0)
-		a, repA := wrapped(t, stub, openai.WithPending(p))
-		b, repB := wrapped(t, stub, openai.WithPending(p))
-		r, err := a.CreateRun(ctx, "thread_z", goopenai.RunRequest{AssistantID: "asst_stub"})
+		p := openaimeter.NewPending(0)
+		a, repA := wrapped(t, stub, openaimeter.WithPending(p))
+		b, repB := wrapped(t, stub, openaimeter.WithPending(p))
+		r, err := a.CreateRun(ctx, "thread_z", openai.RunRequest{AssistantID: "asst_stub"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -653,7 +653,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 
 func TestNilReporterDiscards(t *testing.T) {
 	stub := openaistub.New(t)
-	c := openai.Wrap(rawClient(stub), nil)
+	c := openaimeter.Wrap(rawClient(stub), nil)
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package openai
+package openaimeter
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"sync"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -97,7 +97,7 @@ func (s *streamState) close() {
 // inputRef keeps the request text an input estimate is computed from, only
 // if a stream ends without usage.
 type inputRef struct {
-	msgs         []goopenai.ChatCompletionMessage
+	msgs         []openai.ChatCompletionMessage
 	prompt       any
 	input        any
 	instructions string
@@ -121,7 +121,7 @@ func (r *inputRef) chars() int64 {
 	return n
 }
 
-func messageChars(m *goopenai.ChatCompletionMessage) int64 {
+func messageChars(m *openai.ChatCompletionMessage) int64 {
 	n := int64(len(m.Content) + len(m.Name))
 	for _, p := range m.MultiContent {
 		n += int64(len(p.Text))
@@ -160,7 +160,7 @@ type sseReader[T any] interface {
 	RecvRaw() ([]byte, error)
 	Close() error
 	Header() http.Header
-	GetRateLimitHeaders() goopenai.RateLimitHeaders
+	GetRateLimitHeaders() openai.RateLimitHeaders
 }
 
 // chunkKind says how one stream type's chunks are metered.
@@ -170,8 +170,9 @@ type chunkKind[T any] struct {
 	usageOnly func(*T) bool  // the chunk exists only to carry usage
 }
 
-// stream is the metered stream the exported types embed: the same methods
-// as go-openai's, reporting the call once.
+// stream is the metered stream behind the exported stream types, which hold
+// it in a field and delegate to it: the same methods as go-openai's,
+// reporting the call once.
 type stream[T any, S sseReader[T]] struct {
 	inner S
 	kind  *chunkKind[T]
@@ -226,7 +227,7 @@ func (s *stream[T, S]) Close() error {
 func (s *stream[T, S]) Header() http.Header { return s.inner.Header() }
 
 // GetRateLimitHeaders returns the rate-limit headers of the response.
-func (s *stream[T, S]) GetRateLimitHeaders() goopenai.RateLimitHeaders {
+func (s *stream[T, S]) GetRateLimitHeaders() openai.RateLimitHeaders {
 	return s.inner.GetRateLimitHeaders()
 }
 
@@ -237,24 +238,47 @@ func (s *stream[T, S]) Unwrap() S { return s.inner }
 // askUsage makes sure a streaming request asks for usage, on the caller's
 // copy of the request; it reports whether it had to, so the usage-only
 // chunk is then hidden from the caller.
-func askUsage(o **goopenai.StreamOptions) (asked bool) {
+func askUsage(o **openai.StreamOptions) (asked bool) {
 	if *o != nil && (*o).IncludeUsage {
 		return false
 	}
 	// Replacing the pointer leaves the caller's options alone.
-	*o = &goopenai.StreamOptions{IncludeUsage: true}
+	*o = &openai.StreamOptions{IncludeUsage: true}
 	return true
 }
 
 // ChatCompletionStream is go-openai's ChatCompletionStream, metered.
 type ChatCompletionStream struct {
-	stream[goopenai.ChatCompletionStreamResponse, *goopenai.ChatCompletionStream]
+	impl stream[openai.ChatCompletionStreamResponse, *openai.ChatCompletionStream]
 }
 
-var chatChunks = &chunkKind[goopenai.ChatCompletionStreamResponse]{
+// Recv returns the next chunk, as go-openai's Recv does.
+func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
+	return s.impl.Recv()
+}
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *ChatCompletionStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *ChatCompletionStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *ChatCompletionStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *ChatCompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *ChatCompletionStream) Unwrap() *openai.ChatCompletionStream { return s.impl.Unwrap() }
+
+var chatChunks = &chunkKind[openai.ChatCompletionStreamResponse]{
 	read:      (*acc).chatChunk,
-	hasUsage:  func(c *goopenai.ChatCompletionStreamResponse) bool { return c.Usage != nil },
-	usageOnly: func(c *goopenai.ChatCompletionStreamResponse) bool { return len(c.Choices) == 0 },
+	hasUsage:  func(c *openai.ChatCompletionStreamResponse) bool { return c.Usage != nil },
+	usageOnly: func(c *openai.ChatCompletionStreamResponse) bool { return len(c.Choices) == 0 },
 }
 
 // CreateChatCompletionStream calls the embedded client and meters the
@@ -262,7 +286,7 @@ var chatChunks = &chunkKind[goopenai.ChatCompletionStreamResponse]{
 // a copy of the request, and the usage-only final chunk is not returned by
 // Recv, so the caller sees the chunks it would have seen unwrapped.
 func (c *Client) CreateChatCompletionStream(
-	ctx context.Context, request goopenai.ChatCompletionRequest,
+	ctx context.Context, request openai.ChatCompletionRequest,
 ) (*ChatCompletionStream, error) {
 	swallow := askUsage(&request.StreamOptions)
 	cl := c.m.begin(ctx, providers.OpChat, request.Model, true)
@@ -273,26 +297,47 @@ func (c *Client) CreateChatCompletionStream(
 		return nil, err
 	}
 	s := &ChatCompletionStream{}
-	s.inner, s.kind = inner, chatChunks
-	s.st.init(c.m, ctx, cl, swallow, inputRef{msgs: request.Messages})
+	s.impl.inner, s.impl.kind = inner, chatChunks
+	s.impl.st.init(c.m, ctx, cl, swallow, inputRef{msgs: request.Messages})
 	return s, nil
 }
 
 // CompletionStream is go-openai's CompletionStream, metered.
 type CompletionStream struct {
-	stream[goopenai.CompletionResponse, *goopenai.CompletionStream]
+	impl stream[openai.CompletionResponse, *openai.CompletionStream]
 }
 
-var completionChunks = &chunkKind[goopenai.CompletionResponse]{
+// Recv returns the next chunk, as go-openai's Recv does.
+func (s *CompletionStream) Recv() (openai.CompletionResponse, error) { return s.impl.Recv() }
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *CompletionStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *CompletionStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *CompletionStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *CompletionStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *CompletionStream) Unwrap() *openai.CompletionStream { return s.impl.Unwrap() }
+
+var completionChunks = &chunkKind[openai.CompletionResponse]{
 	read:      (*acc).completionChunk,
-	hasUsage:  func(c *goopenai.CompletionResponse) bool { return c.Usage != nil },
-	usageOnly: func(c *goopenai.CompletionResponse) bool { return len(c.Choices) == 0 },
+	hasUsage:  func(c *openai.CompletionResponse) bool { return c.Usage != nil },
+	usageOnly: func(c *openai.CompletionResponse) bool { return len(c.Choices) == 0 },
 }
 
 // CreateCompletionStream calls the embedded client and meters the stream,
 // asking for usage like CreateChatCompletionStream.
 func (c *Client) CreateCompletionStream(
-	ctx context.Context, request goopenai.CompletionRequest,
+	ctx context.Context, request openai.CompletionRequest,
 ) (*CompletionStream, error) {
 	swallow := askUsage(&request.StreamOptions)
 	cl := c.m.begin(ctx, providers.OpTextCompletion, request.Model, true)
@@ -303,8 +348,8 @@ func (c *Client) CreateCompletionStream(
 		return nil, err
 	}
 	s := &CompletionStream{}
-	s.inner, s.kind = inner, completionChunks
-	s.st.init(c.m, ctx, cl, swallow, inputRef{prompt: request.Prompt})
+	s.impl.inner, s.impl.kind = inner, completionChunks
+	s.impl.st.init(c.m, ctx, cl, swallow, inputRef{prompt: request.Prompt})
 	return s, nil
 }
 
@@ -312,20 +357,41 @@ func (c *Client) CreateCompletionStream(
 // always sends usage in its response.completed event, so nothing is added
 // to the request and nothing is hidden.
 type ResponseStream struct {
-	stream[goopenai.ResponseStreamEvent, *goopenai.ResponseStream]
+	impl stream[openai.ResponseStreamEvent, *openai.ResponseStream]
 }
 
-var responseEvents = &chunkKind[goopenai.ResponseStreamEvent]{
+// Recv returns the next event, as go-openai's Recv does.
+func (s *ResponseStream) Recv() (openai.ResponseStreamEvent, error) { return s.impl.Recv() }
+
+// RecvRaw returns the next raw data payload, as go-openai's RecvRaw does.
+func (s *ResponseStream) RecvRaw() ([]byte, error) { return s.impl.RecvRaw() }
+
+// Close reports the call if it has not been reported and closes the stream.
+func (s *ResponseStream) Close() error { return s.impl.Close() }
+
+// Header returns the HTTP response headers.
+func (s *ResponseStream) Header() http.Header { return s.impl.Header() }
+
+// GetRateLimitHeaders returns the rate-limit headers of the response.
+func (s *ResponseStream) GetRateLimitHeaders() openai.RateLimitHeaders {
+	return s.impl.GetRateLimitHeaders()
+}
+
+// Unwrap returns go-openai's stream. Reading from it directly bypasses
+// metering.
+func (s *ResponseStream) Unwrap() *openai.ResponseStream { return s.impl.Unwrap() }
+
+var responseEvents = &chunkKind[openai.ResponseStreamEvent]{
 	read: (*acc).responseEvent,
-	hasUsage: func(ev *goopenai.ResponseStreamEvent) bool {
+	hasUsage: func(ev *openai.ResponseStreamEvent) bool {
 		return ev.Response != nil && ev.Response.Usage != nil
 	},
-	usageOnly: func(*goopenai.ResponseStreamEvent) bool { return false },
+	usageOnly: func(*openai.ResponseStreamEvent) bool { return false },
 }
 
 // CreateResponseStream calls the embedded client and meters the stream.
 func (c *Client) CreateResponseStream(
-	ctx context.Context, request goopenai.CreateResponseRequest,
+	ctx context.Context, request openai.CreateResponseRequest,
 ) (*ResponseStream, error) {
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	inner, err := c.Client.CreateResponseStream(cl.ctx, request)
@@ -335,7 +401,7 @@ func (c *Client) CreateResponseStream(
 		return nil, err
 	}
 	s := &ResponseStream{}
-	s.inner, s.kind = inner, responseEvents
-	s.st.init(c.m, ctx, cl, false, inputRef{input: request.Input, instructions: request.Instructions})
+	s.impl.inner, s.impl.kind = inner, responseEvents
+	s.impl.st.init(c.m, ctx, cl, false, inputRef{input: request.Input, instructions: request.Instructions})
 	return s, nil
 }

@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestTransportStreamToolCalls(t *testing.T) {
@@ -22,7 +22,7 @@ func TestTransportStreamToolCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	drainRaw(t, s)
-	rs, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4o", Input: "x"})
+	rs, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4o", Input: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +45,9 @@ func TestTransportStreamToolCalls(t *testing.T) {
 
 func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
 	stub := openaistub.New(t)
-	c, rep := wrapped(t, stub, openai.WithProvider("azure.ai.openai"))
+	c, rep := wrapped(t, stub, openaimeter.WithProvider("azure.ai.openai"))
 	ctx := context.Background()
-	req := goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
+	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}
 
 	s, err := c.CreateResponseStream(ctx, req)
 	if err != nil {

@@ -1,9 +1,9 @@
-package openai
+package openaimeter
 
 import (
 	"context"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -16,8 +16,8 @@ import (
 
 // CreateRun calls the embedded client and starts watching the run.
 func (c *Client) CreateRun(
-	ctx context.Context, threadID string, request goopenai.RunRequest,
-) (goopenai.Run, error) {
+	ctx context.Context, threadID string, request openai.RunRequest,
+) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, request.Model, true)
 	run, err := c.Client.CreateRun(cl.ctx, threadID, request)
 	c.runCreated(ctx, &cl, &run, err)
@@ -26,8 +26,8 @@ func (c *Client) CreateRun(
 
 // CreateThreadAndRun calls the embedded client and starts watching the run.
 func (c *Client) CreateThreadAndRun(
-	ctx context.Context, request goopenai.CreateThreadAndRunRequest,
-) (goopenai.Run, error) {
+	ctx context.Context, request openai.CreateThreadAndRunRequest,
+) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, request.Model, true)
 	run, err := c.Client.CreateThreadAndRun(cl.ctx, request)
 	c.runCreated(ctx, &cl, &run, err)
@@ -36,7 +36,7 @@ func (c *Client) CreateThreadAndRun(
 
 // RetrieveRun calls the embedded client; a watched run seen terminal for
 // the first time is reported.
-func (c *Client) RetrieveRun(ctx context.Context, threadID, runID string) (goopenai.Run, error) {
+func (c *Client) RetrieveRun(ctx context.Context, threadID, runID string) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, "", true)
 	run, err := c.Client.RetrieveRun(cl.ctx, threadID, runID)
 	c.runPolled(ctx, &cl, &run, err)
@@ -45,8 +45,8 @@ func (c *Client) RetrieveRun(ctx context.Context, threadID, runID string) (goope
 
 // ModifyRun calls the embedded client; reports like RetrieveRun.
 func (c *Client) ModifyRun(
-	ctx context.Context, threadID, runID string, request goopenai.RunModifyRequest,
-) (goopenai.Run, error) {
+	ctx context.Context, threadID, runID string, request openai.RunModifyRequest,
+) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, "", true)
 	run, err := c.Client.ModifyRun(cl.ctx, threadID, runID, request)
 	c.runPolled(ctx, &cl, &run, err)
@@ -55,8 +55,8 @@ func (c *Client) ModifyRun(
 
 // SubmitToolOutputs calls the embedded client; reports like RetrieveRun.
 func (c *Client) SubmitToolOutputs(
-	ctx context.Context, threadID, runID string, request goopenai.SubmitToolOutputsRequest,
-) (goopenai.Run, error) {
+	ctx context.Context, threadID, runID string, request openai.SubmitToolOutputsRequest,
+) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, "", true)
 	run, err := c.Client.SubmitToolOutputs(cl.ctx, threadID, runID, request)
 	c.runPolled(ctx, &cl, &run, err)
@@ -64,14 +64,14 @@ func (c *Client) SubmitToolOutputs(
 }
 
 // CancelRun calls the embedded client; reports like RetrieveRun.
-func (c *Client) CancelRun(ctx context.Context, threadID, runID string) (goopenai.Run, error) {
+func (c *Client) CancelRun(ctx context.Context, threadID, runID string) (openai.Run, error) {
 	cl := c.m.begin(ctx, providers.OpAssistantRun, "", true)
 	run, err := c.Client.CancelRun(cl.ctx, threadID, runID)
 	c.runPolled(ctx, &cl, &run, err)
 	return run, err
 }
 
-func (c *Client) runCreated(ctx context.Context, cl *call, run *goopenai.Run, err error) {
+func (c *Client) runCreated(ctx context.Context, cl *call, run *openai.Run, err error) {
 	if err != nil {
 		cl.fail(err)
 		c.m.end(ctx, cl, true)
@@ -87,7 +87,7 @@ func (c *Client) runCreated(ctx context.Context, cl *call, run *goopenai.Run, er
 	c.m.end(ctx, cl, false)
 }
 
-func (c *Client) runPolled(ctx context.Context, cl *call, run *goopenai.Run, err error) {
+func (c *Client) runPolled(ctx context.Context, cl *call, run *openai.Run, err error) {
 	switch {
 	case err != nil:
 		cl.fail(err)
@@ -105,11 +105,11 @@ func (c *Client) runPolled(ctx context.Context, cl *call, run *goopenai.Run, err
 // runUsage fills a terminal run's usage. A run that did not complete is
 // still reported with what it used; its status is in ErrorType and the
 // run's last error code in ErrorCode (Err stays nil: the call succeeded).
-func (c *Client) runUsage(cl *call, run *goopenai.Run) {
+func (c *Client) runUsage(cl *call, run *openai.Run) {
 	u := &cl.u
 	u.Model, u.ResponseID = run.Model, run.ID
 	chatTokens(&run.Usage).apply(u)
-	if run.Status != goopenai.RunStatusCompleted && run.Status != goopenai.RunStatusIncomplete {
+	if run.Status != openai.RunStatusCompleted && run.Status != openai.RunStatusIncomplete {
 		u.ErrorType = "run_" + string(run.Status)
 		if run.LastError != nil {
 			u.ErrorCode = string(run.LastError.Code)
@@ -117,10 +117,10 @@ func (c *Client) runUsage(cl *call, run *goopenai.Run) {
 	}
 }
 
-func runTerminal(s goopenai.RunStatus) bool {
+func runTerminal(s openai.RunStatus) bool {
 	switch s {
-	case goopenai.RunStatusCompleted, goopenai.RunStatusFailed, goopenai.RunStatusIncomplete,
-		goopenai.RunStatusExpired, goopenai.RunStatusCancelled:
+	case openai.RunStatusCompleted, openai.RunStatusFailed, openai.RunStatusIncomplete,
+		openai.RunStatusExpired, openai.RunStatusCancelled:
 		return true
 	}
 	return false

@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // capture is a Reporter that keeps what it is given.
@@ -61,16 +61,16 @@ func tick() func() time.Time {
 	}
 }
 
-func rawClient(stub *openaistub.Server) *goopenai.Client {
-	cfg := goopenai.DefaultConfig("test-key")
+func rawClient(stub *openaistub.Server) *openai.Client {
+	cfg := openai.DefaultConfig("test-key")
 	cfg.BaseURL = stub.BaseURL()
-	return goopenai.NewClientWithConfig(cfg)
+	return openai.NewClientWithConfig(cfg)
 }
 
-func wrapped(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*openai.Client, *capture) {
+func wrapped(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openaimeter.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
-	return openai.Wrap(rawClient(stub), rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...), rep
+	return openaimeter.Wrap(rawClient(stub), rep, append([]openaimeter.Option{openaimeter.WithClock(tick())}, opts...)...), rep
 }
 
 // wantTokens asserts the stub's default usage, token for token.
@@ -86,10 +86,10 @@ func wantTokens(t *testing.T, u providers.Usage) {
 	}
 }
 
-func chatRequest(model string) goopenai.ChatCompletionRequest {
-	return goopenai.ChatCompletionRequest{
+func chatRequest(model string) openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
 		Model:    model,
-		Messages: []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleUser, Content: "Say hello, please"}},
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Say hello, please"}},
 	}
 }
 

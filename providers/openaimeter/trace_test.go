@@ -1,10 +1,10 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
@@ -28,7 +28,7 @@ func TestGenAISpans(t *testing.T) {
 	stub := openaistub.New(t)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	c, _ := wrapped(t, stub, openai.WithTracerProvider(tp))
+	c, _ := wrapped(t, stub, openaimeter.WithTracerProvider(tp))
 	ctx := context.Background()
 
 	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o-mini")); err != nil {
@@ -39,7 +39,7 @@ func TestGenAISpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain(t, s)
-	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: "a", Model: goopenai.SmallEmbedding3}); err != nil {
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: "a", Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
 	c.CreateChatCompletion(ctx, chatRequest("error-429"))
@@ -92,7 +92,7 @@ func TestTransportSpans(t *testing.T) {
 	stub := openaistub.New(t)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	c, _ := meteredRaw(t, stub, openai.WithTracerProvider(tp))
+	c, _ := meteredRaw(t, stub, openaimeter.WithTracerProvider(tp))
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)
 	}

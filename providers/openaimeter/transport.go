@@ -1,4 +1,4 @@
-package openai
+package openaimeter
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -377,12 +377,12 @@ func httpError(status int, statusText string, body []byte) error {
 		Error *wireError `json:"error"`
 	}
 	if json.Unmarshal(body, &er) == nil && er.Error != nil {
-		return &goopenai.APIError{
+		return &openai.APIError{
 			Code: er.Error.code(), Message: er.Error.Message, Type: er.Error.Type,
 			HTTPStatus: statusText, HTTPStatusCode: status,
 		}
 	}
-	return &goopenai.RequestError{HTTPStatus: statusText, HTTPStatusCode: status, Err: errors.New("non-JSON error body")}
+	return &openai.RequestError{HTTPStatus: statusText, HTTPStatusCode: status, Err: errors.New("non-JSON error body")}
 }
 
 // sseBody parses a server-sent-event stream line by line as the caller
@@ -465,7 +465,7 @@ func (b *sseBody) hide(l []byte) bool {
 	}
 	if e := b.ev.Error; e != nil && b.ev.Type == "" {
 		// an error event in a 200 stream: go-openai returns it as an *APIError
-		b.mc.finish(&goopenai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
+		b.mc.finish(&openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
 		return false
 	}
 	usageOnly := b.mc.a.wire(&b.ev)

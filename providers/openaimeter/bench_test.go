@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"context"
@@ -7,16 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 var noop = providers.ReporterFunc(func(context.Context, providers.Usage) {})
 
-func benchChat(b *testing.B, call func(context.Context, goopenai.ChatCompletionRequest) error) {
+func benchChat(b *testing.B, call func(context.Context, openai.ChatCompletionRequest) error) {
 	ctx := context.Background()
 	req := chatRequest("gpt-4o-mini")
 	b.ReportAllocs()
@@ -29,15 +29,15 @@ func benchChat(b *testing.B, call func(context.Context, goopenai.ChatCompletionR
 
 func BenchmarkChatCompletionRaw(b *testing.B) {
 	c := rawClient(openaistub.New(b))
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
 	})
 }
 
 func BenchmarkChatCompletionWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
 	})
@@ -45,18 +45,18 @@ func BenchmarkChatCompletionWrapped(b *testing.B) {
 
 func BenchmarkChatCompletionTransport(b *testing.B) {
 	stub := openaistub.New(b)
-	cfg := goopenai.DefaultConfig("k")
+	cfg := openai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
-	c := goopenai.NewClientWithConfig(cfg)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
+	c := openai.NewClientWithConfig(cfg)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
 	})
 }
 
 type recver interface {
-	Recv() (goopenai.ChatCompletionStreamResponse, error)
+	Recv() (openai.ChatCompletionStreamResponse, error)
 	Close() error
 }
 
@@ -71,7 +71,7 @@ func drainStream(s recver) error {
 
 func BenchmarkChatCompletionStreamRaw(b *testing.B) {
 	c := rawClient(openaistub.New(b))
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -81,8 +81,8 @@ func BenchmarkChatCompletionStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b)), noop)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -96,8 +96,8 @@ func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
 // adds, i.e. the decorator's own bookkeeping.
 func BenchmarkChatCompletionStreamRawWithUsage(b *testing.B) {
 	c := rawClient(openaistub.New(b))
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
-		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
+		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -108,11 +108,11 @@ func BenchmarkChatCompletionStreamRawWithUsage(b *testing.B) {
 
 func BenchmarkChatCompletionStreamTransport(b *testing.B) {
 	stub := openaistub.New(b)
-	cfg := goopenai.DefaultConfig("k")
+	cfg := openai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, noop)
-	c := goopenai.NewClientWithConfig(cfg)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
+	c := openai.NewClientWithConfig(cfg)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -158,23 +158,23 @@ func (d cannedDoer) Do(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-func cannedClient(body, ct string) *goopenai.Client {
-	cfg := goopenai.DefaultConfig("k")
+func cannedClient(body, ct string) *openai.Client {
+	cfg := openai.DefaultConfig("k")
 	cfg.HTTPClient = cannedDoer{body: body, ct: ct}
-	return goopenai.NewClientWithConfig(cfg)
+	return openai.NewClientWithConfig(cfg)
 }
 
 func BenchmarkInMemoryChatCompletionRaw(b *testing.B) {
 	c := cannedClient(cannedChat, "application/json")
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
 	})
 }
 
 func BenchmarkInMemoryChatCompletionWrapped(b *testing.B) {
-	c := openai.Wrap(cannedClient(cannedChat, "application/json"), noop)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	c := openaimeter.Wrap(cannedClient(cannedChat, "application/json"), noop)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
 	})
@@ -182,7 +182,7 @@ func BenchmarkInMemoryChatCompletionWrapped(b *testing.B) {
 
 func BenchmarkInMemoryChatCompletionStreamRaw(b *testing.B) {
 	c := cannedClient(cannedStream(false), "text/event-stream")
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -192,8 +192,8 @@ func BenchmarkInMemoryChatCompletionStreamRaw(b *testing.B) {
 }
 
 func BenchmarkInMemoryChatCompletionStreamWrapped(b *testing.B) {
-	c := openai.Wrap(cannedClient(cannedStream(true), "text/event-stream"), noop)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	c := openaimeter.Wrap(cannedClient(cannedStream(true), "text/event-stream"), noop)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -207,8 +207,8 @@ func BenchmarkInMemoryChatCompletionStreamWrapped(b *testing.B) {
 // wrapper's bookkeeping alone.
 func BenchmarkInMemoryChatCompletionStreamRawWithUsage(b *testing.B) {
 	c := cannedClient(cannedStream(true), "text/event-stream")
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
-		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
+		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func longAnswer() openaistub.Option {
 
 func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
 	c := rawClient(openaistub.New(b, longAnswer()))
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -240,8 +240,8 @@ func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
-	c := openai.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
+	c := openaimeter.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err
@@ -255,8 +255,8 @@ func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
 // own cost; this minus LongStreamRaw is what include_usage costs on the wire.
 func BenchmarkChatCompletionLongStreamRawWithUsage(b *testing.B) {
 	c := rawClient(openaistub.New(b, longAnswer()))
-	benchChat(b, func(ctx context.Context, r goopenai.ChatCompletionRequest) error {
-		r.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
+		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-// Package openai meters github.com/sashabaranov/go-openai calls: every
+// Package openaimeter meters github.com/sashabaranov/go-openai calls: every
 // billable call reports one provider-neutral providers.Usage (model, input,
 // output, cached and reasoning tokens, duration, tool calls by name) to a
 // providers.Reporter, with the provider's own token counts — streams
@@ -6,17 +6,20 @@
 //
 // Two routes share one usage-extraction core:
 //
-// The decorator wraps a *openai.Client; the result embeds it, so every
-// method compiles, and overrides the methods whose responses carry usage:
+// The decorator wraps a go-openai *openai.Client; the result embeds it, so
+// every method compiles, and overrides the methods whose responses carry
+// usage:
 //
-//	client := openai.Wrap(goopenai.NewClient(key), reporter)
+//	import "github.com/sashabaranov/go-openai"
+//
+//	client := openaimeter.Wrap(openai.NewClient(key), reporter)
 //	resp, err := client.CreateChatCompletion(ctx, req) // reported once
 //
 // The HTTP meter is for code that builds its own client or uses another
 // OpenAI-compatible SDK (langchaingo's openai.WithHTTPClient):
 //
-//	cfg := goopenai.DefaultConfig(key)
-//	cfg.HTTPClient = openai.NewHTTPClient(nil, reporter)
+//	cfg := openai.DefaultConfig(key)
+//	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, reporter)
 //
 // Counted once: the decorator marks each call's ctx with
 // providers.MarkMetered and the HTTP meter skips marked requests, so a
@@ -27,4 +30,4 @@
 // This package knows nothing of Drip runs, customers or the wire: package
 // drip implements providers.Reporter (drip.WrapOpenAI is the one-line use).
 // Usage never contains prompt or completion text, nor tool arguments.
-package openai
+package openaimeter

@@ -1,4 +1,4 @@
-package openai_test
+package openaimeter_test
 
 import (
 	"bytes"
@@ -10,21 +10,21 @@ import (
 	"strings"
 	"testing"
 
-	goopenai "github.com/sashabaranov/go-openai"
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/providers"
-	"github.com/drip-sdk/drip-go/providers/openai"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // meteredRaw is an unwrapped go-openai client whose HTTP client meters.
-func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openai.Option) (*goopenai.Client, *capture) {
+func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openai.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
-	cfg := goopenai.DefaultConfig("test-key")
+	cfg := openai.DefaultConfig("test-key")
 	cfg.BaseURL = stub.BaseURL()
-	cfg.HTTPClient = openai.NewHTTPClient(nil, rep, append([]openai.Option{openai.WithClock(tick())}, opts...)...)
-	return goopenai.NewClientWithConfig(cfg), rep
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, rep, append([]openaimeter.Option{openaimeter.WithClock(tick())}, opts...)...)
+	return openai.NewClientWithConfig(cfg), rep
 }
 
 func TestTransportChat(t *testing.T) {
@@ -73,7 +73,7 @@ func TestTransportStream(t *testing.T) {
 		stub := openaistub.New(t)
 		c, rep := meteredRaw(t, stub)
 		req := chatRequest("gpt-4o-mini")
-		req.StreamOptions = &goopenai.StreamOptions{IncludeUsage: true}
+		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -86,7 +86,7 @@ func TestTransportStream(t *testing.T) {
 	})
 	t.Run("without injection: estimated", func(t *testing.T) {
 		stub := openaistub.New(t)
-		c, rep := meteredRaw(t, stub, openai.WithoutStreamUsageInjection())
+		c, rep := meteredRaw(t, stub, openaimeter.WithoutStreamUsageInjection())
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
 		if err != nil {
 			t.Fatal(err)
@@ -133,7 +133,7 @@ func TestTransportStream(t *testing.T) {
 	t.Run("responses stream", func(t *testing.T) {
 		stub := openaistub.New(t)
 		c, rep := meteredRaw(t, stub)
-		s, err := c.CreateResponseStream(ctx, goopenai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"})
+		s, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,21 +156,21 @@ func TestTransportOtherEndpoints(t *testing.T) {
 	c, rep := meteredRaw(t, stub)
 	ctx := context.Background()
 
-	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: []string{"a"}, Model: goopenai.SmallEmbedding3}); err != nil {
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: []string{"a"}, Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
 	if u := rep.one(t); u.Operation != providers.OpEmbeddings || u.InputTokens != 11 || u.Images != 0 {
 		t.Fatalf("embeddings usage = %+v", u)
 	}
 	rep.got = nil
-	if _, err := c.CreateImage(ctx, goopenai.ImageRequest{Model: "gpt-image-1", Prompt: "x", N: 3}); err != nil {
+	if _, err := c.CreateImage(ctx, openai.ImageRequest{Model: "gpt-image-1", Prompt: "x", N: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if u := rep.one(t); u.Operation != providers.OpImage || u.Images != 3 || u.InputTokens != 11 {
 		t.Fatalf("image usage = %+v", u)
 	}
 	rep.got = nil
-	if _, err := c.CreateResponse(ctx, goopenai.CreateResponseRequest{Model: "o4-mini", Input: "x"}); err != nil {
+	if _, err := c.CreateResponse(ctx, openai.CreateResponseRequest{Model: "o4-mini", Input: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	wantTokens(t, rep.one(t))
@@ -179,7 +179,7 @@ func TestTransportOtherEndpoints(t *testing.T) {
 	if _, err := c.RetrieveResponse(ctx, "resp_1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateThreadAndRun(ctx, goopenai.CreateThreadAndRunRequest{RunRequest: goopenai.RunRequest{AssistantID: "a"}}); err != nil {
+	if _, err := c.CreateThreadAndRun(ctx, openai.CreateThreadAndRunRequest{RunRequest: openai.RunRequest{AssistantID: "a"}}); err != nil {
 		t.Fatal(err)
 	}
 	if rep.len() != 0 {
@@ -197,7 +197,7 @@ func TestTransportAPIError(t *testing.T) {
 		t.Fatalf("err = %v, want %v", err, rawErr)
 	}
 	u := rep.one(t)
-	var apiErr *goopenai.APIError
+	var apiErr *openai.APIError
 	if !errors.As(u.Err, &apiErr) || u.HTTPStatus != 429 || u.ErrorType != "requests" ||
 		u.ErrorCode != "rate_limit_exceeded" || u.Total() != 0 {
 		t.Fatalf("usage = %+v", u)
@@ -210,7 +210,7 @@ func TestCountedOnce(t *testing.T) {
 	stub := openaistub.New(t)
 	raw, httpRep := meteredRaw(t, stub)
 	decRep := &capture{}
-	c := openai.Wrap(raw, decRep)
+	c := openaimeter.Wrap(raw, decRep)
 	ctx := context.Background()
 
 	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o")); err != nil {
@@ -221,7 +221,7 @@ func TestCountedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	drain(t, s)
-	if _, err := c.CreateEmbeddings(ctx, goopenai.EmbeddingRequest{Input: "a", Model: goopenai.SmallEmbedding3}); err != nil {
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: "a", Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
 	if decRep.len() != 3 || httpRep.len() != 0 {
@@ -305,7 +305,7 @@ func TestTransportBytesUnchanged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sse = tt.served
 			rep := &capture{}
-			got := post(t, openai.NewTransport(nil, rep), tt.query, tt.reqBody)
+			got := post(t, openaimeter.NewTransport(nil, rep), tt.query, tt.reqBody)
 			if got != tt.want {
 				t.Fatalf("caller read\n%q\nwant\n%q", got, tt.want)
 			}
@@ -328,7 +328,7 @@ func TestTransportLargeBodyKeepsUsage(t *testing.T) {
 	rep := &capture{}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/embeddings", strings.NewReader(`{"model":"text-embedding-3-small","input":"a"}`))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := openai.NewTransport(nil, rep).RoundTrip(req)
+	resp, err := openaimeter.NewTransport(nil, rep).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}

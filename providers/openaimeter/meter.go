@@ -1,4 +1,4 @@
-package openai
+package openaimeter
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 )
 
 // instrumentationName names the tracer spans come from.
-const instrumentationName = "github.com/drip-sdk/drip-go/providers/openai"
+const instrumentationName = "github.com/drip-sdk/drip-go/providers/openaimeter"
 
 // GenAI attribute keys (semantic conventions v1.41.0, the last Go semconv
 // package with gen_ai.*; kept locally because upstream removed them).
