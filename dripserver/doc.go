@@ -85,10 +85,7 @@
 //     them late; the key itself is not stored.
 //   - Durability: a 2xx means committed. The store uses WAL with
 //     synchronous=NORMAL, which survives a crash of the process (kill -9),
-//     not a power cut; a background checkpointer keeps fsyncs off the
-//     request path. Writes that arrive while another is committing are
-//     committed together (group commit), each in a savepoint of its own, so
-//     one request's error never undoes another's writes.
+//     not a power cut. Each request is one transaction.
 //   - Faults for resilience tests (WithErrorRate, WithDropRate, WithLatency,
 //     WithSeed) apply to /v1 only, so health checks keep working.
 package dripserver

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -25,11 +23,10 @@ const pageSize = 8192
 // Store persists dripd's state in SQLite. It is safe for concurrent use.
 //
 // All writes go through one connection, so SQLite never answers SQLITE_BUSY
-// to a writer; writes that arrive while it is busy are committed together
-// (group commit, each in a savepoint of its own). Reads use their own pool
-// when the database is a file (WAL lets them run beside the writer). A write
-// method returns only after its transaction committed: with WAL and
-// synchronous=NORMAL that survives a crash of the process (not a power cut).
+// to a writer. Reads use their own pool when the database is a file (WAL
+// lets them run beside the writer). A write method returns only after its
+// transaction committed: with WAL and synchronous=NORMAL that survives a
+// crash of the process (not a power cut).
 type Store struct {
 	path string
 	w    *sql.DB // the single writer connection
@@ -40,9 +37,6 @@ type Store struct {
 	ckpt     *sql.DB
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
-
-	// wq lines up the updates waiting for the writer (see update).
-	wq writeQueue
 
 	// raw holds the event INSERTs, by shape (see eventInsertSQL). Only the
 	// transaction holding the writer connection uses it.
@@ -222,144 +216,9 @@ func (s *Store) prepare() error {
 	return nil
 }
 
-// maxGroup bounds how many waiting updates one transaction commits.
-const maxGroup = 16
-
-// writeQueue is group commit: updates that arrive while another holds the
-// writer wait in line, and the next one to run (the leader) runs all that
-// are waiting, each in a savepoint of one transaction, with one commit.
-// The commit (writing the WAL, and SQLite's bookkeeping at the end of a
-// transaction) is the biggest fixed cost of a write, so under concurrent
-// load it is paid once per group rather than once per request.
-type writeQueue struct {
-	mu      sync.Mutex
-	ops     []*writeOp
-	busy    bool         // a leader is running
-	grouped atomic.Int64 // updates committed in a group of two or more
-}
-
-// writeOp is one update in line.
-type writeOp struct {
-	ctx  context.Context
-	fn   func(*txn) error
-	err  error
-	lead bool          // set when the op is handed the lead rather than done
-	done chan struct{} // closed when the op is done or leads
-}
-
 // update runs fn in one write transaction: everything fn did is committed
-// together, or nothing is. fn may share the transaction with other updates
-// (group commit), inside a savepoint of its own, so one update's error
-// never undoes another's writes.
+// together, or nothing is.
 func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dripserver: begin: %w", err)
-	}
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
-	q := &s.wq
-	q.mu.Lock()
-	q.ops = append(q.ops, op)
-	if q.busy {
-		q.mu.Unlock()
-		<-op.done
-		if !op.lead {
-			return op.err
-		}
-		q.mu.Lock()
-	}
-	// op leads: it is first in line, since only leaders take from it.
-	q.busy = true
-	group := make([]*writeOp, min(len(q.ops), maxGroup))
-	copy(group, q.ops)
-	q.ops = append(q.ops[:0], q.ops[len(group):]...)
-	q.mu.Unlock()
-
-	s.commitGroup(group)
-	for _, o := range group[1:] {
-		close(o.done)
-	}
-
-	q.mu.Lock()
-	if len(q.ops) > 0 {
-		// Hand the lead on rather than keep it, so this caller returns.
-		next := q.ops[0]
-		next.lead = true
-		close(next.done)
-	} else {
-		q.busy = false
-	}
-	q.mu.Unlock()
-	return op.err
-}
-
-// commitGroup runs the ops of group, setting each one's err.
-func (s *Store) commitGroup(group []*writeOp) {
-	run := make([]*writeOp, 0, len(group))
-	for _, o := range group {
-		if err := o.ctx.Err(); err != nil {
-			o.err = fmt.Errorf("dripserver: begin: %w", err)
-			continue
-		}
-		run = append(run, o)
-	}
-	switch len(run) {
-	case 0:
-		return
-	case 1:
-		run[0].err = s.transact(run[0].ctx, run[0].fn)
-		return
-	}
-	fail := func(err error) {
-		for _, o := range run {
-			if o.err == nil {
-				o.err = err
-			}
-		}
-	}
-	// The transaction outlives any one caller, so it runs without their
-	// cancellation: an interrupted statement could roll back the whole
-	// transaction, the others' writes with it. Each op was checked for
-	// cancellation above, before it did anything.
-	bg := context.Background()
-	c, err := s.w.Conn(bg)
-	if err != nil {
-		fail(fmt.Errorf("dripserver: begin: %w", err))
-		return
-	}
-	defer c.Close()
-	tx, err := c.BeginTx(bg, nil)
-	if err != nil {
-		fail(fmt.Errorf("dripserver: begin: %w", err))
-		return
-	}
-	for _, o := range run {
-		if _, err := tx.ExecContext(bg, `SAVEPOINT op`); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("dripserver: savepoint: %w", err))
-			return
-		}
-		if o.err = runFn(&txn{Tx: tx, conn: c, s: s, ctx: context.WithoutCancel(o.ctx)}, o.fn); o.err != nil {
-			if _, err := tx.ExecContext(bg, `ROLLBACK TO op`); err != nil {
-				_ = tx.Rollback()
-				fail(fmt.Errorf("dripserver: roll back to savepoint: %w", err))
-				return
-			}
-		}
-		if _, err := tx.ExecContext(bg, `RELEASE op`); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("dripserver: release savepoint: %w", err))
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("dripserver: commit: %w", err))
-		return
-	}
-	s.wq.grouped.Add(int64(len(run)))
-}
-
-// transact runs fn alone in one write transaction.
-func (s *Store) transact(ctx context.Context, fn func(*txn) error) error {
 	// A Conn rather than just a Tx: event inserts reach the driver
 	// connection through it (see rawStmts).
 	c, err := s.w.Conn(ctx)
@@ -371,26 +230,16 @@ func (s *Store) transact(ctx context.Context, fn func(*txn) error) error {
 	if err != nil {
 		return fmt.Errorf("dripserver: begin: %w", err)
 	}
-	if err := runFn(&txn{Tx: tx, conn: c, s: s, ctx: ctx}, fn); err != nil {
-		_ = tx.Rollback()
+	// Also rolls back when fn panics, so the single writer is never left
+	// inside a transaction.
+	defer tx.Rollback()
+	if err := fn(&txn{Tx: tx, conn: c, s: s, ctx: ctx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dripserver: commit: %w", err)
 	}
 	return nil
-}
-
-// runFn runs fn in t. A panic in fn is a bug, but one that must neither
-// commit fn's half-done writes nor leave the writer stuck for every other
-// request: it becomes fn's error.
-func runFn(t *txn, fn func(*txn) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("dripserver: panic in a write: %v", r)
-		}
-	}()
-	return fn(t)
 }
 
 // closeRaw closes the raw event INSERTs on the writer connection.
