@@ -420,7 +420,6 @@ func (s *service) emitEvents(ctx context.Context, in []ingestEvent, strict bool)
 		encs = append(encs, encodedEvent{meta: nullStr(in[i].meta), extra: xc.encode(&e)})
 		pos = append(pos, i)
 	}
-	plan := planInserts(events, encs)
 	err := s.store.update(ctx, func(t *txn) error {
 		// One lookup per distinct run, not per event.
 		known := map[string]bool{}
@@ -445,23 +444,19 @@ func (s *service) emitEvents(ctx context.Context, in []ingestEvent, strict bool)
 			events[keep], encs[keep], pos[keep] = e, encs[j], pos[j]
 			keep++
 		}
-		if keep < len(events) {
-			plan = nil // planned for events that are no longer all there
-		}
 		events, encs, pos = events[:keep], encs[:keep], pos[:keep]
-		return s.insertEvents(t, events, encs, pos, items, plan)
+		return s.insertEvents(t, events, encs, pos, items)
 	})
 	return items, err
 }
 
 // insertEvents stores events (already checked to belong to existing runs),
 // marks duplicates in items, and adds the new ones to their runs' totals.
-func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem,
-	plan *insertPlan) error {
+func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem) error {
 	if len(events) == 0 {
 		return nil
 	}
-	inserted, err := t.insertEvents(events, encs, plan)
+	inserted, err := t.insertEvents(events, encs)
 	if err != nil {
 		return err
 	}
@@ -598,7 +593,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 			events[i].RunID = r.ID
 			pos[i] = i
 		}
-		if err := s.insertEvents(t, events, encs, pos, items, nil); err != nil {
+		if err := s.insertEvents(t, events, encs, pos, items); err != nil {
 			return err
 		}
 		for _, it := range items {

@@ -13,10 +13,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
 
-// eventInsertChunk is how many events one multi-row INSERT carries. 100 rows
-// of at most 12 columns stays far below SQLite's 32766 bound-parameter limit.
-const eventInsertChunk = 100
-
 // pageSize is the page size of a new database file.
 const pageSize = 8192
 
@@ -38,9 +34,6 @@ type Store struct {
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
 
-	// raw holds the event INSERTs, by shape (see eventInsertSQL). Only the
-	// transaction holding the writer connection uses it.
-	raw          rawStmts
 	insUsage     *sql.Stmt
 	usageByKey   *sql.Stmt
 	eventIDByKey *sql.Stmt
@@ -172,9 +165,6 @@ func (s *Store) Close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	if s.w != nil {
-		errs = append(errs, s.closeRaw())
-	}
 	for _, st := range []*sql.Stmt{s.insUsage, s.usageByKey, s.eventIDByKey, s.runByID, s.custByID,
 		s.custByExtID, s.addToRun, s.runNextSeq, s.eventIDBySeq} {
 		if st != nil {
@@ -219,37 +209,20 @@ func (s *Store) prepare() error {
 // update runs fn in one write transaction: everything fn did is committed
 // together, or nothing is.
 func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
-	// A Conn rather than just a Tx: event inserts reach the driver
-	// connection through it (see rawStmts).
-	c, err := s.w.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("dripserver: begin: %w", err)
-	}
-	defer c.Close()
-	tx, err := c.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("dripserver: begin: %w", err)
 	}
 	// Also rolls back when fn panics, so the single writer is never left
 	// inside a transaction.
 	defer tx.Rollback()
-	if err := fn(&txn{Tx: tx, conn: c, s: s, ctx: ctx}); err != nil {
+	if err := fn(&txn{Tx: tx, s: s, ctx: ctx, write: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dripserver: commit: %w", err)
 	}
 	return nil
-}
-
-// closeRaw closes the raw event INSERTs on the writer connection.
-func (s *Store) closeRaw() error {
-	c, err := s.w.Conn(context.Background())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return c.Raw(func(any) error { return s.raw.close() })
 }
 
 // view runs fn in one read transaction, so multi-query reads (a timeline page
@@ -266,9 +239,9 @@ func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 // txn is a transaction plus the store's prepared statements.
 type txn struct {
 	*sql.Tx
-	s    *Store
-	ctx  context.Context
-	conn *sql.Conn // the writer's connection in an update transaction; nil in a read
+	s     *Store
+	ctx   context.Context
+	write bool // an update transaction, on the writer connection
 }
 
 func (t *txn) exec(query string, args ...any) (sql.Result, error) {

@@ -1,9 +1,7 @@
 package dripserver
 
 import (
-	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +71,9 @@ func (t *txn) customerWhere(cond string, arg any) (Customer, bool, error) {
 	var row *sql.Row
 	switch {
 	// The prepared statements belong to the writer's pool.
-	case t.conn != nil && cond == `id = ?`:
+	case t.write && cond == `id = ?`:
 		row = t.stmt(t.s.custByID).QueryRowContext(t.ctx, arg)
-	case t.conn != nil && cond == `external_id = ?`:
+	case t.write && cond == `external_id = ?`:
 		row = t.stmt(t.s.custByExtID).QueryRowContext(t.ctx, arg)
 	default:
 		row = t.queryRow(`SELECT `+customerCols+` FROM customers WHERE `+cond, arg)
@@ -424,339 +422,49 @@ func scanEvent(sc interface{ Scan(...any) error }) (Event, error) {
 	return e, nil
 }
 
-// The event columns an INSERT statement may bind once for all its rows,
-// when every row has the same value: batches mostly come from one run, with
-// one event type, units and outcome, and mostly no duration. Each shared
-// column saves a bound parameter (and for text, a C string copy) per row.
-const (
-	shareRun = 1 << iota
-	shareType
-	shareExtra
-	shareOutcome
-	shareDuration
-	shareAll = shareRun | shareType | shareExtra | shareOutcome | shareDuration
-)
+const insertEventSQL = `INSERT INTO run_events (run_id, seq, id, event_type, quantity, cost_units,
+	idempotency_key, metadata, extra, ts, outcome, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT DO NOTHING`
 
-// insShape names an event INSERT statement: rows, and the shared columns.
-type insShape struct{ rows, shared int }
-
-// eventInsertSQL returns the INSERT of shape sh. Shared columns come first,
-// as ?1…?k, so that the per-row "?" parameters number on from k+1. Rows of
-// one run (shareRun) take consecutive seqs from one base parameter, the
-// last shared one.
-func eventInsertSQL(sh insShape) string {
-	var shared, perRow []string
-	for _, c := range []struct {
-		col string
-		bit int
-	}{{"run_id", shareRun}, {"event_type", shareType}, {"extra", shareExtra}, {"outcome", shareOutcome}} {
-		if sh.shared&c.bit != 0 {
-			shared = append(shared, c.col)
-		} else {
-			perRow = append(perRow, c.col)
-		}
-	}
-	if sh.shared&shareDuration != 0 {
-		shared = append(shared, "duration_ms")
-	}
-	nShared := len(shared)
-	base := ""
-	if sh.shared&shareRun != 0 {
-		nShared++
-		base = "?" + strconv.Itoa(nShared)
-	} else {
-		perRow = append(perRow, "seq")
-	}
-	perRow = append(perRow, "id", "quantity", "cost_units", "idempotency_key", "metadata", "ts")
-	if sh.shared&shareDuration == 0 {
-		perRow = append(perRow, "duration_ms")
-	}
-	var b strings.Builder
-	// OR IGNORE rather than ON CONFLICT DO NOTHING: both skip a repeated
-	// idempotency key, but only OR IGNORE spares SQLite the statement
-	// journal a multi-row INSERT that could abort needs. The other
-	// constraints cannot fail: every NOT NULL value is always set, and seqs
-	// are new.
-	b.WriteString("INSERT OR IGNORE INTO run_events (")
-	cols := append([]string{}, shared...)
-	if base != "" {
-		cols = append(cols, "seq")
-	}
-	b.WriteString(strings.Join(append(cols, perRow...), ", "))
-	b.WriteString(") VALUES ")
-	for r := range sh.rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for i := range shared {
-			b.WriteString("?" + strconv.Itoa(i+1) + ",")
-		}
-		if base != "" {
-			b.WriteString(base + "+" + strconv.Itoa(r) + ",")
-		}
-		b.WriteString(strings.TrimSuffix(strings.Repeat("?,", len(perRow)), ","))
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-// rawStmts holds the event INSERTs prepared on the writer's driver
-// connection, by shape. Event inserts bypass database/sql: at hundreds of
-// arguments a statement, its per-argument checks and conversions were a
-// measurable share of the single writer's time. The statements belong to
-// one driver connection (conn) and are only used inside (*sql.Conn).Raw on
-// it, while the writer holds the store's only write connection.
-type rawStmts struct {
-	conn  any
-	stmts map[insShape]driver.Stmt
-}
-
-// stmt returns the INSERT of shape sh on dc, preparing it on first use.
-func (r *rawStmts) stmt(ctx context.Context, dc any, sh insShape) (driver.Stmt, error) {
-	if r.conn != dc {
-		// A new driver connection (the old one went bad): the statements
-		// of the old one went with it.
-		r.conn, r.stmts = dc, map[insShape]driver.Stmt{}
-	}
-	if st := r.stmts[sh]; st != nil {
-		return st, nil
-	}
-	pc, ok := dc.(driver.ConnPrepareContext)
-	if !ok {
-		return nil, fmt.Errorf("dripserver: driver connection %T cannot prepare with a context", dc)
-	}
-	st, err := pc.PrepareContext(ctx, eventInsertSQL(sh))
+// insertEvents inserts events, skipping those whose idempotency key is
+// already stored (or repeated earlier in events), and numbers the inserted
+// ones in their runs (Seq). It returns, per event, whether it was inserted.
+// encs holds each event's encoded JSON columns.
+func (t *txn) insertEvents(events []Event, encs []encodedEvent) ([]bool, error) {
+	st, err := t.PrepareContext(t.ctx, insertEventSQL)
 	if err != nil {
 		return nil, fmt.Errorf("dripserver: prepare event insert: %w", err)
 	}
-	r.stmts[sh] = st
-	return st, nil
-}
-
-// close closes the prepared statements.
-func (r *rawStmts) close() error {
-	var errs []error
-	for _, st := range r.stmts {
-		errs = append(errs, st.Close())
-	}
-	r.conn, r.stmts = nil, nil
-	return errors.Join(errs...)
-}
-
-// sharedColumns returns which columns all of events share.
-func sharedColumns(events []Event, encs []encodedEvent) int {
-	shared := shareAll
-	e0, x0 := &events[0], encs[0].extra
-	for i := 1; i < len(events) && shared != 0; i++ {
-		e := &events[i]
-		if e.RunID != e0.RunID {
-			shared &^= shareRun
-		}
-		if e.EventType != e0.EventType {
-			shared &^= shareType
-		}
-		if encs[i].extra != x0 {
-			shared &^= shareExtra
-		}
-		if e.Outcome != e0.Outcome {
-			shared &^= shareOutcome
-		}
-		if (e.DurationMs == nil) != (e0.DurationMs == nil) || e.DurationMs != nil && *e.DurationMs != *e0.DurationMs {
-			shared &^= shareDuration
-		}
-	}
-	return shared
-}
-
-// eventArgs appends the INSERT arguments of events for a statement sharing
-// the shared columns, with placeholders for the seqs, and returns where
-// those are (one base for shareRun, else one per row): seqs are assigned in
-// the transaction. Arguments are driver values already, numbered as the
-// statement's parameters, so the insert skips database/sql's conversions.
-func eventArgs(args []driver.NamedValue, events []Event, encs []encodedEvent, shared int) ([]driver.NamedValue, []int) {
-	var seqAt []int
-	add := func(v driver.Value) { args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: v}) }
-	e0 := &events[0]
-	if shared&shareRun != 0 {
-		add(e0.RunID)
-	}
-	if shared&shareType != 0 {
-		add(e0.EventType)
-	}
-	if shared&shareExtra != 0 {
-		add(encs[0].extra)
-	}
-	if shared&shareOutcome != 0 {
-		add(e0.Outcome)
-	}
-	if shared&shareDuration != 0 {
-		add(durationValue(e0))
-	}
-	if shared&shareRun != 0 {
-		seqAt = append(seqAt, len(args))
-		add(nil)
-	}
-	for i := range events {
-		e := &events[i]
-		if shared&shareRun == 0 {
-			add(e.RunID)
-		}
-		if shared&shareType == 0 {
-			add(e.EventType)
-		}
-		if shared&shareExtra == 0 {
-			add(encs[i].extra)
-		}
-		if shared&shareOutcome == 0 {
-			add(e.Outcome)
-		}
-		if shared&shareRun == 0 {
-			seqAt = append(seqAt, len(args))
-			add(nil)
-		}
-		var cost driver.Value
-		if e.CostUnits != nil {
-			cost = *e.CostUnits
-		}
-		add(e.ID)
-		add(e.Quantity)
-		add(cost)
-		add(nullStr(e.IdempotencyKey))
-		add(encs[i].meta)
-		add(e.Timestamp.UnixNano())
-		if shared&shareDuration == 0 {
-			add(durationValue(e))
-		}
-	}
-	return args, seqAt
-}
-
-// durationValue is the duration_ms column of e: nil or an int64.
-func durationValue(e *Event) driver.Value {
-	if e.DurationMs == nil {
-		return nil
-	}
-	return *e.DurationMs
-}
-
-// insertPlan is how insertEvents splits a list of events into INSERT
-// statements, with their arguments. It needs no database, so the caller can
-// make it before the write transaction, off the writer's critical path.
-type insertPlan struct {
-	n      int // events planned for
-	chunks []insertChunk
-}
-
-type insertChunk struct {
-	lo, hi int
-	shape  insShape
-	args   []driver.NamedValue
-	seqAt  []int // indexes in args of the seq arguments
-}
-
-// planInserts splits events into INSERTs of eventInsertChunk rows and then
-// power-of-two sized ones, so a handful of statement shapes serve any batch.
-func planInserts(events []Event, encs []encodedEvent) *insertPlan {
-	p := &insertPlan{n: len(events)}
-	for lo := 0; lo < len(events); {
-		n := eventInsertChunk
-		for n > len(events)-lo {
-			n /= 2
-		}
-		n = max(n, 1)
-		hi := lo + n
-		shared := sharedColumns(events[lo:hi], encs[lo:hi])
-		args, seqAt := eventArgs(make([]driver.NamedValue, 0, n*12), events[lo:hi], encs[lo:hi], shared)
-		p.chunks = append(p.chunks, insertChunk{lo: lo, hi: hi, shape: insShape{rows: n, shared: shared},
-			args: args, seqAt: seqAt})
-		lo = hi
-	}
-	return p
-}
-
-// insertEvents inserts events, skipping those whose idempotency key is
-// already stored (or repeated earlier in events), and numbers them in their
-// runs (Seq). It returns, per event, whether it was inserted. encs holds
-// each event's encoded JSON columns; plan, when not nil, is
-// planInserts(events, encs).
-//
-// Duplicates are rare, so the common case costs no reads: only a statement
-// whose row count falls short is looked at again, by key. A skipped event
-// leaves a gap in its run's seqs.
-func (t *txn) insertEvents(events []Event, encs []encodedEvent, plan *insertPlan) ([]bool, error) {
-	if plan == nil || plan.n != len(events) {
-		plan = planInserts(events, encs)
-	}
+	defer st.Close()
 	next := map[string]int64{}
+	inserted := make([]bool, len(events))
 	for i := range events {
 		e := &events[i]
-		n, ok := next[e.RunID]
+		seq, ok := next[e.RunID]
 		if !ok {
-			if err := t.stmt(t.s.runNextSeq).QueryRowContext(t.ctx, e.RunID).Scan(&n); err != nil {
+			if err := t.queryRow(`SELECT next_seq FROM runs WHERE id = ?`, e.RunID).Scan(&seq); err != nil {
 				return nil, fmt.Errorf("dripserver: read run %s: %w", e.RunID, err)
 			}
 		}
-		e.Seq = n
-		next[e.RunID] = n + 1
-	}
-	inserted := make([]bool, len(events))
-	affected := make([]int64, len(plan.chunks))
-	err := t.conn.Raw(func(dc any) error {
-		for k, c := range plan.chunks {
-			if c.shape.shared&shareRun != 0 {
-				c.args[c.seqAt[0]].Value = events[c.lo].Seq
-			} else {
-				for j, at := range c.seqAt {
-					c.args[at].Value = events[c.lo+j].Seq
-				}
-			}
-			st, err := t.s.raw.stmt(t.ctx, dc, c.shape)
-			if err != nil {
-				return err
-			}
-			ex, ok := st.(driver.StmtExecContext)
-			if !ok {
-				return fmt.Errorf("dripserver: driver statement %T cannot execute with a context", st)
-			}
-			res, err := ex.ExecContext(t.ctx, c.args)
-			if err != nil {
-				return fmt.Errorf("dripserver: insert events: %w", err)
-			}
-			if affected[k], err = res.RowsAffected(); err != nil {
-				return fmt.Errorf("dripserver: insert events: %w", err)
-			}
+		e.Seq = seq
+		res, err := st.ExecContext(t.ctx, e.RunID, seq, e.ID, e.EventType, e.Quantity, e.CostUnits,
+			nullStr(e.IdempotencyKey), encs[i].meta, encs[i].extra, e.Timestamp.UnixNano(), e.Outcome, e.DurationMs)
+		if err != nil {
+			return nil, fmt.Errorf("dripserver: insert event: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for k, c := range plan.chunks {
-		if affected[k] == int64(c.hi-c.lo) {
-			for i := c.lo; i < c.hi; i++ {
-				inserted[i] = true
-			}
-			continue
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("dripserver: insert event: %w", err)
 		}
-		for i := c.lo; i < c.hi; i++ {
-			e := &events[i]
-			var id string
-			if e.IdempotencyKey == "" {
-				// Only a repeated key may skip a row; anything else is a
-				// fault, not a duplicate.
-				err = t.stmt(t.s.eventIDBySeq).QueryRowContext(t.ctx, e.RunID, e.Seq).Scan(&id)
-				if err == nil && id != e.ID {
-					err = fmt.Errorf("seq %d of run %s is taken", e.Seq, e.RunID)
-				}
-				if err != nil {
-					return nil, fmt.Errorf("dripserver: insert events: %w", err)
-				}
-			} else if id, err = t.eventIDByKey(e.IdempotencyKey); err != nil {
-				return nil, err
-			}
-			inserted[i] = id == e.ID
+		if n == 0 && e.IdempotencyKey == "" {
+			// Only a repeated key may skip a row.
+			return nil, fmt.Errorf("dripserver: insert event: seq %d of run %s is taken", seq, e.RunID)
 		}
+		inserted[i] = n == 1
+		if inserted[i] {
+			seq++
+		}
+		next[e.RunID] = seq
 	}
 	return inserted, nil
 }
