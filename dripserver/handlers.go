@@ -83,7 +83,8 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 
 // --- usage
 
-// usage serves the four usage endpoints: one body, replies per §2.3.
+// usage serves the four usage endpoints: they share one body and differ in
+// their replies (see usageReply).
 func (s *Server) usage(endpoint string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req wire.UsageRequest
