@@ -6,7 +6,8 @@
 // The layers: HTTP handlers decode and validate requests and write replies
 // and errors (handlers.go, httpio.go, wiremap.go); the service applies the
 // rules — idempotency, customer resolution, the run state machine, totals
-// (service.go); the Store persists (store*.go, migrate.go). Handlers never
+// (service.go, service_events.go); the Store persists (store.go, one
+// store_<resource>.go per table, migrate.go). Handlers never
 // touch SQL and the store never sees HTTP. Every request and reply body is
 // a type from internal/wire, the contract shared with the client.
 //
