@@ -6,7 +6,8 @@
 // The layers: HTTP handlers decode and validate requests and write replies
 // and errors (handlers.go, httpio.go, wiremap.go); the service applies the
 // rules — idempotency, customer resolution, the run state machine, totals
-// (service.go); the Store persists (store*.go, migrate.go). Handlers never
+// (service.go, service_events.go); the Store persists (store.go, one
+// store_<resource>.go per table, migrate.go). Handlers never
 // touch SQL and the store never sees HTTP. Every request and reply body is
 // a type from internal/wire, the contract shared with the client.
 //
@@ -85,10 +86,7 @@
 //     them late; the key itself is not stored.
 //   - Durability: a 2xx means committed. The store uses WAL with
 //     synchronous=NORMAL, which survives a crash of the process (kill -9),
-//     not a power cut; a background checkpointer keeps fsyncs off the
-//     request path. Writes that arrive while another is committing are
-//     committed together (group commit), each in a savepoint of its own, so
-//     one request's error never undoes another's writes.
+//     not a power cut. Each request is one transaction.
 //   - Faults for resilience tests (WithErrorRate, WithDropRate, WithLatency,
 //     WithSeed) apply to /v1 only, so health checks keep working.
 package dripserver

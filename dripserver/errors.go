@@ -6,8 +6,8 @@ import (
 	"net/http"
 )
 
-// Error codes dripd answers with (drip-api.md §3.5, plus RUN_ALREADY_ENDED
-// for the run state machine).
+// Error codes dripd answers with: Drip's own, plus RUN_ALREADY_ENDED for the
+// run state machine.
 const (
 	CodeUnauthorized        = "UNAUTHORIZED"
 	CodePublicKeyNotAllowed = "PUBLIC_KEY_NOT_ALLOWED"

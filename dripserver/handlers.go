@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
@@ -84,7 +83,8 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 
 // --- usage
 
-// usage serves the four usage endpoints: one body, replies per §2.3.
+// usage serves the four usage endpoints: they share one body and differ in
+// their replies (see usageReply).
 func (s *Server) usage(endpoint string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req wire.UsageRequest
@@ -333,28 +333,13 @@ func checkEvent(e *wire.RunEvent, field func(string) string) error {
 }
 
 func (s *Server) emitEvent(w http.ResponseWriter, r *http.Request) {
-	body, err := readBodyString(r)
-	if err != nil {
+	var req wire.RunEvent
+	err := decode(r, &req)
+	if err = firstErr(err, required("runId", req.RunID), checkEvent(&req, func(f string) string { return f })); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	ev, fast := parseEventFast(body)
-	if !fast {
-		var req wire.RunEvent
-		err = decodeJSON([]byte(body), &req)
-		ev = ingestEvent{RunEvent: req}
-	}
-	if err = firstErr(err, required("runId", ev.RunID), checkEvent(&ev.RunEvent, func(f string) string { return f })); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !fast {
-		if ev, err = ingestFromWire(&ev.RunEvent); err != nil {
-			s.fail(w, r, errValidation("events[0].metadata", "metadata: %v", err))
-			return
-		}
-	}
-	items, err := s.svc.emitEvents(r.Context(), []ingestEvent{ev}, true)
+	items, err := s.svc.emitEvents(r.Context(), []wire.RunEvent{req}, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -367,86 +352,22 @@ func (s *Server) emitEvent(w http.ResponseWriter, r *http.Request) {
 // fails the whole batch (422, nothing written); events of unknown runs and
 // events without a runId are skipped with a reason.
 func (s *Server) emitEventsBatch(w http.ResponseWriter, r *http.Request) {
-	body, err := readBodyString(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	events, fast := parseBatchFast(body)
 	var req wire.RunEventBatchRequest
-	if !fast {
-		err = decodeJSON([]byte(body), &req)
-		if err == nil && req.Events == nil {
-			err = errValidation("events", "events is required")
-		}
-		for i := 0; err == nil && i < len(req.Events); i++ {
-			err = checkEvent(&req.Events[i], func(f string) string { return fieldAt("events", i, f) })
-		}
-		if err == nil {
-			events = make([]ingestEvent, len(req.Events))
-			for i := 0; err == nil && i < len(req.Events); i++ {
-				if events[i], err = ingestFromWire(&req.Events[i]); err != nil {
-					err = errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
-				}
-			}
-		}
-	} else {
-		for i := 0; err == nil && i < len(events); i++ {
-			err = checkEvent(&events[i].RunEvent, func(f string) string { return fieldAt("events", i, f) })
-		}
+	err := decode(r, &req)
+	if err == nil && req.Events == nil {
+		err = errValidation("events", "events is required")
+	}
+	for i := 0; err == nil && i < len(req.Events); i++ {
+		err = checkEvent(&req.Events[i], func(f string) string { return fieldAt("events", i, f) })
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	items, err := s.svc.emitEvents(r.Context(), events, false)
+	items, err := s.svc.emitEvents(r.Context(), req.Events, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeRawJSON(w, http.StatusOK, appendBatchReply(make([]byte, 0, 64+80*len(items)), items))
-}
-
-// appendBatchReply appends the wire.RunEventBatchResult of items, encoded
-// as encoding/json would.
-func appendBatchReply(b []byte, items []batchItem) []byte {
-	var created, dups, skipped int
-	for _, it := range items {
-		switch {
-		case it.skipped != "":
-			skipped++
-		case it.duplicate:
-			dups++
-		default:
-			created++
-		}
-	}
-	b = append(b, `{"success":true,"created":`...)
-	b = strconv.AppendInt(b, int64(created), 10)
-	b = append(b, `,"duplicates":`...)
-	b = strconv.AppendInt(b, int64(dups), 10)
-	b = append(b, `,"skipped":`...)
-	b = strconv.AppendInt(b, int64(skipped), 10)
-	b = append(b, `,"events":[`...)
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id := it.event.ID
-		if it.skipped != "" {
-			id = ""
-		}
-		b = append(b, `{"id":`...)
-		b = appendJSONString(b, id)
-		b = append(b, `,"eventType":`...)
-		b = appendJSONString(b, it.event.EventType)
-		b = append(b, `,"isDuplicate":`...)
-		b = strconv.AppendBool(b, it.duplicate)
-		if it.skipped != "" {
-			b = append(b, `,"skipped":true,"reason":`...)
-			b = appendJSONString(b, it.skipped)
-		}
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
+	writeJSON(w, http.StatusOK, batchResultWire(items))
 }

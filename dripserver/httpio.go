@@ -11,8 +11,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
-	"unsafe"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -57,81 +55,20 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	})
 }
 
-// bodyBufs recycles request body buffers.
-var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBody is the largest buffer kept for reuse.
-const maxPooledBody = 1 << 20
-
-// readBody reads the whole request body, with surrounding whitespace
-// trimmed, into a pooled buffer; the caller puts it back with releaseBody.
-func readBody(r *http.Request) (*bytes.Buffer, []byte, error) {
-	buf := bodyBufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	if n := r.ContentLength; n > 0 {
-		buf.Grow(int(min(n, DefaultMaxBodyBytes)) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		releaseBody(buf)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, nil, errTooLarge(mbe.Limit)
-		}
-		return nil, nil, errValidation("body", "could not read request body: %v", err)
-	}
-	return buf, bytes.TrimSpace(buf.Bytes()), nil
-}
-
-func releaseBody(buf *bytes.Buffer) {
-	if buf != nil && buf.Cap() <= maxPooledBody {
-		bodyBufs.Put(buf)
-	}
-}
-
-// readBodyString reads the whole request body, trimmed, as a string. The
-// decoded values are substrings of it, so when the length is known it reads
-// into memory of its own rather than a pooled buffer: one allocation, no
-// copy.
-func readBodyString(r *http.Request) (string, error) {
-	n := r.ContentLength
-	if n <= 0 || n > DefaultMaxBodyBytes {
-		// Unknown length, or one the size limit refuses while reading.
-		buf, body, err := readBody(r)
-		if err != nil {
-			return "", err
-		}
-		s := string(body)
-		releaseBody(buf)
-		return s, nil
-	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r.Body, b); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", errTooLarge(mbe.Limit)
-		}
-		return "", errValidation("body", "could not read request body: %v", err)
-	}
-	b = bytes.TrimSpace(b)
-	// b is never written again.
-	return unsafe.String(unsafe.SliceData(b), len(b)), nil
-}
-
 // decode reads the JSON object body into dst. An empty body (or null) is
 // an empty object: the clients send Content-Type: application/json on
 // body-less requests too.
 func decode(r *http.Request, dst any) error {
-	buf, body, err := readBody(r)
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		return err
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge(mbe.Limit)
+		}
+		return errValidation("body", "could not read request body: %v", err)
 	}
-	defer releaseBody(buf)
-	return decodeJSON(body, dst)
-}
-
-// decodeJSON decodes a trimmed body as decode does.
-func decodeJSON(body []byte, dst any) error {
-	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || string(body) == "null" {
 		return nil
 	}
 	if body[0] != '{' {
@@ -149,28 +86,6 @@ func decodeJSON(body []byte, dst any) error {
 		return errValidation("body", "malformed JSON: %v", err)
 	}
 	return nil
-}
-
-// appendJSONString appends s as encoding/json encodes a string.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// writeRawJSON writes an already encoded JSON reply (without the trailing
-// newline, which it adds as writeJSON does).
-func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }
 
 func jsonKind(goKind string) string {

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// ID prefixes, as in the Drip docs (drip-api.md §10.2).
+// ID prefixes, as Drip uses them: a resource's kind can be told from its id.
 const (
 	prefixCustomer = "cust_"
 	prefixRun      = "run_"
@@ -29,28 +29,6 @@ func newID(prefix string) string {
 	sb.WriteString(prefix)
 	sb.WriteString(idEncoding.EncodeToString(b[:]))
 	return sb.String()
-}
-
-// newIDs returns n ids like newID's, drawing the randomness for all of them
-// at once; they share one backing string.
-func newIDs(prefix string, n int) []string {
-	if n == 0 {
-		return nil
-	}
-	raw := make([]byte, 10*n)
-	_, _ = rand.Read(raw)
-	w := len(prefix) + 16
-	buf := make([]byte, w*n)
-	for i := range n {
-		copy(buf[i*w:], prefix)
-		idEncoding.Encode(buf[i*w+len(prefix):(i+1)*w], raw[i*10:(i+1)*10])
-	}
-	all := string(buf)
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = all[i*w : (i+1)*w]
-	}
-	return ids
 }
 
 // timeLayout is ISO-8601 with milliseconds, always in UTC ("Z").

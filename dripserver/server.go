@@ -167,9 +167,10 @@ func (s *Server) routes() {
 	api("POST /v1/run-events", s.emitEvent)
 	api("POST /v1/run-events/batch", s.emitEventsBatch)
 
-	// Secret-key-only areas (drip-api.md §1.4). dripd does not implement
-	// them yet, but a public key is refused there already, as Drip does;
-	// with a secret key the list answers empty and the rest 404.
+	// Drip serves webhooks, pricing plans and entitlement plans to secret
+	// keys only. dripd does not implement them yet, but a public key is
+	// refused there already, as Drip does; with a secret key the list
+	// answers empty and the rest 404.
 	secret("GET /v1/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"data": []any{}, "count": 0})
 	})

@@ -25,11 +25,11 @@ type service struct {
 // resolveCustomer finds a customer by its id or, because SDK users commonly
 // pass their own ids, by its externalCustomerId.
 func (t *txn) resolveCustomer(ref string) (Customer, error) {
-	c, ok, err := t.customerWhere(`id = ?`, ref)
+	c, ok, err := t.customerByID(ref)
 	if err != nil || ok {
 		return c, err
 	}
-	c, ok, err = t.customerWhere(`external_id = ?`, ref)
+	c, ok, err = t.customerByExternalID(ref)
 	if err != nil || ok {
 		return c, err
 	}
@@ -49,14 +49,17 @@ func (s *service) createCustomer(ctx context.Context, req wire.CreateCustomerReq
 		UpdatedAt:          now,
 	}
 	err := s.store.update(ctx, func(t *txn) error {
-		for _, dup := range []struct{ col, field, val string }{
-			{"external_id", "externalCustomerId", c.ExternalCustomerID},
-			{"onchain_address", "onchainAddress", c.OnchainAddress},
+		for _, dup := range []struct {
+			field, val string
+			find       func(string) (Customer, bool, error)
+		}{
+			{"externalCustomerId", c.ExternalCustomerID, t.customerByExternalID},
+			{"onchainAddress", c.OnchainAddress, t.customerByOnchainAddress},
 		} {
 			if dup.val == "" {
 				continue
 			}
-			existing, ok, err := t.customerWhere(dup.col+` = ?`, dup.val)
+			existing, ok, err := dup.find(dup.val)
 			if err != nil {
 				return err
 			}
@@ -74,7 +77,7 @@ func (s *service) createCustomer(ctx context.Context, req wire.CreateCustomerReq
 func (s *service) getCustomer(ctx context.Context, id string) (c Customer, err error) {
 	err = s.store.view(ctx, func(t *txn) error {
 		var ok bool
-		c, ok, err = t.customerWhere(`id = ?`, id)
+		c, ok, err = t.customerByID(id)
 		if err == nil && !ok {
 			err = errCustomerNotFound(id)
 		}
@@ -110,7 +113,7 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 				return err
 			}
 			if ok {
-				c, _, err := t.customerWhere(`id = ?`, rec.CustomerID)
+				c, _, err := t.customerByID(rec.CustomerID)
 				out = usageOutcome{record: rec, customer: c, duplicate: true}
 				return err
 			}
@@ -146,7 +149,7 @@ func (s *service) usageCustomer(t *txn, req wire.UsageRequest, now time.Time) (C
 	if req.CustomerID != "" {
 		return t.resolveCustomer(req.CustomerID)
 	}
-	c, ok, err := t.customerWhere(`external_id = ?`, req.ExternalCustomerID)
+	c, ok, err := t.customerByExternalID(req.ExternalCustomerID)
 	if err != nil || ok {
 		return c, err
 	}
@@ -238,7 +241,7 @@ func (s *service) startRun(ctx context.Context, req wire.StartRunRequest) (r Run
 			return err
 		}
 		if req.ExternalRunID != "" {
-			existing, ok, err := t.runWhere(`r.customer_id = ? AND r.external_run_id = ?`, c.ID, req.ExternalRunID)
+			existing, ok, err := t.runByExternalID(c.ID, req.ExternalRunID)
 			if err != nil || ok {
 				r = existing
 				return err
@@ -287,7 +290,7 @@ func clientTime(meta map[string]any, now time.Time) (time.Time, map[string]any) 
 func (s *service) endRun(ctx context.Context, id string, req wire.EndRunRequest) (r Run, err error) {
 	err = s.store.update(ctx, func(t *txn) error {
 		var ok bool
-		r, ok, err = t.runWhere(`r.id = ?`, id)
+		r, ok, err = t.runByID(id)
 		if err != nil {
 			return err
 		}
@@ -330,7 +333,7 @@ func (s *service) finish(t *txn, r *Run, status, errMsg, errCode string, meta ma
 func (s *service) getRun(ctx context.Context, id string) (r Run, err error) {
 	err = s.store.view(ctx, func(t *txn) error {
 		var ok bool
-		r, ok, err = t.runWhere(`r.id = ?`, id)
+		r, ok, err = t.runByID(id)
 		if err == nil && !ok {
 			err = errNotFound("run %q not found", id)
 		}
@@ -352,7 +355,7 @@ type timelinePage struct {
 func (s *service) timeline(ctx context.Context, id string, limit int, cursor string) (p timelinePage, err error) {
 	err = s.store.view(ctx, func(t *txn) error {
 		var ok bool
-		p.run, ok, err = t.runWhere(`r.id = ?`, id)
+		p.run, ok, err = t.runByID(id)
 		if err != nil {
 			return err
 		}
@@ -380,239 +383,4 @@ func (s *service) timeline(ctx context.Context, id string, limit int, cursor str
 		return err
 	})
 	return p, err
-}
-
-// batchItem is the outcome of one event of a write.
-type batchItem struct {
-	event     Event
-	duplicate bool
-	skipped   string // reason; "" when the event was stored or was a duplicate
-}
-
-// emitEvents stores run events in one transaction. Events of unknown runs
-// and events without a runId are skipped with a reason rather than failing
-// the batch; when strict is set (the single-event route) an unknown run is a
-// 404 instead.
-func (s *service) emitEvents(ctx context.Context, in []ingestEvent, strict bool) ([]batchItem, error) {
-	now := s.now()
-	items := make([]batchItem, len(in))
-	n := 0
-	for i := range in {
-		if in[i].RunID != "" {
-			n++
-		}
-	}
-	ids := newIDs(prefixEvent, n)
-	events := make([]Event, 0, n)
-	encs := make([]encodedEvent, 0, n)
-	pos := make([]int, 0, n) // index in items of events[i]
-	var xc extraCache
-	for i := range in {
-		if in[i].RunID == "" {
-			// Drip leaves events without a run undocumented; dripd does not
-			// guess a run for them.
-			items[i] = batchItem{event: Event{EventType: in[i].EventType}, skipped: "runId required"}
-			continue
-		}
-		e := eventFromIngest(&in[i], ids[len(events)], now)
-		items[i].event = e
-		events = append(events, e)
-		encs = append(encs, encodedEvent{meta: nullStr(in[i].meta), extra: xc.encode(&e)})
-		pos = append(pos, i)
-	}
-	plan := planInserts(events, encs)
-	err := s.store.update(ctx, func(t *txn) error {
-		// One lookup per distinct run, not per event.
-		known := map[string]bool{}
-		keep := 0
-		for j, e := range events {
-			ok, seen := known[e.RunID]
-			if !seen {
-				var err error
-				ok, err = t.runExists(e.RunID)
-				if err != nil {
-					return err
-				}
-				known[e.RunID] = ok
-			}
-			if !ok {
-				if strict {
-					return errNotFound("run %q not found", e.RunID)
-				}
-				items[pos[j]].skipped = "run not found"
-				continue
-			}
-			events[keep], encs[keep], pos[keep] = e, encs[j], pos[j]
-			keep++
-		}
-		if keep < len(events) {
-			plan = nil // planned for events that are no longer all there
-		}
-		events, encs, pos = events[:keep], encs[:keep], pos[:keep]
-		return s.insertEvents(t, events, encs, pos, items, plan)
-	})
-	return items, err
-}
-
-// insertEvents stores events (already checked to belong to existing runs),
-// marks duplicates in items, and adds the new ones to their runs' totals.
-func (s *service) insertEvents(t *txn, events []Event, encs []encodedEvent, pos []int, items []batchItem,
-	plan *insertPlan) error {
-	if len(events) == 0 {
-		return nil
-	}
-	inserted, err := t.insertEvents(events, encs, plan)
-	if err != nil {
-		return err
-	}
-	deltas := map[string]*runDelta{}
-	for j, e := range events {
-		if !inserted[j] {
-			// Only a repeated idempotency key makes an insert a no-op.
-			orig, err := t.eventByKey(e.IdempotencyKey)
-			if err != nil {
-				return err
-			}
-			items[pos[j]] = batchItem{event: orig, duplicate: true}
-			continue
-		}
-		d := deltas[e.RunID]
-		if d == nil {
-			d = &runDelta{}
-			deltas[e.RunID] = d
-		}
-		ts := e.Timestamp.UnixNano()
-		if d.events == 0 {
-			d.firstTS, d.maxTS = ts, ts
-		} else if ts < d.maxTS {
-			d.unordered = true
-		}
-		d.maxTS = max(d.maxTS, ts)
-		d.nextSeq = max(d.nextSeq, e.Seq+1)
-		d.events++
-		d.quantity += e.Quantity
-		if e.CostUnits != nil {
-			d.cost += *e.CostUnits
-			d.costEvents++
-		}
-	}
-	for runID, d := range deltas {
-		if err := t.addToRun(runID, *d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// eventFromIngest builds the stored event with the given id, reading back
-// the facts the SDK puts in metadata: when it happened, how long it took,
-// whether it failed.
-func eventFromIngest(in *ingestEvent, id string, now time.Time) Event {
-	e := Event{
-		ID:             id,
-		RunID:          in.RunID,
-		EventType:      in.EventType,
-		Quantity:       1,
-		Units:          in.Units,
-		Description:    in.Description,
-		CostUnits:      in.CostUnits,
-		CostCurrency:   in.CostCurrency,
-		CorrelationID:  in.CorrelationID,
-		ParentEventID:  in.ParentEventID,
-		SpanID:         in.SpanID,
-		IdempotencyKey: in.IdempotencyKey,
-		Metadata:       in.Metadata,
-	}
-	if in.Quantity != nil {
-		e.Quantity = *in.Quantity
-	}
-	applyFacts(&e, &in.facts, now)
-	return e
-}
-
-// recordOutcome is what POST /runs/record did.
-type recordOutcome struct {
-	run        Run
-	existed    bool // found by externalRunId: a replay or a continuation
-	created    int
-	duplicates int
-}
-
-// recordRun creates (or, by externalRunId, finds) a run, stores its events
-// and ends it, all in one transaction. With an externalRunId each event gets
-// the key <externalRunId>:<eventType>:<index> (the clients' fallback keys),
-// so a replay counts its events as duplicates.
-func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out recordOutcome, err error) {
-	now := s.now()
-	events := make([]Event, len(req.Events))
-	encs := make([]encodedEvent, len(req.Events))
-	started := now
-	for i, re := range req.Events {
-		in := wire.RunEvent{EventType: re.EventType, Quantity: re.Quantity, Units: re.Units,
-			Description: re.Description, CostUnits: re.CostUnits, Metadata: re.Metadata}
-		if req.ExternalRunID != "" {
-			in.IdempotencyKey = fmt.Sprintf("%s:%s:%d", req.ExternalRunID, re.EventType, i)
-		}
-		ev, err := ingestFromWire(&in)
-		if err != nil {
-			return out, errValidation(fmt.Sprintf("events[%d].metadata", i), "metadata: %v", err)
-		}
-		events[i] = eventFromIngest(&ev, newID(prefixEvent), now)
-		if events[i].Timestamp.Before(started) {
-			started = events[i].Timestamp
-		}
-		encs[i] = encodedEvent{meta: nullStr(ev.meta), extra: encodeExtra(&events[i])}
-	}
-	err = s.store.update(ctx, func(t *txn) error {
-		c, err := t.resolveCustomer(req.CustomerID)
-		if err != nil {
-			return err
-		}
-		var r Run
-		found := false
-		if req.ExternalRunID != "" {
-			r, found, err = t.runWhere(`r.customer_id = ? AND r.external_run_id = ?`, c.ID, req.ExternalRunID)
-			if err != nil {
-				return err
-			}
-			out.existed = found
-			if found && r.Ended() && r.Status != req.Status {
-				return s.finish(t, &r, req.Status, "", "", nil) // the 409
-			}
-		}
-		if !found {
-			w, err := s.ensureWorkflow(t, req.Workflow)
-			if err != nil {
-				return err
-			}
-			r = Run{ID: newID(prefixRun), CustomerID: c.ID, WorkflowID: w.ID, WorkflowName: w.Name,
-				Status: StatusRunning, ExternalRunID: req.ExternalRunID, CorrelationID: req.CorrelationID,
-				Metadata: req.Metadata, StartedAt: started}
-			if err := t.insertRun(r); err != nil {
-				return err
-			}
-		}
-		items := make([]batchItem, len(events))
-		pos := make([]int, len(events))
-		for i := range events {
-			events[i].RunID = r.ID
-			pos[i] = i
-		}
-		if err := s.insertEvents(t, events, encs, pos, items, nil); err != nil {
-			return err
-		}
-		for _, it := range items {
-			if it.duplicate {
-				out.duplicates++
-			} else {
-				out.created++
-			}
-		}
-		if err := s.finish(t, &r, req.Status, req.ErrorMessage, req.ErrorCode, nil); err != nil {
-			return err
-		}
-		out.run, _, err = t.runWhere(`r.id = ?`, r.ID)
-		return err
-	})
-	return out, err
 }

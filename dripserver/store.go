@@ -3,59 +3,26 @@ package dripserver
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
 
-// eventInsertChunk is how many events one multi-row INSERT carries. 100 rows
-// of at most 12 columns stays far below SQLite's 32766 bound-parameter limit.
-const eventInsertChunk = 100
-
-// pageSize is the page size of a new database file.
-const pageSize = 8192
-
 // Store persists dripd's state in SQLite. It is safe for concurrent use.
 //
 // All writes go through one connection, so SQLite never answers SQLITE_BUSY
-// to a writer; writes that arrive while it is busy are committed together
-// (group commit, each in a savepoint of its own). Reads use their own pool
-// when the database is a file (WAL lets them run beside the writer). A write
-// method returns only after its transaction committed: with WAL and
-// synchronous=NORMAL that survives a crash of the process (not a power cut).
+// to a writer. Reads use their own pool when the database is a file (WAL
+// lets them run beside the writer). A write method returns only after its
+// transaction committed: with WAL and synchronous=NORMAL that survives a
+// crash of the process (not a power cut).
 type Store struct {
 	path string
 	w    *sql.DB // the single writer connection
 	r    *sql.DB // readers; the same pool as w for :memory:
-
-	// The checkpointer copies the WAL into the database file off the write
-	// path, so a commit never waits for a checkpoint's fsync.
-	ckpt     *sql.DB
-	stopCkpt chan struct{}
-	ckptDone chan struct{}
-
-	// wq lines up the updates waiting for the writer (see update).
-	wq writeQueue
-
-	// raw holds the event INSERTs, by shape (see eventInsertSQL). Only the
-	// transaction holding the writer connection uses it.
-	raw          rawStmts
-	insUsage     *sql.Stmt
-	usageByKey   *sql.Stmt
-	eventIDByKey *sql.Stmt
-	runByID      *sql.Stmt
-	custByID     *sql.Stmt
-	custByExtID  *sql.Stmt
-	addToRun     *sql.Stmt
-	runNextSeq   *sql.Stmt
-	eventIDBySeq *sql.Stmt
 }
 
 // OpenStore opens (creating it if needed) the SQLite database at path and
@@ -66,7 +33,7 @@ func OpenStore(path string) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		// Every connection to :memory: is a separate database, so the store
 		// keeps exactly one connection and never lets it expire.
-		db, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+		db, err := sql.Open("sqlite", "file::memory:?_foreign_keys=1&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("dripserver: open in-memory store: %w", err)
 		}
@@ -76,87 +43,30 @@ func OpenStore(path string) (*Store, error) {
 		db.SetConnMaxIdleTime(0)
 		s.w, s.r = db, db
 	} else {
-		q := url.Values{}
-		// Only a new database takes the page size; an existing one keeps its
-		// own. Bigger pages mean fewer WAL frames (two write calls each) and
-		// fewer B-tree splits per batch.
-		q.Add("_pragma", "page_size("+strconv.Itoa(pageSize)+")")
-		q.Add("_pragma", "busy_timeout(10000)")
-		// _journal_mode runs after the _pragma list, which the driver sorts
-		// by name: as a _pragma, journal_mode(WAL) would fix the page size
-		// before page_size ran.
-		q.Add("_journal_mode", "WAL")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		// Statement journals and sorting (timelines of unordered runs)
-		// stay in memory: that avoids write syscalls that buy nothing.
-		q.Add("_pragma", "temp_store(MEMORY)")
-		// Reads come from a memory map of the file, and the page cache is
-		// kept small (4 MiB, still far more than a batch dirties): at the
-		// end of every write transaction that split a B-tree page, SQLite
-		// walks the whole page cache (the page number it swaps pages
-		// through lies past the end of the file), which with a 64 MiB
-		// cache cost a tenth of the writer's time.
-		q.Add("_pragma", "cache_size(-4096)")
-		q.Add("_pragma", "mmap_size(268435456)")
-		base := "file:" + escapePath(path) + "?"
-		// The writer still checkpoints by itself if the WAL passes ~80 MiB,
-		// in case the checkpointer falls behind.
-		w, err := sql.Open("sqlite", base+q.Encode()+"&_pragma=wal_autocheckpoint("+strconv.Itoa(80<<20/pageSize)+")&_txlock=immediate")
+		dsn := "file:" + escapePath(path) + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1"
+		// IMMEDIATE takes the write lock at BEGIN, so a transaction never
+		// fails to upgrade from a read lock halfway through.
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("dripserver: open store %s: %w", path, err)
 		}
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", base+q.Encode()+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", dsn+"&_query_only=1")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("dripserver: open store %s: %w", path, err)
 		}
 		r.SetMaxOpenConns(4)
 		r.SetMaxIdleConns(4)
-		ck, err := sql.Open("sqlite", base+q.Encode())
-		if err != nil {
-			w.Close()
-			r.Close()
-			return nil, fmt.Errorf("dripserver: open store %s: %w", path, err)
-		}
-		ck.SetMaxOpenConns(1)
-		s.w, s.r, s.ckpt = w, r, ck
+		s.w, s.r = w, r
 	}
 	if err := s.migrate(context.Background()); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if err := s.prepare(); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if s.ckpt != nil {
-		s.stopCkpt, s.ckptDone = make(chan struct{}), make(chan struct{})
-		go s.checkpointLoop()
-	}
 	return s, nil
-}
-
-// checkpointInterval is how often the checkpointer runs.
-const checkpointInterval = 200 * time.Millisecond
-
-func (s *Store) checkpointLoop() {
-	defer close(s.ckptDone)
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopCkpt:
-			return
-		case <-t.C:
-			// PASSIVE never blocks the writer; an error (say, busy) just
-			// waits for the next tick.
-			_, _ = s.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
-		}
-	}
 }
 
 // escapePath keeps a file path intact inside a file: URI ('?' and '#' would
@@ -171,22 +81,6 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database. Writes that already returned are on disk.
 func (s *Store) Close() error {
 	var errs []error
-	if s.stopCkpt != nil {
-		close(s.stopCkpt)
-		<-s.ckptDone
-	}
-	if s.ckpt != nil {
-		errs = append(errs, s.ckpt.Close())
-	}
-	if s.w != nil {
-		errs = append(errs, s.closeRaw())
-	}
-	for _, st := range []*sql.Stmt{s.insUsage, s.usageByKey, s.eventIDByKey, s.runByID, s.custByID,
-		s.custByExtID, s.addToRun, s.runNextSeq, s.eventIDBySeq} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
@@ -196,211 +90,23 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-func (s *Store) prepare() error {
-	stmts := []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&s.insUsage, `INSERT INTO usage_events (id, customer_id, usage_type, quantity, units, description,
-			metadata, idempotency_key, endpoint, charge_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`},
-		{&s.usageByKey, `SELECT ` + usageCols + ` FROM usage_events WHERE idempotency_key = ?`},
-		{&s.eventIDByKey, `SELECT id FROM run_events WHERE idempotency_key = ?`},
-		{&s.runByID, `SELECT 1 FROM runs WHERE id = ?`},
-		{&s.custByID, `SELECT ` + customerCols + ` FROM customers WHERE id = ?`},
-		{&s.custByExtID, `SELECT ` + customerCols + ` FROM customers WHERE external_id = ?`},
-		{&s.addToRun, addToRunSQL},
-		{&s.runNextSeq, `SELECT next_seq FROM runs WHERE id = ?`},
-		{&s.eventIDBySeq, `SELECT id FROM run_events WHERE run_id = ? AND seq = ?`},
-	}
-	for _, st := range stmts {
-		p, err := s.w.Prepare(st.query)
-		if err != nil {
-			return fmt.Errorf("dripserver: prepare statement: %w", err)
-		}
-		*st.dst = p
-	}
-	return nil
-}
-
-// maxGroup bounds how many waiting updates one transaction commits.
-const maxGroup = 16
-
-// writeQueue is group commit: updates that arrive while another holds the
-// writer wait in line, and the next one to run (the leader) runs all that
-// are waiting, each in a savepoint of one transaction, with one commit.
-// The commit (writing the WAL, and SQLite's bookkeeping at the end of a
-// transaction) is the biggest fixed cost of a write, so under concurrent
-// load it is paid once per group rather than once per request.
-type writeQueue struct {
-	mu      sync.Mutex
-	ops     []*writeOp
-	busy    bool         // a leader is running
-	grouped atomic.Int64 // updates committed in a group of two or more
-}
-
-// writeOp is one update in line.
-type writeOp struct {
-	ctx  context.Context
-	fn   func(*txn) error
-	err  error
-	lead bool          // set when the op is handed the lead rather than done
-	done chan struct{} // closed when the op is done or leads
-}
-
 // update runs fn in one write transaction: everything fn did is committed
-// together, or nothing is. fn may share the transaction with other updates
-// (group commit), inside a savepoint of its own, so one update's error
-// never undoes another's writes.
+// together, or nothing is.
 func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dripserver: begin: %w", err)
-	}
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
-	q := &s.wq
-	q.mu.Lock()
-	q.ops = append(q.ops, op)
-	if q.busy {
-		q.mu.Unlock()
-		<-op.done
-		if !op.lead {
-			return op.err
-		}
-		q.mu.Lock()
-	}
-	// op leads: it is first in line, since only leaders take from it.
-	q.busy = true
-	group := make([]*writeOp, min(len(q.ops), maxGroup))
-	copy(group, q.ops)
-	q.ops = append(q.ops[:0], q.ops[len(group):]...)
-	q.mu.Unlock()
-
-	s.commitGroup(group)
-	for _, o := range group[1:] {
-		close(o.done)
-	}
-
-	q.mu.Lock()
-	if len(q.ops) > 0 {
-		// Hand the lead on rather than keep it, so this caller returns.
-		next := q.ops[0]
-		next.lead = true
-		close(next.done)
-	} else {
-		q.busy = false
-	}
-	q.mu.Unlock()
-	return op.err
-}
-
-// commitGroup runs the ops of group, setting each one's err.
-func (s *Store) commitGroup(group []*writeOp) {
-	run := make([]*writeOp, 0, len(group))
-	for _, o := range group {
-		if err := o.ctx.Err(); err != nil {
-			o.err = fmt.Errorf("dripserver: begin: %w", err)
-			continue
-		}
-		run = append(run, o)
-	}
-	switch len(run) {
-	case 0:
-		return
-	case 1:
-		run[0].err = s.transact(run[0].ctx, run[0].fn)
-		return
-	}
-	fail := func(err error) {
-		for _, o := range run {
-			if o.err == nil {
-				o.err = err
-			}
-		}
-	}
-	// The transaction outlives any one caller, so it runs without their
-	// cancellation: an interrupted statement could roll back the whole
-	// transaction, the others' writes with it. Each op was checked for
-	// cancellation above, before it did anything.
-	bg := context.Background()
-	c, err := s.w.Conn(bg)
-	if err != nil {
-		fail(fmt.Errorf("dripserver: begin: %w", err))
-		return
-	}
-	defer c.Close()
-	tx, err := c.BeginTx(bg, nil)
-	if err != nil {
-		fail(fmt.Errorf("dripserver: begin: %w", err))
-		return
-	}
-	for _, o := range run {
-		if _, err := tx.ExecContext(bg, `SAVEPOINT op`); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("dripserver: savepoint: %w", err))
-			return
-		}
-		if o.err = runFn(&txn{Tx: tx, conn: c, s: s, ctx: context.WithoutCancel(o.ctx)}, o.fn); o.err != nil {
-			if _, err := tx.ExecContext(bg, `ROLLBACK TO op`); err != nil {
-				_ = tx.Rollback()
-				fail(fmt.Errorf("dripserver: roll back to savepoint: %w", err))
-				return
-			}
-		}
-		if _, err := tx.ExecContext(bg, `RELEASE op`); err != nil {
-			_ = tx.Rollback()
-			fail(fmt.Errorf("dripserver: release savepoint: %w", err))
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("dripserver: commit: %w", err))
-		return
-	}
-	s.wq.grouped.Add(int64(len(run)))
-}
-
-// transact runs fn alone in one write transaction.
-func (s *Store) transact(ctx context.Context, fn func(*txn) error) error {
-	// A Conn rather than just a Tx: event inserts reach the driver
-	// connection through it (see rawStmts).
-	c, err := s.w.Conn(ctx)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("dripserver: begin: %w", err)
 	}
-	defer c.Close()
-	tx, err := c.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("dripserver: begin: %w", err)
-	}
-	if err := runFn(&txn{Tx: tx, conn: c, s: s, ctx: ctx}, fn); err != nil {
-		_ = tx.Rollback()
+	// Also rolls back when fn panics, so the single writer is never left
+	// inside a transaction.
+	defer tx.Rollback()
+	if err := fn(&txn{tx: tx, ctx: ctx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dripserver: commit: %w", err)
 	}
 	return nil
-}
-
-// runFn runs fn in t. A panic in fn is a bug, but one that must neither
-// commit fn's half-done writes nor leave the writer stuck for every other
-// request: it becomes fn's error.
-func runFn(t *txn, fn func(*txn) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("dripserver: panic in a write: %v", r)
-		}
-	}()
-	return fn(t)
-}
-
-// closeRaw closes the raw event INSERTs on the writer connection.
-func (s *Store) closeRaw() error {
-	c, err := s.w.Conn(context.Background())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return c.Raw(func(any) error { return s.raw.close() })
 }
 
 // view runs fn in one read transaction, so multi-query reads (a timeline page
@@ -411,27 +117,62 @@ func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 		return fmt.Errorf("dripserver: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&txn{Tx: tx, s: s, ctx: ctx})
+	return fn(&txn{tx: tx, ctx: ctx})
 }
 
-// txn is a transaction plus the store's prepared statements.
+// txn is one transaction, with the context of the request it serves. The
+// store_*.go files hold its methods, one file per resource.
 type txn struct {
-	*sql.Tx
-	s    *Store
-	ctx  context.Context
-	conn *sql.Conn // the writer's connection in an update transaction; nil in a read
+	tx  *sql.Tx
+	ctx context.Context
 }
 
 func (t *txn) exec(query string, args ...any) (sql.Result, error) {
-	return t.ExecContext(t.ctx, query, args...)
+	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 func (t *txn) query(query string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(t.ctx, query, args...)
+	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 func (t *txn) queryRow(query string, args ...any) *sql.Row {
-	return t.QueryRowContext(t.ctx, query, args...)
+	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
-func (t *txn) stmt(st *sql.Stmt) *sql.Stmt { return t.StmtContext(t.ctx, st) }
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// nullStr stores "" as NULL.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nsTime reads a stored time (Unix nanoseconds).
+func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// encodeMeta returns the stored form of metadata: JSON object text, or NULL
+// when empty.
+func encodeMeta(m map[string]any) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeMeta(s sql.NullString) map[string]any {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(s.String), &m) != nil {
+		return nil
+	}
+	return m
+}

@@ -47,7 +47,7 @@ func (s *Store) Runs(ctx context.Context) (rs []Run, err error) {
 // Run returns the run with the given id; ok is false when there is none.
 func (s *Store) Run(ctx context.Context, id string) (r Run, ok bool, err error) {
 	err = s.view(ctx, func(t *txn) error {
-		r, ok, err = t.runWhere(`r.id = ?`, id)
+		r, ok, err = t.runByID(id)
 		return err
 	})
 	return r, ok, err

@@ -80,7 +80,7 @@ func TestTimelineOrderFlag(t *testing.T) {
 	n := 0
 	emit := func(runID string, offsets ...int) {
 		t.Helper()
-		evs := make([]ingestEvent, len(offsets))
+		evs := make([]wire.RunEvent, len(offsets))
 		for i, off := range offsets {
 			key := fmt.Sprintf("k%d", n)
 			if off < 0 { // a repeat of the previous key, with an older timestamp
@@ -88,9 +88,8 @@ func TestTimelineOrderFlag(t *testing.T) {
 			} else {
 				n++
 			}
-			evs[i] = ingestEvent{RunEvent: wire.RunEvent{RunID: runID, EventType: "e", IdempotencyKey: key},
-				facts: metaFacts{occurredAt: base.Add(time.Duration(off) * time.Second).Format(time.RFC3339Nano),
-					hasOccurredAt: true}}
+			evs[i] = wire.RunEvent{RunID: runID, EventType: "e", IdempotencyKey: key, Metadata: map[string]any{
+				wire.MetaOccurredAt: base.Add(time.Duration(off) * time.Second).Format(time.RFC3339Nano)}}
 		}
 		if _, err := svc.emitEvents(ctx, evs, false); err != nil {
 			t.Fatal(err)
@@ -117,7 +116,7 @@ func TestTimelineOrderFlag(t *testing.T) {
 	emit(r3, 101, 150)
 	checkTimeline(t, st, r3, false, 3)
 
-	// 300 events, ordered, through the multi-row INSERT shapes.
+	// 300 events, ordered, in one batch.
 	r4 := newRun()
 	offs := make([]int, 300)
 	for i := range offs {

@@ -206,3 +206,21 @@ func runEventWire(e Event, dup bool) wire.RunEventResult {
 		Timestamp:   formatTime(e.Timestamp),
 	}
 }
+
+func batchResultWire(items []batchItem) wire.RunEventBatchResult {
+	out := wire.RunEventBatchResult{Success: true, Events: make([]wire.RunEventBatchItem, len(items))}
+	for i, it := range items {
+		ev := wire.RunEventBatchItem{ID: it.event.ID, EventType: it.event.EventType, IsDuplicate: it.duplicate}
+		switch {
+		case it.skipped != "":
+			ev.ID, ev.Skipped, ev.Reason = "", true, it.skipped
+			out.Skipped++
+		case it.duplicate:
+			out.Duplicates++
+		default:
+			out.Created++
+		}
+		out.Events[i] = ev
+	}
+	return out
+}
