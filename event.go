@@ -193,23 +193,27 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 // (POST /run-events/batch). Events without an IdempotencyKey get one, set
 // in the given slice, so a caller that retries the whole batch reuses them.
 func (c *Client) EmitEventsBatch(ctx context.Context, events []Event) (*BatchResult, error) {
+	ptrs := make([]*Event, len(events))
+	for i := range events {
+		ptrs[i] = &events[i]
+	}
 	var out wire.RunEventBatchResult
-	if err := c.emitBatch(ctx, events, &out); err != nil {
+	if err := c.emitBatch(ctx, ptrs, &out); err != nil {
 		return nil, err
 	}
 	return batchResultFromWire(&out), nil
 }
 
 // emitBatch validates, keys and sends events, decoding the reply into out.
-func (c *Client) emitBatch(ctx context.Context, events []Event, out any) error {
+// Generated keys are written to the events, so a retry reuses them.
+func (c *Client) emitBatch(ctx context.Context, events []*Event, out any) error {
 	const op = "EmitEventsBatch"
 	if len(events) == 0 {
 		return nil
 	}
 	now := time.Now()
 	body := wire.RunEventBatchRequest{Events: make([]wire.RunEvent, len(events))}
-	for i := range events {
-		e := &events[i]
+	for i, e := range events {
 		if err := e.validate(op, true); err != nil {
 			err.(*Error).Field = "events[" + strconv.Itoa(i) + "]." + err.(*Error).Field
 			return err

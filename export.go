@@ -94,9 +94,7 @@ func (t *Tracker) abandonOpenRuns() {
 // exportBatch sends a batch in causal order: run starts, then events (one
 // request across runs), then usage, then run ends.
 func (t *Tracker) exportBatch(batch []item) {
-	var starts, ends, usage []*item
-	var events []Event
-	var runs []*Run
+	var starts, ends, usage, events []*item
 	for i := range batch {
 		it := &batch[i]
 		switch it.kind {
@@ -107,15 +105,14 @@ func (t *Tracker) exportBatch(batch []item) {
 		case kindUsage:
 			usage = append(usage, it)
 		case kindEvent:
-			events = append(events, it.ev)
-			runs = append(runs, it.run)
+			events = append(events, it)
 		}
 	}
 	for _, it := range starts {
 		t.exportStart(it.run)
 	}
 	if len(events) > 0 {
-		t.exportEvents(events, runs)
+		t.exportEvents(events)
 	}
 	if len(usage) > 0 {
 		t.exportUsage(usage)
@@ -209,19 +206,20 @@ func (t *Tracker) exportStart(r *Run) {
 	t.openRuns[r] = struct{}{}
 }
 
-func (t *Tracker) exportEvents(events []Event, runs []*Run) {
+func (t *Tracker) exportEvents(items []*item) {
 	// Drop events of runs that never started; stamp the rest with run ids.
-	kept := events[:0]
+	kept := make([]*Event, 0, len(items))
 	lost := 0
-	for i := range events {
-		id := runs[i].ID()
+	for _, it := range items {
+		id := it.run.ID()
 		if id == "" {
 			lost++
 			continue
 		}
-		events[i].RunID = id
-		t.price(&events[i])
-		kept = append(kept, events[i])
+		e := &it.ev
+		e.RunID = id
+		t.price(e)
+		kept = append(kept, e)
 	}
 	if lost > 0 {
 		t.lost(lost, &Error{Op: "EmitEventsBatch", Code: CodeNotFound,
@@ -233,9 +231,9 @@ func (t *Tracker) exportEvents(events []Event, runs []*Run) {
 		kept = kept[n:]
 		// Keys are made here, once, before the first attempt; every retry
 		// sends the same events.
-		for i := range chunk {
-			if chunk[i].IdempotencyKey == "" {
-				chunk[i].IdempotencyKey = newKey(keyPrefixEvent)
+		for _, e := range chunk {
+			if e.IdempotencyKey == "" {
+				e.IdempotencyKey = newKey(keyPrefixEvent)
 			}
 		}
 		t.inFlight.Add(int64(n))
