@@ -106,6 +106,8 @@ type RunDetails struct {
 	ErrorMessage   string
 	ErrorCode      string
 	CorrelationID  string
+	ParentRunID    string
+	ExternalRunID  string
 	Metadata       map[string]any
 	EventCount     int
 	TotalQuantity  string

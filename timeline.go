@@ -48,6 +48,8 @@ type TimelineEvent struct {
 	Timestamp     time.Time
 	Duration      time.Duration
 	ParentEventID string
+	SpanID        string
+	CorrelationID string
 	CostUnits     *float64
 	Metadata      map[string]any
 }

@@ -128,7 +128,7 @@ func runDetailsFromWire(w *wire.RunDetails) *RunDetails {
 		WorkflowID: w.WorkflowID, WorkflowName: w.WorkflowName, Status: RunStatus(w.Status),
 		StartedAt: parseTimePtr(w.StartedAt), EndedAt: parseTimePtr(w.EndedAt), Duration: msPtr(w.DurationMs),
 		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), CorrelationID: deref(w.CorrelationID),
-		Metadata: w.Metadata, EventCount: w.Totals.EventCount, TotalQuantity: w.Totals.TotalQuantity,
+		ParentRunID: deref(w.ParentRunID), ExternalRunID: deref(w.ExternalRunID), Metadata: w.Metadata, EventCount: w.Totals.EventCount, TotalQuantity: w.Totals.TotalQuantity,
 		TotalCostUnits: w.Totals.TotalCostUnits, TimelineURL: w.Links.Timeline,
 	}
 }
@@ -146,7 +146,7 @@ func timelineFromWire(w *wire.Timeline) *Timeline {
 	for i := range w.Events {
 		e := &w.Events[i]
 		t.Events[i] = TimelineEvent{ID: e.ID, Type: e.EventType, Outcome: e.Outcome, Description: deref(e.Description),
-			Timestamp: parseTime(e.Timestamp), Duration: msPtr(e.DurationMs), ParentEventID: deref(e.ParentEventID),
+			Timestamp: parseTime(e.Timestamp), Duration: msPtr(e.DurationMs), ParentEventID: deref(e.ParentEventID), SpanID: deref(e.SpanID), CorrelationID: deref(e.CorrelationID),
 			CostUnits: e.CostUnits, Metadata: e.Metadata}
 	}
 	return t
