@@ -12,20 +12,25 @@ package wiretest
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
 // base is when Fill's times start; each time field gets its own second.
 var base = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// counter makes every value Fill writes distinct, across calls too.
+var counter atomic.Int64
+
 // Fill sets every exported field reachable from v (a pointer) to a distinct
 // non-zero value: strings "s<n>" (an RFC 3339 time when the field name ends
 // in "At" or is "Timestamp"), numbers n, booleans true, one element per
 // slice, one entry per map, and a new value behind every pointer.
 func Fill(v any) {
-	n := 0
+	n := int(counter.Add(1000))
 	fill(reflect.ValueOf(v).Elem(), "", &n)
 }
 
@@ -85,39 +90,37 @@ func fill(v reflect.Value, name string, n *int) {
 	}
 }
 
-// Leaves returns v's leaf fields by path (JSON names where a field has a
-// json tag, else Go names; maps as path.key) with their values rendered so
-// that a wire value and its public mapping compare equal: times as
-// RFC 3339 in UTC, durations as milliseconds, numbers in decimal. Zero
-// leaves are included, as "".
-func Leaves(v any) map[string]string {
-	out := map[string]string{}
-	leaves(reflect.ValueOf(v), "", out)
-	return out
+// Leaves calls fn for each leaf field of v with its path (JSON names where
+// a field has a json tag, else Go names; slice elements as path[], map
+// entries as path.key) and its value rendered so that a wire value and its
+// public mapping compare equal: times as RFC 3339 in UTC, durations as
+// milliseconds, numbers in decimal. A zero leaf is rendered "".
+func Leaves(v any, fn func(path, value string)) {
+	leaves(reflect.ValueOf(v), "", fn)
 }
 
-func leaves(v reflect.Value, path string, out map[string]string) {
+func leaves(v reflect.Value, path string, out func(path, value string)) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			out[path] = ""
+			out(path, "")
 			return
 		}
 		leaves(v.Elem(), path, out)
 	case reflect.Slice:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			out[path] = string(v.Bytes())
+			out(path, string(v.Bytes()))
 			return
 		}
 		if v.Len() == 0 {
-			out[path+"[]"] = ""
+			out(path+"[]", "")
 		}
 		for i := range v.Len() {
 			leaves(v.Index(i), path+"[]", out)
 		}
 	case reflect.Map:
 		if v.Len() == 0 {
-			out[path+"{}"] = ""
+			out(path+"{}", "")
 		}
 		for _, k := range v.MapKeys() {
 			leaves(v.MapIndex(k), path+"."+fmt.Sprint(k.Interface()), out)
@@ -125,9 +128,9 @@ func leaves(v reflect.Value, path string, out map[string]string) {
 	case reflect.Struct:
 		if t, ok := v.Interface().(time.Time); ok {
 			if !t.IsZero() {
-				out[path] = t.UTC().Format(time.RFC3339)
+				out(path, t.UTC().Format(time.RFC3339))
 			} else {
-				out[path] = ""
+				out(path, "")
 			}
 			return
 		}
@@ -146,7 +149,7 @@ func leaves(v reflect.Value, path string, out map[string]string) {
 			leaves(v.Field(i), name, out)
 		}
 	default:
-		out[path] = render(v)
+		out(path, render(v))
 	}
 }
 
@@ -172,11 +175,11 @@ func render(v reflect.Value) string {
 // those in ignore: the wire fields an encoder left unset.
 func Zero(wire any, ignore ...string) []string {
 	var out []string
-	for p, val := range Leaves(wire) {
-		if val == "" && !ignored(p, ignore) {
+	Leaves(wire, func(p, val string) {
+		if val == "" && !ignored(p, ignore) && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
-	}
+	})
 	return out
 }
 
@@ -185,15 +188,13 @@ func Zero(wire any, ignore ...string) []string {
 // decoder dropped.
 func Lost(wire, public any, ignore ...string) []string {
 	have := map[string]bool{}
-	for _, val := range Leaves(public) {
-		have[val] = true
-	}
+	Leaves(public, func(_, val string) { have[val] = true })
 	var out []string
-	for p, val := range Leaves(wire) {
-		if val != "" && !have[val] && !ignored(p, ignore) {
+	Leaves(wire, func(p, val string) {
+		if val != "" && !have[val] && !ignored(p, ignore) && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
-	}
+	})
 	return out
 }
 
