@@ -335,6 +335,9 @@ func (c *Client) decodeError(op string, resp *http.Response, raw []byte) *Error 
 	if ra := parseRetryAfter(resp.Header.Get("Retry-After")); ra > 0 {
 		e.RetryAfter = ra
 	}
+	if resp.StatusCode == http.StatusNotFound && !strings.HasSuffix(c.baseURL, "/v1") {
+		e.Message += " (the base URL " + c.baseURL + " does not end in /v1, where the Drip API lives: is /v1 missing?)"
+	}
 	e.Message = c.scrub(e.Message)
 	e.Body = []byte(c.scrub(string(e.Body)))
 	return e

@@ -97,6 +97,30 @@ func TestPing(t *testing.T) {
 	}
 }
 
+func TestVerify(t *testing.T) {
+	srv := startServer(t, nil, dripserver.WithAPIKeys(testKey))
+	ctx := ctxT(t)
+	if err := newClient(t, srv.BaseURL()).Verify(ctx); err != nil {
+		t.Fatalf("Verify with the right key and base URL: %v", err)
+	}
+	// Ping alone cannot tell a wrong key; Verify must.
+	wrong := newClient(t, srv.BaseURL(), drip.WithAPIKey("sk_test_wrong_key_000000"))
+	if _, err := wrong.Ping(ctx); err != nil {
+		t.Fatalf("Ping with a wrong key: %v", err)
+	}
+	if err := wrong.Verify(ctx); !errors.Is(err, drip.ErrInvalidAPIKey) {
+		t.Fatalf("Verify with a wrong key: %v, want ErrInvalidAPIKey", err)
+	}
+	// A base URL without /v1 reaches the server but no route: say why.
+	err := newClient(t, srv.URL).Verify(ctx)
+	if !errors.Is(err, drip.ErrNotFound) || !strings.Contains(err.Error(), "/v1") {
+		t.Fatalf("Verify without /v1: %v, want ErrNotFound with a hint about /v1", err)
+	}
+	if strings.Contains(err.Error(), testKey) {
+		t.Fatalf("error shows the key: %v", err)
+	}
+}
+
 func TestCustomers(t *testing.T) {
 	srv := startServer(t, nil)
 	c := newClient(t, srv.BaseURL())

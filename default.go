@@ -41,6 +41,9 @@ func SetDefault(c *Client) {
 // Ping calls Default().Ping.
 func Ping(ctx context.Context) (*PingResult, error) { return Default().Ping(ctx) }
 
+// Verify calls Default().Verify.
+func Verify(ctx context.Context) error { return Default().Verify(ctx) }
+
 // TrackUsage calls Default().TrackUsage.
 func TrackUsage(ctx context.Context, p UsageParams) (*UsageResult, error) {
 	return Default().TrackUsage(ctx, p)

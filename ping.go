@@ -17,8 +17,9 @@ type PingResult struct {
 	Timestamp time.Time
 }
 
-// Ping checks that the API is reachable and healthy (GET {origin}/health).
-// An unhealthy but answering API is not an error: OK is false.
+// Ping checks that the API is reachable and healthy (GET {origin}/health),
+// as the official clients' ping does. An unhealthy but answering API is not
+// an error: OK is false. Ping does not prove the key: use Verify for that.
 func (c *Client) Ping(ctx context.Context) (*PingResult, error) {
 	var out wire.Health
 	start := time.Now()
@@ -37,4 +38,21 @@ func (c *Client) Ping(ctx context.Context) (*PingResult, error) {
 		r.Timestamp = time.UnixMilli(out.Timestamp)
 	}
 	return r, nil
+}
+
+// Verify proves the client's configuration in one call: the API at the
+// base URL answers healthy (Ping) and accepts the key (one authenticated
+// read, GET /customers?limit=1). A wrong key is ErrInvalidAPIKey, a wrong
+// base URL ErrNotFound with a hint, an unreachable API ErrNetwork: call it
+// at start-up so they surface there, not later in the background.
+func (c *Client) Verify(ctx context.Context) error {
+	res, err := c.Ping(ctx)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		return &Error{Op: "Verify", Code: CodeServiceUnavailable, Message: "the API answered its health check with status " + res.Status}
+	}
+	_, err = c.ListCustomers(ctx, &ListCustomersParams{Limit: 1})
+	return err
 }

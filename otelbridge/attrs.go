@@ -10,7 +10,8 @@ import (
 
 // Attribute keys the bridge reads. The gen_ai.* names are semantic
 // conventions v1.41.0 (the last Go semconv package that has them) plus the
-// spellings other emitters use for the same facts (integrations.md §1.3.6);
+// spellings other emitters (OpenLIT, OpenInference, OpenLLMetry, older
+// semconv) use for the same facts;
 // they are kept here because upstream removed them from semconv.
 const (
 	// AttrCustomerID names the Drip customer a span's run is for. Set it at

@@ -3,7 +3,9 @@
 // use these types, so a field spelled wrong here is wrong on both sides; the
 // conformance test against the official Node client is the independent check.
 //
-// Public drip types map onto these in one place: drip/wiremap.go.
+// Public drip types map onto these in one place, drip's wiremap.go, and
+// dripd's in dripserver/wiremap.go; tests over these struct tags check
+// that each mapping handles every field.
 package wire
 
 // Error is the error envelope every non-2xx reply carries.
@@ -73,7 +75,8 @@ type UsageCharge struct {
 	EstimatedConfirmationTime string  `json:"estimatedConfirmationTime,omitempty"`
 }
 
-// UsageResult is the union of the four usage replies (drip-api.md §2.3).
+// UsageResult is the union of the replies of the four usage endpoints
+// (/usage, /usage/async, /usage/internal, /usage/internal/batch).
 // Each endpoint fills the fields its reply documents; the rest are omitted.
 type UsageResult struct {
 	Success        bool         `json:"success"`
