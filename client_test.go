@@ -565,7 +565,10 @@ func TestCircuitBreakerOpensAndRecovers(t *testing.T) {
 		})
 	})
 	c := newClient(t, srv.BaseURL(), drip.WithRetryPolicy(drip.RetryPolicy{MaxRetries: 0,
-		BreakerThreshold: 3, BreakerCooldown: 150 * time.Millisecond}))
+		BreakerThreshold: 3, BreakerCooldown: 30 * time.Second}))
+	var clock atomic.Int64 // nanoseconds past start
+	start := time.Now()
+	drip.SetBreakerClock(c, func() time.Time { return start.Add(time.Duration(clock.Load())) })
 	ctx := ctxT(t)
 	p := drip.UsageParams{ExternalCustomerID: "x", Meter: "m", Quantity: 1}
 
@@ -591,7 +594,11 @@ func TestCircuitBreakerOpensAndRecovers(t *testing.T) {
 		t.Fatal("an open breaker must not send")
 	}
 	down.Store(false)
-	time.Sleep(200 * time.Millisecond) // the cooldown itself is what is tested
+	clock.Add(int64(29 * time.Second))
+	if _, err := c.TrackUsage(ctx, p); !errors.Is(err, drip.ErrCircuitOpen) {
+		t.Fatalf("before the cooldown ends: %v, want ErrCircuitOpen", err)
+	}
+	clock.Add(int64(2 * time.Second))
 	if _, err := c.TrackUsage(ctx, p); err != nil {
 		t.Fatalf("probe after cooldown: %v", err)
 	}

@@ -46,10 +46,14 @@ type paymentBody struct {
 // official middleware's fallback when the reply has no payment object.
 var amountInMessage = regexp.MustCompile(`(?i)amount\D{0,20}?(\d+(?:\.\d+)?)`)
 
+// fallbackUnitPriceUSDC prices each unit of a 402 whose reply states no
+// amount at all, as the official middleware does.
+const fallbackUnitPriceUSDC = 0.0001
+
 // newPaymentRequest builds the request for a 402 from Drip: amount,
 // recipient and usage id from the reply's payment object (payment,
 // paymentRequest or x402, in that order) when it has one; else the amount
-// from the message, or quantity × 0.0001 USDC, the configured recipient,
+// from the message, or quantity × fallbackUnitPriceUSDC, the configured recipient,
 // and the request's idempotency key as the usage id.
 func newPaymentRequest(e *drip.Error, recipient, idempotencyKey string, quantity float64, now time.Time) *PaymentRequest {
 	pr := &PaymentRequest{Description: "payment required", Timestamp: now.Unix(),
@@ -74,7 +78,7 @@ func newPaymentRequest(e *drip.Error, recipient, idempotencyKey string, quantity
 		}
 	}
 	if _, err := strconv.ParseFloat(pr.Amount, 64); err != nil {
-		pr.Amount = strconv.FormatFloat(quantity*0.0001, 'f', 6, 64)
+		pr.Amount = strconv.FormatFloat(quantity*fallbackUnitPriceUSDC, 'f', 6, 64)
 		if e != nil {
 			if m := amountInMessage.FindStringSubmatch(e.Message); m != nil {
 				pr.Amount = m[1]
