@@ -42,6 +42,7 @@ type Client struct {
 	retry     RetryPolicy
 	breaker   *breaker
 	log       *slog.Logger
+	userLog   *slog.Logger // the logger given with WithLogger, if any
 	userAgent string
 	guard     *metadataFilter
 
@@ -96,6 +97,7 @@ func New(opts ...Option) (*Client, error) {
 		timeout:   cfg.timeout,
 		retry:     cfg.retry,
 		log:       log,
+		userLog:   cfg.logger,
 		userAgent: ua,
 		guard:     newMetadataFilter(cfg.guard),
 	}

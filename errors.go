@@ -40,6 +40,8 @@ const (
 	CodeAbandoned           = "ABANDONED"
 	CodeConfiguration       = "CONFIGURATION_ERROR"
 	CodeNoRun               = "NO_RUN"
+	CodeSpoolFull           = "SPOOL_FULL"
+	CodeDeliveryFailed      = "DELIVERY_FAILED"
 	codeUnknown             = "UNKNOWN"
 )
 

@@ -2,12 +2,15 @@ package drip
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
-	"maps"
+	"net/http"
+	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
+	"github.com/drip-sdk/drip-go/internal/spool"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -30,96 +33,629 @@ type item struct {
 	end   *EndRunParams // kindEnd
 }
 
-// export is the exporter goroutine: it sends a batch when one is full, when
-// the oldest queued item has lingered BatchTimeout, on Flush and at
-// Shutdown.
-func (t *Tracker) export() {
+func (k itemKind) billable() bool { return k == kindEvent || k == kindUsage }
+
+// record is an item made ready for delivery on the exporter: its ids and
+// keys fixed, priced, mapped to the wire. It is what the spool stores, so a
+// replay in another process sends exactly what the first attempt sent.
+// Runs are named by their externalRunId, which outlives the process.
+type record struct {
+	Kind   string                `json:"kind"`
+	Run    string                `json:"run,omitempty"`
+	Parent string                `json:"parent,omitempty"` // the parent run's externalRunId
+	Start  *wire.StartRunRequest `json:"start,omitempty"`
+	Event  *wire.RunEvent        `json:"event,omitempty"` // runId set when sent
+	Usage  *wire.UsageRequest    `json:"usage,omitempty"`
+	Path   string                `json:"path,omitempty"` // the usage endpoint
+	End    *wire.EndRunRequest   `json:"end,omitempty"`
+
+	ord  uint64 // order taken, for Flush
+	seq  uint64 // spool sequence; 0 when not spooled
+	live *Run   // a start's run in this process
+}
+
+const (
+	recStart = "start"
+	recEvent = "event"
+	recUsage = "usage"
+	recEnd   = "end"
+)
+
+func (r *record) billable() bool { return r.Kind == recEvent || r.Kind == recUsage }
+
+// runState is one run as the exporter delivers it: its start, then its
+// events, then its end, one request at a time, while other runs proceed
+// beside it.
+type runState struct {
+	ext    string
+	run    *Run      // nil for a run replayed from the spool
+	also   []*Run    // other runs started with the same externalRunId: the same run
+	parent *runState // a parent whose id the start waits for
+	id     string    // Drip's id, once the start is acknowledged
+	err    error     // why the start was refused; the run's records fail with it
+	start  *record
+	events []*record
+	end    *record
+	busy   bool // a request of this run is in flight
+	ready  bool // in the exporter's ready list
+}
+
+// runs returns the live runs rs delivers.
+func (rs *runState) runs() []*Run {
+	if rs.run == nil {
+		return rs.also
+	}
+	return append([]*Run{rs.run}, rs.also...)
+}
+
+// outcome is what became of one record.
+type outcome struct {
+	rec    *record
+	err    error // nil: delivered
+	dead   bool  // refused for good: dead-lettered
+	reason string
+}
+
+// jobResult reports a finished request, back on the exporter goroutine.
+type jobResult struct {
+	rs       *runState // nil for usage
+	outcomes []outcome
+	id       string // a start's run id
+}
+
+// exporter is the tracker's delivery state, owned by its one goroutine.
+type exporter struct {
+	t        *Tracker
+	runs     map[string]*runState
+	live     map[*Run]*runState
+	ready    []*runState
+	usage    []*record
+	inFlight int // requests running
+	usageNext bool // alternate usage with runs when both wait
+	results  chan jobResult
+	nextOrd  uint64
+	open     int // records taken and not resolved
+	flushes  []*flushWait
+}
+
+type flushWait struct {
+	upTo      uint64 // records taken up to this ord
+	remaining int
+	done      chan struct{}
+}
+
+func newExporter(t *Tracker) *exporter {
+	return &exporter{t: t, runs: map[string]*runState{}, live: map[*Run]*runState{},
+		results: make(chan jobResult, 64)}
+}
+
+// run is the exporter goroutine: it takes the queue when a batch is full,
+// when the oldest item has lingered BatchTimeout, on Flush and at Shutdown,
+// and keeps up to MaxConcurrentExports requests in flight.
+func (x *exporter) run(replayed []spool.Record) {
+	t := x.t
 	defer close(t.done)
 	defer func() {
 		if t.metrics != nil {
 			t.metrics.unregister()
 		}
 	}()
+	x.replay(replayed)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
-	send := func() {
+	take := func() {
 		if armed {
 			timer.Stop()
 			armed = false
 		}
 		if items := t.queue.take(); len(items) > 0 {
-			t.exportBatch(items)
+			x.accept(items)
 			t.queue.recycle(items)
 		}
 	}
 	for {
+		x.schedule()
 		select {
 		case <-t.queue.wake:
 			if n := t.queue.len(); n >= t.cfg.maxBatch {
-				send()
+				take()
 			} else if n > 0 && !armed {
 				timer.Reset(t.cfg.batchTimeout)
 				armed = true
 			}
 		case <-timer.C:
 			armed = false
-			send()
+			take()
 		case req := <-t.flushCh:
-			send()
-			close(req)
+			take()
+			x.flushWhenDone(req)
+		case res := <-x.results:
+			x.finish(res)
 		case <-t.stopCh:
-			send() // the queue is closed: this takes the last items
-			t.abandonOpenRuns()
-			t.cancelExport()
+			take() // the queue is closed: this takes the last items
+			x.abandonOpenRuns()
+			x.drain()
 			return
 		}
 	}
 }
 
+// drain delivers what is left at Shutdown, until done or Shutdown's
+// deadline; then what was not delivered is counted as dropped.
+func (x *exporter) drain() {
+	t := x.t
+	for x.open > 0 && t.exportCtx.Err() == nil {
+		x.schedule()
+		if x.inFlight == 0 {
+			break // nothing can make progress (e.g. events of a run never started)
+		}
+		x.finish(<-x.results)
+	}
+	for x.inFlight > 0 {
+		x.finish(<-x.results)
+	}
+	if x.open > 0 {
+		n := x.pendingBillable()
+		t.dropped.Add(n)
+		t.pending.Add(-n)
+		kept := ""
+		if t.spool != nil {
+			kept = "; they stay in the spool and are delivered by the next tracker on it"
+		}
+		t.log.LogAttrs(context.Background(), slog.LevelError, "drip: shutdown deadline passed"+kept,
+			slog.Int64("undelivered", n))
+	}
+	t.cancelExport()
+	if t.spool != nil {
+		if err := t.spool.Close(); err != nil {
+			t.report("spool", err, 0)
+		}
+	}
+}
+
+// pendingBillable counts the events and usage records not yet resolved.
+func (x *exporter) pendingBillable() int64 {
+	n := int64(len(x.usage))
+	for _, rs := range x.runs {
+		n += int64(len(rs.events))
+	}
+	return n
+}
+
+// accept turns taken items into records, spools them, and files them.
+func (x *exporter) accept(items []item) {
+	recs := make([]*record, 0, len(items))
+	var billable int64
+	for i := range items {
+		if r := x.toRecord(&items[i]); r != nil {
+			recs = append(recs, r)
+			if r.billable() {
+				billable++
+			}
+		}
+	}
+	x.t.pending.Add(billable)
+	x.spoolAppend(recs)
+	for _, r := range recs {
+		x.file(r)
+	}
+}
+
+// toRecord fixes an item's ids and maps it to the wire.
+func (x *exporter) toRecord(it *item) *record {
+	t := x.t
+	switch it.kind {
+	case kindStart:
+		r := it.run
+		if r.externalID == "" {
+			r.externalID = newKey(keyPrefixRun)
+		}
+		p := r.params
+		req := &wire.StartRunRequest{CustomerID: p.CustomerID, WorkflowID: p.Workflow, ExternalRunID: r.externalID,
+			CorrelationID: p.CorrelationID, ParentRunID: p.ParentRunID,
+			// The run started when Start was called, not when it was
+			// exported: say so, as events do, so durations are real.
+			Metadata: withOccurredAt(t.client.guard.filter(p.Metadata), r.started)}
+		rec := &record{Kind: recStart, Run: r.externalID, Start: req, live: r}
+		if r.parent != nil && req.ParentRunID == "" {
+			if id := r.parent.ID(); id != "" {
+				req.ParentRunID = id
+			} else {
+				rec.Parent = r.parent.externalID
+			}
+		}
+		return rec
+	case kindEvent:
+		e := &it.ev
+		if e.IdempotencyKey == "" {
+			e.IdempotencyKey = newKey(keyPrefixEvent)
+		}
+		t.price(e)
+		e.withDefaults()
+		w := t.client.eventToWire(e)
+		return &record{Kind: recEvent, Run: it.run.externalID, Event: &w}
+	case kindUsage:
+		p := it.usage
+		if p.IdempotencyKey == "" {
+			p.IdempotencyKey = newKey(keyPrefixTrack)
+		}
+		w := t.client.usageToWire(p)
+		return &record{Kind: recUsage, Usage: &w, Path: p.Mode.path()}
+	case kindEnd:
+		r, p := it.run, *it.end
+		if at := r.endedAt.Load(); at != 0 {
+			p.Metadata = withOccurredAt(p.Metadata, time.Unix(0, at))
+		}
+		return &record{Kind: recEnd, Run: r.externalID, End: endRunRequest(t.client, &p)}
+	}
+	return nil
+}
+
+// spoolAppend writes records to the spool, if there is one. A full spool
+// keeps the records in memory (they are delivered, but not durably) and
+// makes the tracker refuse new items until it has room.
+func (x *exporter) spoolAppend(recs []*record) {
+	t := x.t
+	if t.spool == nil || len(recs) == 0 {
+		return
+	}
+	data := make([][]byte, len(recs))
+	for i, r := range recs {
+		data[i], _ = json.Marshal(r) // plain structs: cannot fail
+	}
+	seqs, err := t.spool.Append(data)
+	if err != nil {
+		full := errors.Is(err, spool.ErrFull)
+		t.spoolFull.Store(full)
+		t.report("spool", &Error{Op: "Tracker.spool", Code: CodeSpoolFull,
+			Message: "spool cannot take more records; new items are refused until it has room: " + err.Error()}, 0)
+		return
+	}
+	t.spoolFull.Store(false)
+	for i, r := range recs {
+		r.seq = seqs[i]
+	}
+}
+
+// replay files the records a previous process left in the spool, and ends
+// the runs it left open as FAILED/ABANDONED.
+func (x *exporter) replay(recs []spool.Record) {
+	if len(recs) == 0 {
+		return
+	}
+	t := x.t
+	var billable int64
+	for _, sr := range recs {
+		r := &record{}
+		if err := json.Unmarshal(sr.Data, r); err != nil {
+			t.spool.DeadLetter(sr.Seq, sr.Data, "unreadable spool record: "+err.Error())
+			continue
+		}
+		r.seq = sr.Seq
+		if r.billable() {
+			billable++
+		}
+		x.file(r)
+	}
+	t.replayed.Add(billable)
+	t.pending.Add(billable)
+	var ends []*record
+	for _, rs := range x.runs {
+		if rs.end == nil {
+			ends = append(ends, &record{Kind: recEnd, Run: rs.ext, End: &wire.EndRunRequest{
+				Status: string(RunFailed), ErrorCode: CodeAbandoned,
+				ErrorMessage: "the process recording the run stopped before ending it"}})
+		}
+	}
+	x.spoolAppend(ends)
+	for _, r := range ends {
+		x.file(r)
+	}
+	t.log.LogAttrs(context.Background(), slog.LevelInfo, "drip: delivering records left in the spool",
+		slog.Int("records", len(recs)), slog.Int("runs", len(x.runs)))
+}
+
+// file puts a record where it waits for its request.
+func (x *exporter) file(r *record) {
+	x.nextOrd++
+	r.ord = x.nextOrd
+	x.open++
+	if r.Kind == recUsage {
+		x.usage = append(x.usage, r)
+		return
+	}
+	rs := x.runs[r.Run]
+	switch r.Kind {
+	case recStart:
+		if rs != nil && rs.start != nil {
+			// Started again with the same externalRunId (two bridges on
+			// one span, say): the API answers with the same run.
+			if r.live != nil {
+				rs.also = append(rs.also, r.live)
+				x.live[r.live] = rs
+				if rs.id != "" {
+					r.live.id.Store(&rs.id)
+				}
+			}
+			x.resolve(outcome{rec: r})
+			if r.seq != 0 {
+				x.t.spool.Release(r.seq)
+			}
+			return
+		}
+		if rs == nil {
+			rs = &runState{ext: r.Run}
+			x.runs[r.Run] = rs
+		}
+		rs.start = r
+		if r.live != nil {
+			rs.run = r.live
+			x.live[r.live] = rs
+		}
+		if r.Parent != "" {
+			rs.parent = x.runs[r.Parent]
+		}
+	case recEvent, recEnd:
+		switch {
+		case rs == nil && r.Kind == recEnd:
+			// Its run was ended already (by another Run with the same
+			// externalRunId) or never started: nothing left to end.
+			x.resolve(outcome{rec: r})
+			return
+		case rs == nil:
+			x.resolve(outcome{rec: r, err: &Error{Op: "Tracker", Code: CodeNotFound,
+				Message: "event of a run that was ended or never started"}, dead: true, reason: "no open run"})
+			return
+		case r.Kind == recEvent:
+			rs.events = append(rs.events, r)
+		case rs.end != nil:
+			x.resolve(outcome{rec: r}) // only the first end counts
+			return
+		default:
+			rs.end = r
+		}
+	}
+	x.markReady(rs)
+}
+
+func (x *exporter) markReady(rs *runState) {
+	if !rs.busy && !rs.ready && x.hasWork(rs) {
+		rs.ready = true
+		x.ready = append(x.ready, rs)
+	}
+}
+
+// hasWork reports whether rs can send its next request now.
+func (x *exporter) hasWork(rs *runState) bool {
+	switch {
+	case rs.err != nil:
+		return false
+	case rs.id == "":
+		return rs.start != nil && (rs.parent == nil || rs.parent.id != "" || rs.parent.err != nil || x.runs[rs.parent.ext] != rs.parent)
+	case len(rs.events) > 0:
+		return true
+	}
+	return rs.end != nil
+}
+
+// schedule starts requests while there is work and room.
+func (x *exporter) schedule() {
+	t := x.t
+	for x.inFlight < t.cfg.maxConcurrent && (len(x.ready) > 0 || len(x.usage) > 0) {
+		x.usageNext = !x.usageNext
+		if len(x.usage) > 0 && (len(x.ready) == 0 || x.usageNext) {
+			r := x.usage[0]
+			x.usage = x.usage[1:]
+			x.launch(nil, func() jobResult { return jobResult{outcomes: t.sendUsage(r)} })
+			continue
+		}
+		rs := x.ready[0]
+		x.ready = x.ready[1:]
+		rs.ready = false
+		if !x.hasWork(rs) {
+			continue
+		}
+		rs.busy = true
+		switch {
+		case rs.id == "":
+			start := rs.start
+			if start.Start.ParentRunID == "" && rs.parent != nil {
+				start.Start.ParentRunID = rs.parent.id
+			}
+			x.launch(rs, func() jobResult { return t.sendStart(rs, start) })
+		case len(rs.events) > 0:
+			batch := rs.events
+			rs.events = nil
+			id := rs.id
+			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEvents(id, batch)} })
+		default:
+			end, id := rs.end, rs.id
+			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEnd(id, end)} })
+		}
+	}
+}
+
+func (x *exporter) launch(rs *runState, job func() jobResult) {
+	x.inFlight++
+	go func() {
+		res := job()
+		res.rs = rs
+		x.results <- res
+	}()
+}
+
+// finish applies a finished request's outcomes.
+func (x *exporter) finish(res jobResult) {
+	x.inFlight--
+	t := x.t
+	rs := res.rs
+	for _, o := range res.outcomes {
+		x.resolve(o)
+		if rs == nil {
+			continue
+		}
+		switch o.rec.Kind {
+		case recStart:
+			if o.err != nil {
+				rs.err = o.err
+				err := o.err
+				for _, r := range rs.runs() {
+					r.startErr.Store(&err)
+				}
+				x.failRun(rs)
+			}
+		case recEnd:
+			if o.err == nil {
+				t.runsEnded.Add(1)
+			}
+			x.closeRun(rs)
+		}
+	}
+	if rs != nil && res.id != "" {
+		rs.id = res.id
+		for _, r := range rs.runs() {
+			r.id.Store(&res.id)
+		}
+		t.runsStarted.Add(1)
+		// Children waiting for this id may go now.
+		for _, c := range x.runs {
+			if c.parent == rs {
+				x.markReady(c)
+			}
+		}
+	}
+	if rs != nil && x.runs[rs.ext] == rs {
+		rs.busy = false
+		x.markReady(rs)
+	}
+}
+
+// failRun resolves the records of a run whose start was refused.
+func (x *exporter) failRun(rs *runState) {
+	why := "run start refused: " + rs.err.Error()
+	for _, r := range rs.events {
+		x.resolve(outcome{rec: r, err: rs.err, dead: isPermanent(rs.err), reason: why})
+	}
+	rs.events = nil
+	if rs.end != nil {
+		x.resolve(outcome{rec: rs.end, err: rs.err, dead: isPermanent(rs.err), reason: why})
+	}
+	x.closeRun(rs)
+}
+
+// closeRun forgets a run whose end is resolved, releasing its start from
+// the spool: while the run is open the start stays there, so a replay can
+// learn the run's id again.
+func (x *exporter) closeRun(rs *runState) {
+	if rs.start != nil && rs.start.seq != 0 && x.t.spool != nil {
+		x.t.spool.Release(rs.start.seq)
+	}
+	delete(x.runs, rs.ext)
+	for _, r := range rs.runs() {
+		delete(x.live, r)
+	}
+	for _, c := range x.runs {
+		if c.parent == rs {
+			x.markReady(c)
+		}
+	}
+}
+
+// resolve counts a record's outcome, releases it from the spool (or
+// dead-letters it) and completes the flushes waiting for it.
+func (x *exporter) resolve(o outcome) {
+	t := x.t
+	r := o.rec
+	x.open--
+	for i := 0; i < len(x.flushes); {
+		f := x.flushes[i]
+		if r.ord <= f.upTo {
+			f.remaining--
+		}
+		if f.remaining <= 0 {
+			close(f.done)
+			x.flushes = append(x.flushes[:i], x.flushes[i+1:]...)
+			continue
+		}
+		i++
+	}
+	billable := r.billable()
+	if billable {
+		t.pending.Add(-1)
+	}
+	switch {
+	case o.err == nil:
+		if billable {
+			t.sent.Add(1)
+			if t.metrics != nil {
+				t.metrics.sent.Add(context.Background(), 1)
+			}
+		}
+		// A start stays spooled until its run ends (closeRun).
+		if r.seq != 0 && r.Kind != recStart {
+			t.spool.Release(r.seq)
+		}
+	case o.dead:
+		if billable {
+			t.deadLettered.Add(1)
+		}
+		if r.seq != 0 {
+			data, _ := json.Marshal(r)
+			t.spool.DeadLetter(r.seq, data, o.reason)
+		}
+		t.report(r.Kind, o.err, 1)
+	default:
+		if billable {
+			if t.exportCtx.Err() != nil {
+				t.dropped.Add(1)
+			} else {
+				t.failed.Add(1)
+				if t.metrics != nil {
+					t.metrics.failed.Add(context.Background(), 1)
+				}
+			}
+		}
+		// With a spool the record stays on disk for the next tracker.
+		t.report(r.Kind, o.err, 1)
+	}
+}
+
+// flushWhenDone closes req once every record taken so far is resolved.
+func (x *exporter) flushWhenDone(req chan struct{}) {
+	if x.open == 0 {
+		close(req)
+		return
+	}
+	x.flushes = append(x.flushes, &flushWait{upTo: x.nextOrd, remaining: x.open, done: req})
+}
+
 // abandonOpenRuns ends the runs nobody ended.
-func (t *Tracker) abandonOpenRuns() {
-	ends := make([]item, 0, len(t.openRuns))
-	for r := range t.openRuns {
+func (x *exporter) abandonOpenRuns() {
+	var ends []*record
+	for r, rs := range x.live {
+		if rs.end != nil {
+			continue
+		}
 		end := r.loadEnd() // ended by the caller after the final drain: its end item was refused
 		if r.state.CompareAndSwap(runOpen, runEnded) {
 			end = EndRunParams{Status: RunFailed, ErrorCode: CodeAbandoned,
 				ErrorMessage: "run was not ended before the tracker shut down"}
 		}
-		ends = append(ends, item{kind: kindEnd, run: r, end: &end})
+		ends = append(ends, &record{Kind: recEnd, Run: rs.ext, End: endRunRequest(x.t.client, &end)})
 	}
-	t.exportBatch(ends)
+	x.spoolAppend(ends)
+	for _, r := range ends {
+		x.file(r)
+	}
 }
 
-// exportBatch sends a batch in causal order: run starts, then events (one
-// request across runs), then usage, then run ends.
-func (t *Tracker) exportBatch(batch []item) {
-	var starts, ends, usage, events []*item
-	for i := range batch {
-		it := &batch[i]
-		switch it.kind {
-		case kindStart:
-			starts = append(starts, it)
-		case kindEnd:
-			ends = append(ends, it)
-		case kindUsage:
-			usage = append(usage, it)
-		case kindEvent:
-			events = append(events, it)
-		}
-	}
-	for _, it := range starts {
-		t.exportStart(it.run)
-	}
-	if len(events) > 0 {
-		t.exportEvents(events)
-	}
-	if len(usage) > 0 {
-		t.exportUsage(usage)
-	}
-	for _, it := range ends {
-		t.exportEnd(it.run, *it.end)
-	}
+// isPermanent reports whether the API refused a request for good: a 4xx
+// other than 408, 409 and 429. Such records are dead-lettered, never
+// retried.
+func isPermanent(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.StatusCode >= 400 && e.StatusCode < 500 && !e.Temporary() && e.StatusCode != http.StatusConflict
 }
 
 // retry runs step until it succeeds, fails for good, MaxRetryElapsed
@@ -154,127 +690,136 @@ func (t *Tracker) retry(step func(ctx context.Context) error) error {
 	}
 }
 
-// lost counts n items that will not be delivered and tells the error
-// handler and the log. Items lost because Shutdown's deadline passed are
-// dropped; the rest failed.
-func (t *Tracker) lost(n int, err error, attrs ...slog.Attr) {
-	if n > 0 {
-		if t.exportCtx.Err() != nil {
-			t.dropped.Add(int64(n))
-			if t.metrics != nil {
-				t.metrics.dropped.Add(context.Background(), int64(n))
-			}
-		} else {
-			t.failed.Add(int64(n))
-			if t.metrics != nil {
-				t.metrics.failed.Add(context.Background(), int64(n))
-			}
-		}
-	}
-	attrs = append(attrs, slog.Int("items", n), slog.String("error", err.Error()))
-	t.log.LogAttrs(context.Background(), slog.LevelError, "drip: export failed", attrs...)
-	if t.cfg.onError != nil {
-		t.cfg.onError(err)
-	}
-}
-
-func (t *Tracker) exportStart(r *Run) {
-	if r.externalID == "" {
-		r.externalID = newKey(keyPrefixRun)
-	}
-	p := r.params
-	p.ExternalRunID = r.externalID
-	if r.parent != nil && p.ParentRunID == "" {
-		p.ParentRunID = r.parent.ID()
-	}
-	// The run started when Start was called, not when it was exported: say
-	// so, as events do, so durations are real.
-	p.Metadata = withOccurredAt(p.Metadata, r.started)
-	var info *RunInfo
+func (t *Tracker) sendStart(rs *runState, r *record) jobResult {
+	var out wire.StartRunResult
 	err := t.retry(func(ctx context.Context) error {
-		var err error
-		info, err = t.client.StartRun(ctx, p)
+		_, err := t.client.do(ctx, request{op: "StartRun", method: "POST", path: "/runs", body: r.Start, out: &out})
 		return err
 	})
 	if err != nil {
-		r.startErr.Store(&err)
-		t.lost(0, err, slog.String("op", "StartRun"), slog.String("workflow", p.Workflow))
-		return
+		return jobResult{outcomes: []outcome{{rec: r, err: err, dead: isPermanent(err), reason: err.Error()}}}
 	}
-	r.id.Store(&info.ID)
-	t.runsStarted.Add(1)
-	t.openRuns[r] = struct{}{}
+	return jobResult{outcomes: []outcome{{rec: r}}, id: out.ID}
 }
 
-func (t *Tracker) exportEvents(items []*item) {
-	// Drop events of runs that never started; stamp the rest with run ids.
-	kept := make([]*Event, 0, len(items))
-	lost := 0
-	for _, it := range items {
-		id := it.run.ID()
-		if id == "" {
-			lost++
-			continue
+func (t *Tracker) sendEnd(id string, r *record) []outcome {
+	err := t.retry(func(ctx context.Context) error {
+		_, err := t.client.do(ctx, request{op: "EndRun", method: "PATCH", path: "/runs/" + url.PathEscape(id), body: r.End, out: &wire.EndRunResult{}})
+		if e, ok := AsError(err); ok && e.Code == CodeRunAlreadyEnded {
+			return nil // ended before (a replayed request); nothing to fix
 		}
-		e := &it.ev
-		e.RunID = id
-		t.price(e)
-		kept = append(kept, e)
+		return err
+	})
+	return []outcome{{rec: r, err: err, dead: isPermanent(err), reason: errText(err)}}
+}
+
+func (t *Tracker) sendUsage(r *record) []outcome {
+	err := t.retry(func(ctx context.Context) error {
+		_, err := t.client.do(ctx, request{op: "TrackUsage", method: "POST", path: r.Path, body: r.Usage, out: &wire.UsageResult{}})
+		return err
+	})
+	return []outcome{{rec: r, err: err, dead: isPermanent(err), reason: errText(err)}}
+}
+
+// sendEvents delivers a run's events in batches bounded by count and by
+// encoded bytes. A batch the API refuses as a whole (413, 422) is split
+// until the events it refuses are alone: those are dead-lettered, every
+// other event is delivered.
+func (t *Tracker) sendEvents(runID string, recs []*record) []outcome {
+	out := make([]outcome, 0, len(recs))
+	var batch []*record
+	var raws []json.RawMessage
+	size := 0
+	flush := func() {
+		if len(batch) > 0 {
+			out = t.sendBatch(batch, raws, out)
+			batch, raws, size = nil, nil, 0
+		}
 	}
-	if lost > 0 {
-		t.lost(lost, &Error{Op: "EmitEventsBatch", Code: CodeNotFound,
-			Message: "events belong to runs that could not be started"})
-	}
-	for len(kept) > 0 {
-		n := min(len(kept), t.cfg.maxBatch)
-		chunk := kept[:n]
-		kept = kept[n:]
-		// Keys are made here, once, before the first attempt; every retry
-		// sends the same events.
-		for _, e := range chunk {
-			if e.IdempotencyKey == "" {
-				e.IdempotencyKey = newKey(keyPrefixEvent)
-			}
-		}
-		t.inFlight.Add(int64(n))
-		start := time.Now()
-		var res wire.RunEventBatchResult
-		err := t.retry(func(ctx context.Context) error {
-			res = wire.RunEventBatchResult{}
-			return t.client.emitBatch(ctx, chunk, &res)
-		})
-		t.inFlight.Add(-int64(n))
-		if t.metrics != nil {
-			t.metrics.exportLatency.Record(context.Background(), time.Since(start).Seconds())
-		}
+	for _, r := range recs {
+		r.Event.RunID = runID
+		raw, err := json.Marshal(r.Event)
 		if err != nil {
-			t.lost(n, err, slog.String("op", "EmitEventsBatch"))
+			out = append(out, outcome{rec: r, err: err, dead: true, reason: "cannot encode event: " + err.Error()})
 			continue
 		}
-		ok := int64(res.Created + res.Duplicates)
-		t.sent.Add(ok)
-		if t.metrics != nil {
-			t.metrics.sent.Add(context.Background(), ok)
+		if len(raw)+batchOverhead > t.cfg.maxBatchBytes {
+			err := &Error{Op: "EmitEventsBatch", Code: CodeValidation, Field: "event",
+				Message: "event is " + strconv.Itoa(len(raw)) + " bytes encoded, over the batch limit of " + strconv.Itoa(t.cfg.maxBatchBytes)}
+			out = append(out, outcome{rec: r, err: err, dead: true, reason: err.Message})
+			continue
 		}
-		if res.Skipped > 0 {
-			reason := ""
-			for _, e := range res.Events {
-				if e.Skipped {
-					reason = e.Reason
-					break
-				}
-			}
-			t.lost(res.Skipped, &Error{Op: "EmitEventsBatch", Code: CodeValidation,
-				Message: "server skipped " + strconv.Itoa(res.Skipped) + " events: " + reason})
+		if len(batch) == t.cfg.maxBatch || size+len(raw)+1+batchOverhead > t.cfg.maxBatchBytes {
+			flush()
 		}
+		batch, raws = append(batch, r), append(raws, raw)
+		size += len(raw) + 1
 	}
+	flush()
+	return out
+}
+
+// batchOverhead is the bytes of a batch body around its events.
+const batchOverhead = len(`{"events":[]}`)
+
+func (t *Tracker) sendBatch(batch []*record, raws []json.RawMessage, out []outcome) []outcome {
+	n := len(batch)
+	body := make([]byte, 0, batchOverhead+n)
+	body = append(body, `{"events":[`...)
+	for i, raw := range raws {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, raw...)
+	}
+	body = append(body, ']', '}')
+	start := time.Now()
+	var res wire.RunEventBatchResult
+	err := t.retry(func(ctx context.Context) error {
+		res = wire.RunEventBatchResult{}
+		_, err := t.client.do(ctx, request{op: "EmitEventsBatch", method: "POST", path: "/run-events/batch", raw: body, out: &res})
+		return err
+	})
+	if t.metrics != nil {
+		t.metrics.exportLatency.Record(context.Background(), time.Since(start).Seconds())
+	}
+	if err != nil {
+		if e, ok := AsError(err); ok && n > 1 && (e.StatusCode == http.StatusRequestEntityTooLarge || e.StatusCode == http.StatusUnprocessableEntity) {
+			// One bad event must not cost the others: halve until it is alone.
+			out = t.sendBatch(batch[:n/2], raws[:n/2], out)
+			return t.sendBatch(batch[n/2:], raws[n/2:], out)
+		}
+		for _, r := range batch {
+			out = append(out, outcome{rec: r, err: err, dead: isPermanent(err), reason: err.Error()})
+		}
+		return out
+	}
+	for i, r := range batch {
+		if i < len(res.Events) && res.Events[i].Skipped {
+			reason := "skipped by the API: " + res.Events[i].Reason
+			out = append(out, outcome{rec: r, dead: true, reason: reason,
+				err: &Error{Op: "EmitEventsBatch", Code: CodeValidation, Message: reason}})
+			continue
+		}
+		out = append(out, outcome{rec: r})
+	}
+	return out
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // withOccurredAt returns md plus the occurredAt key (a copy: the caller's
 // map is never written).
 func withOccurredAt(md map[string]any, at time.Time) map[string]any {
 	out := make(map[string]any, len(md)+1)
-	maps.Copy(out, md)
+	for k, v := range md {
+		out[k] = v
+	}
 	out[wire.MetaOccurredAt] = at.UTC().Format(time.RFC3339Nano)
 	return out
 }
@@ -288,57 +833,4 @@ func (t *Tracker) price(e *Event) {
 	if cost, ok := t.cfg.prices.Cost(e.Model, e.InputTokens, e.CachedInputTokens, e.OutputTokens); ok {
 		e.CostUnits = cost
 	}
-}
-
-func (t *Tracker) exportUsage(items []*item) {
-	sem := make(chan struct{}, usageConcurrency)
-	var wg sync.WaitGroup
-	for _, it := range items {
-		p := it.usage
-		if p.IdempotencyKey == "" {
-			p.IdempotencyKey = newKey(keyPrefixTrack)
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		t.inFlight.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done(); t.inFlight.Add(-1) }()
-			err := t.retry(func(ctx context.Context) error {
-				_, err := t.client.TrackUsage(ctx, *p)
-				return err
-			})
-			if err != nil {
-				t.lost(1, err, slog.String("op", "TrackUsage"), slog.String("meter", p.Meter))
-				return
-			}
-			t.sent.Add(1)
-			if t.metrics != nil {
-				t.metrics.sent.Add(context.Background(), 1)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func (t *Tracker) exportEnd(r *Run, p EndRunParams) {
-	id := r.ID()
-	delete(t.openRuns, r)
-	if id == "" {
-		return // never started; already reported
-	}
-	if at := r.endedAt.Load(); at != 0 {
-		p.Metadata = withOccurredAt(p.Metadata, time.Unix(0, at))
-	}
-	err := t.retry(func(ctx context.Context) error {
-		_, err := t.client.EndRun(ctx, id, p)
-		if e, ok := AsError(err); ok && e.Code == CodeRunAlreadyEnded {
-			return nil // ended before (e.g. by a replayed request); nothing to fix
-		}
-		return err
-	})
-	if err != nil {
-		t.lost(0, err, slog.String("op", "EndRun"), slog.String("run_id", id))
-		return
-	}
-	t.runsEnded.Add(1)
 }

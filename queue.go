@@ -17,6 +17,10 @@ type queue struct {
 	limit  int
 	batch  int
 	closed bool
+	// billable counts the queued events and usage records; accepted,
+	// every one ever taken in: the figures Stats accounts from.
+	billable int
+	accepted int64
 	// room is closed when the exporter takes items; made only while a
 	// blocking caller waits for room.
 	room chan struct{}
@@ -56,6 +60,10 @@ func (q *queue) pushLocked(it *item) (pushResult, int) {
 		return pushFull, 0
 	}
 	q.items = append(q.items, *it)
+	if it.kind.billable() {
+		q.billable++
+		q.accepted++
+	}
 	return pushed, len(q.items)
 }
 
@@ -100,6 +108,7 @@ func (q *queue) take() []item {
 	q.mu.Lock()
 	out := q.items
 	q.items, q.spare = q.spare[:0], nil
+	q.billable = 0
 	if q.room != nil {
 		close(q.room)
 		q.room = nil
@@ -124,6 +133,14 @@ func (q *queue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.items)
+}
+
+// counts returns how many events and usage records wait, and how many were
+// ever taken in.
+func (q *queue) counts() (billable int, accepted int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.billable, q.accepted
 }
 
 // close refuses later pushes; what is queued stays for the exporter.

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -155,14 +154,9 @@ func (c *Client) EndRun(ctx context.Context, runID string, p EndRunParams) (*End
 	if !p.Status.Terminal() {
 		return nil, validationError(op, "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
 	}
-	body := wire.EndRunRequest{
-		Status:       string(p.Status),
-		ErrorMessage: textutil.Truncate(p.ErrorMessage, maxErrorMessage),
-		ErrorCode:    p.ErrorCode,
-		Metadata:     c.guard.filter(p.Metadata),
-	}
+	body := endRunRequest(c, &p)
 	var out wire.EndRunResult
-	if _, err := c.do(ctx, request{op: op, method: "PATCH", path: "/runs/" + url.PathEscape(runID), body: &body, out: &out}); err != nil {
+	if _, err := c.do(ctx, request{op: op, method: "PATCH", path: "/runs/" + url.PathEscape(runID), body: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &EndRunResult{

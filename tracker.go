@@ -2,12 +2,14 @@ package drip
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/drip-sdk/drip-go/internal/spool"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
@@ -20,6 +22,7 @@ type Tracker struct {
 	cfg    trackerConfig
 	log    *slog.Logger
 	queue  *queue
+	spool  *spool.Log // nil without WithSpool
 
 	flushCh  chan chan struct{}
 	stopCh   chan struct{}
@@ -32,35 +35,81 @@ type Tracker struct {
 	exportCtx    context.Context
 	cancelExport context.CancelFunc
 
-	sent, retried, dropped, failed atomic.Int64
-	inFlight                       atomic.Int64
-	runsStarted, runsEnded         atomic.Int64
-	lastDropWarn                   atomic.Int64
-	reportedDrops                  atomic.Int64
+	// Counters of events and usage records; Stats documents them.
+	replayed, pending, sent, failed, dropped, deadLettered, refused atomic.Int64
+	retried, runsStarted, runsEnded                               atomic.Int64
+	spoolFull                                                     atomic.Bool
 
-	metrics *trackerMetrics
+	// reportedMu guards what Flush and Shutdown last reported.
+	reportedMu sync.Mutex
+	reported   Stats
 
-	// openRuns is owned by the exporter goroutine: runs started and not
-	// yet ended, which Shutdown ends as ABANDONED.
-	openRuns map[*Run]struct{}
+	logLimit logLimiter
+	metrics  *trackerMetrics
 }
 
 // NewTracker starts a tracker on client (nil: Default()). Options override
-// the documented defaults.
+// the documented defaults. With WithSpool (or DRIP_SPOOL_DIR) it delivers
+// first what an earlier process left in the spool; a spool it cannot open
+// (another process holds it, the disk refuses) is logged and the tracker
+// runs without one: use OpenTracker to get that error instead.
 func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
-	if client == nil {
-		client = Default()
+	t, err := OpenTracker(client, opts...)
+	if err != nil {
+		cfg := defaultTrackerConfig()
+		for _, o := range opts {
+			o(&cfg)
+		}
+		cfg.spoolDir = ""
+		t, _ = openTracker(client, cfg)
+		t.log.LogAttrs(context.Background(), slog.LevelError, "drip: tracker running without its spool",
+			slog.String("error", err.Error()))
 	}
+	return t
+}
+
+// OpenTracker is NewTracker that fails when the spool cannot be opened:
+// another process holds its directory (ErrSpoolLocked) or the disk
+// refuses.
+func OpenTracker(client *Client, opts ...TrackerOption) (*Tracker, error) {
 	cfg := defaultTrackerConfig()
 	for _, o := range opts {
 		o(&cfg)
+	}
+	return openTracker(client, cfg)
+}
+
+func openTracker(client *Client, cfg trackerConfig) (*Tracker, error) {
+	if client == nil {
+		client = Default()
 	}
 	if cfg.prices == nil && !cfg.noPricing {
 		cfg.prices = pricing.Default()
 	}
 	log := cfg.logger
 	if log == nil {
-		log = client.log
+		log = client.userLog
+	}
+	if log == nil {
+		// Background failures are never silent: without a logger of
+		// yours they go to slog's default, rate-limited.
+		log = slog.Default()
+	}
+	var (
+		sp       *spool.Log
+		replayed []spool.Record
+	)
+	if cfg.spoolDir != "" {
+		var err error
+		sp, replayed, err = spool.Open(cfg.spoolDir, spool.Options{SyncInterval: cfg.spoolSync, MaxBytes: cfg.spoolMaxBytes})
+		if err != nil {
+			if errors.Is(err, spool.ErrLocked) {
+				return nil, &Error{Op: "NewTracker", Code: CodeConfiguration, Err: ErrSpoolLocked,
+					Message: "spool directory " + cfg.spoolDir + " is in use by another process"}
+			}
+			return nil, &Error{Op: "NewTracker", Code: CodeConfiguration, Err: err,
+				Message: "cannot open spool directory " + cfg.spoolDir + ": " + err.Error()}
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Tracker{
@@ -68,19 +117,24 @@ func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
 		cfg:          cfg,
 		log:          log,
 		queue:        newQueue(cfg.maxQueue, cfg.maxBatch),
+		spool:        sp,
 		flushCh:      make(chan chan struct{}),
 		stopCh:       make(chan struct{}),
 		done:         make(chan struct{}),
 		exportCtx:    ctx,
 		cancelExport: cancel,
-		openRuns:     make(map[*Run]struct{}),
 	}
+	t.logLimit.every = cfg.dropWarn
 	if !cfg.noMetrics {
 		t.metrics = newTrackerMetrics(cfg.meterProvider, t)
 	}
-	go t.export()
-	return t
+	go newExporter(t).run(replayed)
+	return t, nil
 }
+
+// ErrSpoolLocked is the cause of OpenTracker's error when another process
+// uses the spool directory.
+var ErrSpoolLocked = errors.New("drip: spool directory in use by another process")
 
 var (
 	defaultTrackerMu sync.Mutex
@@ -157,81 +211,116 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 // enqueue hands an item to the exporter; it never blocks unless
 // WithBlockOnFull was given.
 func (t *Tracker) enqueue(ctx context.Context, it *item) error {
+	if t.spoolFull.Load() {
+		t.refuse(it)
+		return errSpoolFull
+	}
 	if !t.cfg.block {
-		return t.refused(t.queue.push(it))
+		return t.pushResult(t.queue.push(it), it)
 	}
 	res, err := t.queue.pushWait(ctx, it, t.stopCh)
 	if err != nil {
-		t.drop()
+		t.refuse(it)
 		return &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "queue full and ctx done", Err: err}
 	}
-	return t.refused(res)
+	return t.pushResult(res, it)
 }
 
-// refused counts an item the queue did not take and says why.
-func (t *Tracker) refused(res pushResult) error {
+// pushResult counts an item the queue did not take and says why.
+func (t *Tracker) pushResult(res pushResult, it *item) error {
 	switch res {
 	case pushFull:
-		t.drop()
+		t.refuse(it)
 		return errQueueFull
 	case pushClosed:
-		t.dropped.Add(1)
+		t.refuse(it)
 		return ErrTrackerShutdown
 	}
 	return nil
 }
 
-var errQueueFull = &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "tracker queue is full; item dropped"}
+var (
+	errQueueFull = &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "tracker queue is full; item refused"}
+	errSpoolFull = &Error{Op: "Tracker.enqueue", Code: CodeSpoolFull, Message: "tracker spool is full; item refused"}
+)
 
-// drop counts a refused item and warns at most once per interval.
-func (t *Tracker) drop() {
-	n := t.dropped.Add(1)
+// refuse counts an event or usage record the tracker did not take, and
+// warns at most once per interval.
+func (t *Tracker) refuse(it *item) {
+	if !it.kind.billable() {
+		return
+	}
+	n := t.refused.Add(1)
 	if t.metrics != nil {
 		t.metrics.dropped.Add(context.Background(), 1)
 	}
-	now := time.Now().UnixNano()
-	last := t.lastDropWarn.Load()
-	if now-last < int64(t.cfg.dropWarn) || !t.lastDropWarn.CompareAndSwap(last, now) {
-		return
+	t.logLimit.log(t.log, "refused", slog.LevelWarn, "drip: tracker refusing items (queue full, spool full or shut down)",
+		slog.Int64("refused_total", n), slog.Int("queue_capacity", t.cfg.maxQueue))
+}
+
+// report tells the error handler and, rate-limited, the log about records
+// that will not be delivered.
+func (t *Tracker) report(kind string, err error, n int) {
+	t.logLimit.log(t.log, "export:"+kind, slog.LevelError, "drip: export failed",
+		slog.String("record", kind), slog.Int("items", n), slog.String("error", err.Error()))
+	if t.cfg.onError != nil {
+		t.cfg.onError(err)
 	}
-	prev := t.reportedDrops.Swap(n)
-	t.log.LogAttrs(context.Background(), slog.LevelWarn, "drip: tracker queue full, dropping",
-		slog.Int64("dropped_since_last_warning", n-prev), slog.Int64("dropped_total", n),
-		slog.Int("queue_capacity", t.cfg.maxQueue))
 }
 
 // Flush exports everything queued before the call and waits until the API
-// has it, or ctx is done.
+// has it, or ctx is done. It returns a *Error (DELIVERY_FAILED) when items
+// were refused, dropped, dead-lettered or failed since the last Flush or
+// Shutdown, with the counts.
 func (t *Tracker) Flush(ctx context.Context) error {
 	if t.closed.Load() {
-		return nil
+		return t.lossSinceLastReport("Tracker.Flush")
 	}
 	req := make(chan struct{})
 	select {
 	case t.flushCh <- req:
 	case <-t.done:
-		return nil
+		return t.lossSinceLastReport("Tracker.Flush")
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	select {
 	case <-req:
-		return nil
+		return t.lossSinceLastReport("Tracker.Flush")
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
+// lossSinceLastReport returns an error with the losses counted since the
+// last Flush or Shutdown, if any.
+func (t *Tracker) lossSinceLastReport(op string) error {
+	s := t.Stats()
+	t.reportedMu.Lock()
+	last := t.reported
+	t.reported = s
+	t.reportedMu.Unlock()
+	refused, dropped := s.Refused-last.Refused, s.Dropped-last.Dropped
+	dead, failed := s.DeadLettered-last.DeadLettered, s.Failed-last.Failed
+	if refused+dropped+dead+failed == 0 {
+		return nil
+	}
+	return &Error{Op: op, Code: CodeDeliveryFailed, Message: "not delivered since the last Flush or Shutdown: " +
+		strconv.FormatInt(refused, 10) + " refused, " + strconv.FormatInt(dropped, 10) + " dropped, " +
+		strconv.FormatInt(dead, 10) + " dead-lettered, " + strconv.FormatInt(failed, 10) + " failed (see Stats and the log)"}
+}
+
 // Shutdown drains the queue, ends every run still open as FAILED with error
 // code ABANDONED (runs nobody ended must not stay RUNNING forever), exports
 // it all and stops the exporter. Later calls on the tracker and its runs are
-// counted as dropped and return ErrTrackerShutdown; they never panic.
+// refused with ErrTrackerShutdown; they never panic. It returns a *Error
+// when anything was lost since the last Flush, as Flush does.
 //
 // Shutdown honours ctx strictly, as OpenTelemetry's batch span processor
 // does: when ctx ends first it returns at once with an error saying how
 // many items were not delivered; the exporter stops retrying and counts
-// them as dropped. Calling it again waits for the first call's work, or
-// for its own ctx.
+// them as dropped (with a spool they stay on disk for the next tracker).
+// Calling it again waits for the first call's work, or for its own ctx.
 func (t *Tracker) Shutdown(ctx context.Context) error {
 	t.stopOnce.Do(func() {
 		t.closed.Store(true)
@@ -240,7 +329,7 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 	})
 	select {
 	case <-t.done:
-		return nil
+		return t.lossSinceLastReport("Tracker.Shutdown")
 	case <-ctx.Done():
 	}
 	s := t.Stats()
@@ -251,38 +340,86 @@ func (t *Tracker) Shutdown(ctx context.Context) error {
 			" in flight were not delivered and are dropped"}
 }
 
-// Stats is a snapshot of a tracker's counters. Events and usage records are
-// counted; run starts and ends are counted in RunsStarted and RunsEnded.
+// Stats is a snapshot of a tracker's counters of events and usage records
+// (run starts and ends are counted in RunsStarted and RunsEnded). Every
+// item accepted is in exactly one state:
+//
+//	Accepted = Queued + InFlight + Sent + Failed + Dropped + DeadLettered
 type Stats struct {
-	// Queued is how many items wait in the queue now.
+	// Accepted counts items the tracker took in, including those replayed
+	// from the spool.
+	Accepted int64
+	// Queued is how many wait in the queue now.
 	Queued int
-	// InFlight is how many events and usage records are being exported.
+	// InFlight is how many the exporter holds: taken from the queue, not
+	// yet delivered or given up.
 	InFlight int64
-	// Sent counts events and usage records the API acknowledged (including
-	// replays it reported as duplicates).
+	// Sent counts items the API acknowledged (including replays it
+	// reported as duplicates).
 	Sent int64
-	// Retried counts export steps retried after the client gave up.
-	Retried int64
-	// Dropped counts items refused because the queue was full or the
-	// tracker was shut down, or abandoned when Shutdown's ctx expired.
+	// Failed counts items that could not be delivered before
+	// MaxRetryElapsed (with a spool they stay on disk for the next
+	// tracker).
+	Failed int64
+	// Dropped counts items given up when Shutdown's deadline passed.
 	Dropped int64
-	// Failed counts items the API refused for good or that could not be
-	// delivered before MaxRetryElapsed.
-	Failed      int64
+	// DeadLettered counts items the API refused for good (a 4xx other than
+	// 408, 409 and 429, or a batch event it skipped): reported, and with a
+	// spool written to its dead-letter file.
+	DeadLettered int64
+	// Refused counts items never accepted: queue full, spool full, tracker
+	// shut down, run already ended. The caller got the error.
+	Refused int64
+	// Retried counts export steps retried after the client gave up.
+	Retried     int64
 	RunsStarted int64
 	RunsEnded   int64
 }
 
 // Stats returns the tracker's counters.
 func (t *Tracker) Stats() Stats {
+	queued, accepted := t.queue.counts()
 	return Stats{
-		Queued:      t.queue.len(),
-		InFlight:    t.inFlight.Load(),
-		Sent:        t.sent.Load(),
-		Retried:     t.retried.Load(),
-		Dropped:     t.dropped.Load(),
-		Failed:      t.failed.Load(),
-		RunsStarted: t.runsStarted.Load(),
-		RunsEnded:   t.runsEnded.Load(),
+		Accepted:     accepted + t.replayed.Load(),
+		Queued:       queued,
+		InFlight:     t.pending.Load(),
+		Sent:         t.sent.Load(),
+		Failed:       t.failed.Load(),
+		Dropped:      t.dropped.Load(),
+		DeadLettered: t.deadLettered.Load(),
+		Refused:      t.refused.Load(),
+		Retried:      t.retried.Load(),
+		RunsStarted:  t.runsStarted.Load(),
+		RunsEnded:    t.runsEnded.Load(),
 	}
+}
+
+// logLimiter lets one line of each kind through per interval and counts
+// the rest, so a failing API cannot flood the log.
+type logLimiter struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  map[string]time.Time
+	quiet map[string]int
+}
+
+func (l *logLimiter) log(log *slog.Logger, kind string, level slog.Level, msg string, attrs ...slog.Attr) {
+	l.mu.Lock()
+	if l.last == nil {
+		l.last, l.quiet = map[string]time.Time{}, map[string]int{}
+	}
+	now := time.Now()
+	if now.Sub(l.last[kind]) < l.every {
+		l.quiet[kind]++
+		l.mu.Unlock()
+		return
+	}
+	l.last[kind] = now
+	suppressed := l.quiet[kind]
+	l.quiet[kind] = 0
+	l.mu.Unlock()
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int("suppressed_since_last", suppressed))
+	}
+	log.LogAttrs(context.Background(), level, msg, attrs...)
 }

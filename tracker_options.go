@@ -2,6 +2,7 @@ package drip
 
 import (
 	"log/slog"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -22,11 +23,24 @@ const (
 	// DefaultMaxRetryElapsed bounds how long one export step is retried
 	// (beyond the client's own retries) before its items count as failed.
 	DefaultMaxRetryElapsed = 5 * time.Minute
-	// DefaultDropWarnInterval rate-limits the "items dropped" warning.
+	// DefaultMaxBatchBytes bounds the encoded size of one event batch
+	// (1 MiB), well under the API's 5 MiB request limit.
+	DefaultMaxBatchBytes = 1 << 20
+	// DefaultMaxConcurrentExports is how many export requests are in flight
+	// at once; each run's requests still go one at a time, in order.
+	DefaultMaxConcurrentExports = 8
+	// DefaultDropWarnInterval rate-limits the tracker's warnings and error
+	// lines: one per kind per interval, with a count of those suppressed.
 	DefaultDropWarnInterval = 10 * time.Second
-	// usageConcurrency is how many usage records go out at once (the API
-	// takes one per request).
-	usageConcurrency = 4
+	// DefaultSpoolSyncInterval bounds how long an accepted item waits to be
+	// fsynced to the spool.
+	DefaultSpoolSyncInterval = 200 * time.Millisecond
+	// DefaultSpoolMaxBytes bounds the spool on disk (256 MiB); when it is
+	// full new items are refused, never old ones overwritten.
+	DefaultSpoolMaxBytes = 256 << 20
+	// EnvSpoolDir names the spool directory NewTracker and DefaultTracker
+	// use when no WithSpool option is given.
+	EnvSpoolDir = "DRIP_SPOOL_DIR"
 )
 
 // TrackerOption configures a Tracker.
@@ -45,6 +59,11 @@ type trackerConfig struct {
 	dropWarn        time.Duration
 	prices          *pricing.Table
 	noPricing       bool
+	maxBatchBytes   int
+	maxConcurrent   int
+	spoolDir        string
+	spoolSync       time.Duration
+	spoolMaxBytes   int64
 }
 
 func defaultTrackerConfig() trackerConfig {
@@ -54,10 +73,15 @@ func defaultTrackerConfig() trackerConfig {
 		batchTimeout:    DefaultBatchTimeout,
 		maxRetryElapsed: DefaultMaxRetryElapsed,
 		dropWarn:        DefaultDropWarnInterval,
+		maxBatchBytes:   DefaultMaxBatchBytes,
+		maxConcurrent:   DefaultMaxConcurrentExports,
+		spoolDir:        os.Getenv(EnvSpoolDir),
+		spoolSync:       DefaultSpoolSyncInterval,
+		spoolMaxBytes:   DefaultSpoolMaxBytes,
 	}
 }
 
-// WithMaxQueueSize sets how many items the queue holds (default
+// WithMaxQueueSize sets how many items the queue holds, exactly (default
 // DefaultMaxQueueSize); n <= 0 keeps the default.
 func WithMaxQueueSize(n int) TrackerOption {
 	return func(c *trackerConfig) {
@@ -120,3 +144,55 @@ func WithPricing(t *pricing.Table) TrackerOption {
 
 // WithoutSelfMetrics turns the tracker's OpenTelemetry metrics off.
 func WithoutSelfMetrics() TrackerOption { return func(c *trackerConfig) { c.noMetrics = true } }
+
+// WithMaxBatchBytes bounds the encoded size of one event batch (default
+// DefaultMaxBatchBytes); n <= 0 keeps the default. An event larger than
+// this alone is dead-lettered.
+func WithMaxBatchBytes(n int) TrackerOption {
+	return func(c *trackerConfig) {
+		if n > 0 {
+			c.maxBatchBytes = n
+		}
+	}
+}
+
+// WithMaxConcurrentExports sets how many export requests may be in flight
+// at once (default DefaultMaxConcurrentExports); n <= 0 keeps the default.
+func WithMaxConcurrentExports(n int) TrackerOption {
+	return func(c *trackerConfig) {
+		if n > 0 {
+			c.maxConcurrent = n
+		}
+	}
+}
+
+// WithSpool makes the tracker durable: every item it accepts is written to
+// an append-only log in dir (fsynced within WithSpoolSyncInterval) and
+// removed only once Drip acknowledged it, and a tracker opened on a
+// directory with items left by a process that crashed or was killed
+// delivers them first, with the idempotency keys they were first given.
+// One process uses a directory at a time. Run.Emit never touches the disk:
+// the exporter writes. The default is DRIP_SPOOL_DIR; "" turns it off.
+func WithSpool(dir string) TrackerOption { return func(c *trackerConfig) { c.spoolDir = dir } }
+
+// WithSpoolSyncInterval sets how long an accepted item may wait for its
+// fsync (default DefaultSpoolSyncInterval): one fsync per interval for all
+// of them, never one per item.
+func WithSpoolSyncInterval(d time.Duration) TrackerOption {
+	return func(c *trackerConfig) {
+		if d > 0 {
+			c.spoolSync = d
+		}
+	}
+}
+
+// WithSpoolMaxBytes bounds the spool on disk (default
+// DefaultSpoolMaxBytes). When full, new items are refused and counted
+// (Stats.Refused) with a warning; nothing waiting is overwritten.
+func WithSpoolMaxBytes(n int64) TrackerOption {
+	return func(c *trackerConfig) {
+		if n > 0 {
+			c.spoolMaxBytes = n
+		}
+	}
+}

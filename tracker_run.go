@@ -106,7 +106,7 @@ func (r *Run) Emit(e Event) error {
 		return err
 	}
 	if r.state.Load() != runOpen {
-		r.t.dropped.Add(1)
+		r.t.refuse(&item{kind: kindEvent})
 		return errRunEnded
 	}
 	if e.Timestamp.IsZero() {

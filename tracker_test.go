@@ -68,8 +68,12 @@ func TestTrackerRecordsARun(t *testing.T) {
 	if err := run.Emit(drip.Event{Type: "late"}); !errors.Is(err, drip.ErrRunAlreadyEnded) {
 		t.Fatalf("emit after end: %v", err)
 	}
+	// Flush says what was lost since the last Flush: the late event.
+	if err := tr.Flush(ctxT(t)); err == nil || !strings.Contains(err.Error(), "1 refused") {
+		t.Fatalf("Flush after a refused event: %v", err)
+	}
 	if err := tr.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
+		t.Fatalf("second Flush, nothing lost since: %v", err)
 	}
 
 	if run.ID() == "" || child.ID() == "" {
@@ -102,7 +106,7 @@ func TestTrackerRecordsARun(t *testing.T) {
 		t.Errorf("error text leaked: %v", toolErr.Metadata)
 	}
 	st := tr.Stats()
-	if st.Sent != 3 || st.RunsStarted != 2 || st.RunsEnded != 2 || st.Dropped != 1 || st.Failed != 0 {
+	if st.Accepted != 3 || st.Sent != 3 || st.RunsStarted != 2 || st.RunsEnded != 2 || st.Refused != 1 || st.Failed != 0 {
 		t.Errorf("stats: %+v", st)
 	}
 }
@@ -306,11 +310,11 @@ func TestShutdownDeliversEverythingAndAbandonsOpenRuns(t *testing.T) {
 	if err := tr.TrackUsage(context.Background(), drip.UsageParams{CustomerID: cust, Meter: "m"}); !errors.Is(err, drip.ErrTrackerShutdown) {
 		t.Fatalf("late usage: %v", err)
 	}
-	if tr.Stats().Dropped < 3 {
-		t.Fatalf("stats: %+v", tr.Stats())
+	if st := tr.Stats(); st.Refused != 2 || st.Accepted != st.Sent {
+		t.Fatalf("stats: %+v", st)
 	}
-	if err := tr.Shutdown(context.Background()); err != nil {
-		t.Fatalf("second Shutdown: %v", err)
+	if err := tr.Shutdown(context.Background()); err == nil || !strings.Contains(err.Error(), "2 refused") {
+		t.Fatalf("second Shutdown should report the refused items: %v", err)
 	}
 }
 
@@ -335,12 +339,13 @@ func TestShutdownWithDeadServerHonoursCtx(t *testing.T) {
 		t.Fatalf("Shutdown should report the loss: %v", err)
 	}
 	// Shutdown returned at its deadline; a second call with no deadline
-	// waits for the exporter, which gives up at once, to stop.
-	if err := tr.Shutdown(context.Background()); err != nil {
+	// waits for the exporter, which gives up at once, to stop, and says
+	// what it dropped.
+	if err := tr.Shutdown(context.Background()); err == nil || !strings.Contains(err.Error(), "51 dropped") {
 		t.Fatalf("second Shutdown: %v", err)
 	}
 	st := tr.Stats()
-	if st.Sent != 0 || st.Failed+st.Dropped < 51 || handled.Load() == 0 {
+	if st.Sent != 0 || st.Dropped != 51 || st.Accepted != 51 || handled.Load() == 0 {
 		t.Fatalf("stats %+v, error handler calls %d", st, handled.Load())
 	}
 }
@@ -358,10 +363,10 @@ func TestQueueFullDropsAndWarns(t *testing.T) {
 		}
 	}
 	st := tr.Stats()
-	if full == 0 || st.Dropped != int64(full) {
+	if full == 0 || st.Refused != int64(full) || st.Accepted != int64(100-full) {
 		t.Fatalf("refused %d, stats %+v", full, st)
 	}
-	if !strings.Contains(logs.String(), "dropping") {
+	if !strings.Contains(logs.String(), "refusing") {
 		t.Fatalf("no drop warning: %q", logs.String())
 	}
 }

@@ -75,6 +75,16 @@ func (c *Client) eventToWire(e *Event) wire.RunEvent {
 // maxNameLen bounds the tool, chain or step name sent in metadata.
 const maxNameLen = 256
 
+// endRunRequest maps EndRunParams onto the body of PATCH /runs/{id}.
+func endRunRequest(c *Client, p *EndRunParams) *wire.EndRunRequest {
+	return &wire.EndRunRequest{
+		Status:       string(p.Status),
+		ErrorMessage: textutil.Truncate(p.ErrorMessage, maxErrorMessage),
+		ErrorCode:    p.ErrorCode,
+		Metadata:     c.guard.filter(p.Metadata),
+	}
+}
+
 func eventResultFromWire(w *wire.RunEventResult) *EventResult {
 	return &EventResult{ID: w.ID, RunID: w.RunID, Type: w.EventType, Quantity: w.Quantity,
 		CostUnits: w.CostUnits, IsDuplicate: w.IsDuplicate, Timestamp: parseTime(w.Timestamp)}
