@@ -25,8 +25,8 @@ import (
 	"github.com/tmc/langchaingo/tools"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/internal/devenv"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/langchaingo"
 )
 
@@ -65,7 +65,7 @@ func run(ctx context.Context) error {
 	// 2. An OpenAI-compatible endpoint (a scripted local stub when offline).
 	baseURL, apiKey := os.Getenv("OPENAI_BASE_URL"), os.Getenv("OPENAI_API_KEY")
 	if baseURL == "" {
-		stub := openaistub.Start(openaistub.WithScript(
+		stub := openaitest.Start(openaitest.WithScript(
 			"Thought: I should look the order up.\nAction: order_status\nAction Input: 1042",
 			"Thought: and work out the refund.\nAction: calculator\nAction Input: 3*19.99",
 			"Thought: I know the answer.\nFinal Answer: Order 1042 shipped yesterday; a refund would be 59.97.",

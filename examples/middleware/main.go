@@ -26,8 +26,8 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/internal/devenv"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
 	"github.com/drip-sdk/drip-go/middleware"
 )
 
@@ -69,7 +69,7 @@ func run(ctx context.Context) error {
 	// request its calls land in the request's run.
 	baseURL, openaiKey := os.Getenv("OPENAI_BASE_URL"), os.Getenv("OPENAI_API_KEY")
 	if baseURL == "" {
-		stub := openaistub.Start()
+		stub := openaitest.Start()
 		defer stub.Close()
 		baseURL, openaiKey = stub.BaseURL(), "sk-offline"
 		fmt.Println("offline: an OpenAI-compatible stub at", baseURL)

@@ -20,8 +20,8 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	drip "github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/internal/devenv"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
 )
 
 func main() {
@@ -47,7 +47,7 @@ func run(ctx context.Context) error {
 		raw = openai.NewClient(key)
 		fmt.Println("calling OpenAI")
 	} else {
-		stub := openaistub.Start()
+		stub := openaitest.Start()
 		defer stub.Close()
 		cfg := openai.DefaultConfig("sk-stub")
 		cfg.BaseURL = stub.BaseURL()
