@@ -162,7 +162,7 @@ func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID str
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nrun %s  %q  %s  %d events\n", tl.RunID, tl.WorkflowName, tl.Status, tl.Summary.TotalEvents)
+	fmt.Fprintf(out, "\nrun %s  %q  %s  %s\n", tl.RunID, tl.WorkflowName, tl.Status, quantity(float64(tl.Summary.TotalEvents), "events"))
 	if tl.ErrorCode != "" || tl.ErrorMessage != "" {
 		fmt.Fprintf(out, "  error %s: %s\n", tl.ErrorCode, tl.ErrorMessage)
 	}
@@ -172,6 +172,7 @@ func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID str
 	}
 	var totals []*total
 	byType := map[string]*total{}
+	costed := false
 	for e, err := range client.TimelineEvents(ctx, runID, 100) {
 		if err != nil {
 			return err
@@ -193,7 +194,7 @@ func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID str
 		}
 		cost := ""
 		if e.CostUnits != nil {
-			cost = usd(*e.CostUnits)
+			cost, costed = usd(*e.CostUnits), true
 		}
 		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what, amount, duration(e.Duration), cost)
 		fmt.Fprintln(out, strings.TrimRight(line, " "))
@@ -202,17 +203,24 @@ func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID str
 	for _, t := range totals {
 		parts = append(parts, t.typ+" "+quantity(t.q, t.unit))
 	}
-	cost, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
-	fmt.Fprintf(out, "  totals: %s; cost %s\n", strings.Join(parts, ", "), usd(cost))
+	cost := "no cost recorded"
+	if costed {
+		usdTotal, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
+		cost = "cost " + usd(usdTotal)
+	}
+	fmt.Fprintf(out, "  totals: %s; %s\n", strings.Join(parts, ", "), cost)
 	return nil
 }
 
 // quantity labels q with its unit: "1500 tokens", "1 call".
 func quantity(q float64, unit string) string {
+	if unit == "" {
+		return fmt.Sprintf("%g (no unit)", q)
+	}
 	if q == 1 {
 		unit = strings.TrimSuffix(unit, "s")
 	}
-	return strings.TrimSpace(fmt.Sprintf("%g %s", q, unit))
+	return fmt.Sprintf("%g %s", q, unit)
 }
 
 // duration rounds d for reading ("730ms", "1.2s"); "" when unknown.
