@@ -8,7 +8,8 @@
 //     key per logical call) and fails with a *Error.
 //   - NewTracker and Tracker.Start record runs in the background: the run
 //     travels in the context, Run.Emit costs a few hundred nanoseconds and
-//     the tracker batches, retries and delivers everything on Shutdown.
+//     the tracker prices LLM calls, batches, retries and delivers
+//     everything by Shutdown.
 //   - WrapOpenAI meters every go-openai call with the provider's own token
 //     counts, streaming included.
 //   - Event and the Event* type constants are what runs record.
@@ -22,17 +23,26 @@
 // and for an agent:
 //
 //	tracker := drip.NewTracker(client)
-//	defer tracker.Shutdown(context.Background())
+//	defer func() { // deliver what is still queued, waiting at most 5 s
+//		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//		defer cancel()
+//		tracker.Shutdown(ctx)
+//	}()
 //	ctx, run := tracker.Start(ctx, drip.RunParams{CustomerID: "cust_123", Workflow: "support-agent"})
 //	run.LLMCall("gpt-4o-mini", 812, 164, 730*time.Millisecond)
 //	run.ToolCall("search", 120*time.Millisecond, nil)
 //	run.End(drip.RunCompleted)
 //
+// The integrations, and WrapOpenAI without WithOpenAITracker, record through
+// DefaultTracker; shut it down the same way with Shutdown(ctx).
+//
 // Metadata is for operational context only. A MetadataGuard, on by default,
 // drops keys and values that look like prompts, completions, credentials or
 // personal data before anything leaves the process.
 //
-// Integrations live beside this package: langchaingo (a callbacks.Handler),
-// otelbridge (an OpenTelemetry span processor), middleware (net/http), and
-// driptest / dripserver for a local Drip-compatible server.
+// Integrations live beside this package: providers/openaimeter (the
+// go-openai meter under WrapOpenAI), langchaingo (a callbacks.Handler),
+// otelbridge (an OpenTelemetry span processor), middleware (net/http);
+// dripserver and driptest run a local Drip-compatible server, and
+// driptest/openaitest a fake OpenAI, for tests and offline examples.
 package drip

@@ -11,26 +11,26 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 type openAIEnv struct {
 	drip    *driptest.Server
-	stub    *openaistub.Server
+	stub    *openaitest.Server
 	tracker *drip.Tracker
 	cust    string
 	raw     *goopenai.Client
 }
 
-func newOpenAIEnv(t *testing.T, opts ...openaistub.Option) *openAIEnv {
+func newOpenAIEnv(t *testing.T, opts ...openaitest.Option) *openAIEnv {
 	t.Helper()
 	ds := driptest.NewServer(t)
 	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	stub := openaistub.New(t, opts...)
+	stub := openaitest.New(t, opts...)
 	cfg := goopenai.DefaultConfig("sk-openai-test")
 	cfg.BaseURL = stub.BaseURL()
 	return &openAIEnv{drip: ds, stub: stub, tracker: newTracker(t, c), cust: createCustomer(t, c, "acme"),
@@ -85,7 +85,7 @@ func TestWrapOpenAIInsideARun(t *testing.T) {
 		t.Fatalf("%d events, %d chunks", len(evs), chunks)
 	}
 	u := env.stub.Usage()
-	for i, wantModel := range []string{"gpt-4o-mini" + openaistub.DefaultModelSuffix, "gpt-4o" + openaistub.DefaultModelSuffix} {
+	for i, wantModel := range []string{"gpt-4o-mini" + openaitest.DefaultModelSuffix, "gpt-4o" + openaitest.DefaultModelSuffix} {
 		e := evs[i]
 		md := e.Metadata
 		if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(u.Total()) || e.Units != "tokens" ||

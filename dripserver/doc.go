@@ -13,14 +13,15 @@
 //
 // # Use
 //
-// Embedded, for an example or a tool (a nil store is a fresh in-memory one):
+// Embedded, for an example or a tool (a nil store is a fresh in-memory one;
+// with no WithAPIKeys any well-formed key is accepted):
 //
 //	inst, err := dripserver.Start(ctx, "127.0.0.1:0", nil)
 //	if err != nil {
 //		return err
 //	}
 //	defer inst.Shutdown(context.Background())
-//	os.Setenv("DRIP_BASE_URL", inst.BaseURL()) // e.g. http://127.0.0.1:41234/v1
+//	client, err := drip.New(drip.WithAPIKey("sk_test_local_key"), drip.WithBaseURL(inst.BaseURL()))
 //
 // As a handler over a file store:
 //

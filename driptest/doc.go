@@ -25,5 +25,6 @@
 // dropped request is committed, but its caller never hears back.
 //
 // driptest imports only the standard library and dripserver, so it is
-// safe to import from any test.
+// safe to import from any test. Its subpackage openaitest is a fake OpenAI
+// for the same purpose: known token counts, no network.
 package driptest

@@ -5,9 +5,12 @@
 // The one-line use is a callbacks.Handler wherever langchaingo takes one:
 //
 //	h := langchaingo.NewCallbackHandler("cust_123")
-//	llm, _ := openai.New(openai.WithCallback(h))
+//	llm, _ := openai.New(openai.WithCallback(h), openai.WithHTTPClient(h.HTTPClient(nil)))
 //	agent := agents.NewExecutor(agents.NewOneShotAgent(llm, tools, agents.WithCallbacksHandler(h)),
 //		agents.WithCallbacksHandler(h))
+//
+// It records through drip.DefaultTracker (WithTracker for another): call
+// drip.Shutdown(ctx), with a deadline, before the program exits.
 //
 // and, for what callbacks cannot see (the model name from call options, the
 // call's duration, providers that never call HandleLLMGenerateContentEnd or
@@ -18,7 +21,7 @@
 //
 // # Runs
 //
-// If ctx carries a drip run (drip.StartRun, drip.RunFromContext) every event
+// If ctx carries a drip run (Tracker.Start, drip.ContextWithRun) every event
 // goes there and the handler never ends it. Otherwise the outermost chain or
 // agent execution on a ctx gets a run of its own (workflow "langchain" by
 // default), ended COMPLETED or FAILED with the execution; nested chains on

@@ -19,7 +19,7 @@ import (
 	"github.com/tmc/langchaingo/vectorstores"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/langchaingo"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
@@ -158,7 +158,7 @@ func newAgentWith(e *env, llm llms.Model, w weather) *agents.Executor {
 	return agents.NewExecutor(agent, agents.WithCallbacksHandler(e.h), agents.WithMaxIterations(5))
 }
 
-var agentScript = openaistub.WithScript(
+var agentScript = openaitest.WithScript(
 	"Thought: I need to compute.\nAction: calculator\nAction Input: 6*7",
 	"Thought: now the weather.\nAction: weather\nAction Input: "+secret,
 	"Thought: done.\nFinal Answer: 42 and sunny",

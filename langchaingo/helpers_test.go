@@ -13,7 +13,7 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/langchaingo"
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
@@ -26,14 +26,14 @@ const model = "gpt-4o-mini"
 
 type env struct {
 	drip    *driptest.Server
-	stub    *openaistub.Server
+	stub    *openaitest.Server
 	client  *drip.Client
 	tracker *drip.Tracker
 	cust    string
 	h       *langchaingo.CallbackHandler
 }
 
-func newEnv(t *testing.T, stubOpts ...openaistub.Option) *env {
+func newEnv(t *testing.T, stubOpts ...openaitest.Option) *env {
 	t.Helper()
 	ds := driptest.NewServer(t)
 	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
@@ -46,7 +46,7 @@ func newEnv(t *testing.T, stubOpts ...openaistub.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{drip: ds, stub: openaistub.New(t, stubOpts...), client: c, tracker: tr, cust: cu.ID}
+	e := &env{drip: ds, stub: openaitest.New(t, stubOpts...), client: c, tracker: tr, cust: cu.ID}
 	e.h = langchaingo.NewCallbackHandler(e.cust, langchaingo.WithTracker(tr), langchaingo.WithModelLabel(model))
 	return e
 }

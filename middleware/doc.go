@@ -7,8 +7,6 @@
 // func(http.Handler) http.Handler (net/http, chi, gorilla/mux, …):
 //
 //	tracker := drip.NewTracker(client)
-//	defer tracker.Shutdown(context.Background())
-//
 //	metered := middleware.New(middleware.Config{
 //		Meter:   "api_calls",
 //		Tracker: tracker,
@@ -16,13 +14,23 @@
 //			return auth.TenantID(r) // your auth; never a client header
 //		},
 //	})
-//	http.ListenAndServe(addr, metered(mux))
+//	srv := &http.Server{Addr: addr, Handler: metered(mux)}
+//	go srv.ListenAndServe()
+//
+//	<-ctx.Done() // shutting down
+//	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+//	defer cancel()
+//	srv.Shutdown(shutdownCtx)     // finish the requests in flight,
+//	tracker.Shutdown(shutdownCtx) // then deliver their usage
+//
+// With no Tracker the middleware records through drip.DefaultTracker; shut
+// it down with drip.Shutdown.
 //
 // # Modes
 //
 // RecordAfter (the default) runs the handler first and queues the usage on
-// the Tracker once the status is known: the request pays for a channel send,
-// not a network round trip, and only responses RecordStatus accepts (by
+// the Tracker once the status is known: the request pays for a queue
+// hand-off, not a network round trip, and only responses RecordStatus accepts (by
 // default status < 500) are billed. ChargeBefore charges synchronously
 // before the handler and fails closed: on a failed charge the handler never
 // runs and the client gets the official envelope {"error": …, "code": …}

@@ -8,13 +8,13 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/middleware"
 )
 
 func TestStartRunWithOpenAI(t *testing.T) {
 	e := newEnv(t)
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	cfg := goopenai.DefaultConfig("sk-openai-test")
 	cfg.BaseURL = stub.BaseURL()
 	// One wrapped client for the whole app, with a fallback customer that

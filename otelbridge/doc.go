@@ -6,6 +6,9 @@
 //
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(otelbridge.NewSpanProcessor(tracker)))
 //
+// and, before the program exits, with a deadline ctx: tp.Shutdown(ctx), then
+// tracker.Shutdown(ctx) (see Shutdown below).
+//
 // # What becomes what
 //
 //   - A root span opens a run: the first span of a trace in this process (no
@@ -28,8 +31,9 @@
 //     drip-go integration shares: response model (else request model),
 //     input, output, cached and reasoning tokens read from any spelling
 //     (semconv 1.41 and ≤1.26, OpenLIT, OpenInference llm.token_count.*,
-//     OpenLLMetry llm.usage.*), the span's duration and a cost from
-//     providers/pricing. A failed call without tokens is llm.error.
+//     OpenLLMetry llm.usage.*) and the span's duration; the tracker adds
+//     the cost (drip.WithPricing). A failed call without tokens is
+//     llm.error.
 //   - execute_tool spans become tool.call (tool.error), invoke_agent spans
 //     agent.finish (agent.error), invoke_workflow spans chain.execution
 //     (chain.error), retrieval spans retriever.query (retriever.error).
@@ -58,10 +62,10 @@
 // map, read attributes only where they must, and hand events to the
 // tracker's bounded queue (which drops and counts rather than blocks,
 // unless the tracker was built with drip.WithBlockOnFull). OnEnd builds
-// its event in the queue itself and leaves the rest (reading the span's
-// times and parent, formatting its ids) to the tracker's exporter, which
-// keeps the ended span until then, as OpenTelemetry's batch span processor
-// does. A span of a trace in no run costs OnEnd one atomic load. The map
+// the span's event (its attributes, times and ids, formatted in one
+// allocation) and hands it to the run with Run.Emit, the path every
+// integration takes; pricing, batching and retries happen on the tracker's
+// exporter. A span of a trace in no run costs OnEnd one atomic load. The map
 // is bounded (WithMaxTrackedSpans): entries leave it when their span ends,
 // or, while it is full, when their run is older than WithMaxRunAge; a run
 // whose root span was forgotten that way is ended as TIMEOUT. Stats counts

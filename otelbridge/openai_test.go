@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/otelbridge"
 )
 
@@ -19,7 +19,7 @@ import (
 func TestWrapOpenAIIsCountedOnce(t *testing.T) {
 	e := newEnv(t)
 	cust := e.customer(t, "acme")
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	cfg := goopenai.DefaultConfig("sk-openai-test")
 	cfg.BaseURL = stub.BaseURL()
 	client := drip.WrapOpenAI(goopenai.NewClientWithConfig(cfg), cust,
@@ -61,7 +61,7 @@ func TestWrapOpenAIIsCountedOnce(t *testing.T) {
 	if len(evs) != 2 {
 		t.Fatalf("events = %+v, want the WrapOpenAI call and the other span", evs)
 	}
-	u := openaistub.DefaultUsage
+	u := openaitest.DefaultUsage
 	var wrapped int
 	for _, ev := range evs {
 		if ev.EventType != drip.EventLLMCompletion {

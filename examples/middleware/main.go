@@ -3,12 +3,13 @@
 // API key belongs to, and each request is a Drip run that the LLM calls made
 // by its handler land in, with no Drip code in the handlers.
 //
-// It runs offline: with DRIP_BASE_URL unset it starts an in-process dripd,
-// and with OPENAI_BASE_URL unset a local OpenAI-compatible stub. Point
+//	go run ./examples/middleware
+//
+// It runs offline: with DRIP_BASE_URL (and DRIP_API_URL) unset it records
+// into a local dripd started in this process, and with OPENAI_BASE_URL unset
+// its handler calls a fake OpenAI (package driptest/openaitest). Point
 // DRIP_BASE_URL and DRIP_API_KEY at Drip (and OPENAI_BASE_URL,
 // OPENAI_API_KEY at an OpenAI-compatible API) to record for real.
-//
-//	go run ./examples/middleware
 package main
 
 import (
@@ -17,45 +18,51 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/devenv"
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/middleware"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
-	// 1. A Drip client and tracker (an embedded dripd when offline).
-	env, err := devenv.Start(ctx, os.Stdout)
+func run(ctx context.Context, w io.Writer) error {
+	out := &lockedWriter{w: w} // the server's goroutines print too
+
+	// 1. A Drip client and tracker (a local dripd when offline).
+	client, local, stop, err := dripClient(ctx, out)
 	if err != nil {
 		return err
 	}
-	defer env.Close()
-	client, inst := env.Client, env.Local
+	defer stop()
 	tracker := drip.NewTracker(client)
-	defer tracker.Shutdown(context.Background())
+	defer shutdown(tracker) // on an early return; a second Shutdown is harmless
 
 	// 2. The app's own auth: API keys issued to customers.
-	apiKeys := map[string]string{}
+	apiKeys := map[string]string{}   // API key → Drip customer id
+	customers := map[string]string{} // Drip customer id → name, for printing
 	for _, name := range []string{"acme", "globex"} {
 		c, err := client.GetOrCreateCustomer(ctx, name, nil)
 		if err != nil {
 			return err
 		}
 		apiKeys["key-"+name] = c.ID
+		customers[c.ID] = name
 	}
 	customerOf := func(r *http.Request) (string, error) {
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -69,10 +76,10 @@ func run(ctx context.Context) error {
 	// request its calls land in the request's run.
 	baseURL, openaiKey := os.Getenv("OPENAI_BASE_URL"), os.Getenv("OPENAI_API_KEY")
 	if baseURL == "" {
-		stub := openaistub.Start()
-		defer stub.Close()
-		baseURL, openaiKey = stub.BaseURL(), "sk-offline"
-		fmt.Println("offline: an OpenAI-compatible stub at", baseURL)
+		fake := openaitest.Start()
+		defer fake.Close()
+		baseURL, openaiKey = fake.BaseURL(), "sk-fake"
+		fmt.Fprintln(out, "OPENAI_BASE_URL not set: calling a fake OpenAI at", baseURL)
 	}
 	cfg := goopenai.DefaultConfig(openaiKey)
 	cfg.BaseURL = baseURL
@@ -103,7 +110,9 @@ func run(ctx context.Context) error {
 		Tracker:          tracker,
 		StartRun:         true, // one run per request, named after the route
 		SkipPaths:        []string{"/healthz"},
-		OnError:          func(r *http.Request, err error) { log.Printf("drip: %s %s: %v", r.Method, r.URL.Path, err) },
+		OnError: func(r *http.Request, err error) {
+			fmt.Fprintf(out, "     (drip: %s %s: %v)\n", r.Method, r.URL.Path, err)
+		},
 	})(mux)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -112,9 +121,9 @@ func run(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: metered, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Shutdown(context.Background())
+	defer srv.Close() // on an early return
 	base := "http://" + ln.Addr().String()
-	fmt.Println("serving on", base)
+	fmt.Fprintln(out, "serving on", base)
 
 	// 6. Some traffic, as clients would send it.
 	send := func(method, path, key string, headers ...string) {
@@ -127,15 +136,13 @@ func run(ctx context.Context) error {
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			fmt.Println(method, path, "error:", err)
+			fmt.Fprintln(out, method, path, "error:", err)
 			return
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		fmt.Printf("%-4s %-18s %-10s -> %d %s", method, path, key, resp.StatusCode, body)
-		if !strings.HasSuffix(string(body), "\n") {
-			fmt.Println()
-		}
+		fmt.Fprintf(out, "%-4s %-15s %-10s %-26s -> %d %s\n", method, path, key, strings.Join(headers, ": "),
+			resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	send("GET", "/healthz", "")                                       // skipped: not metered
 	send("GET", "/v1/items/42", "key-acme")                           // one api_calls for acme
@@ -145,47 +152,180 @@ func run(ctx context.Context) error {
 	send("POST", "/v1/summarize", "key-globex", "Idempotency-Key", "req-1") // a client retry: billed once
 	send("GET", "/v1/items/1", "")                                          // no API key: 400, not served
 
-	// 7. Deliver, then show what Drip recorded.
-	if err := tracker.Flush(ctx); err != nil {
+	// 7. Stop serving, deliver, then show what Drip recorded.
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
 		return err
 	}
-	if inst == nil {
-		fmt.Println("see the usage and runs in the Drip dashboard")
+	if err := shutdown(tracker); err != nil {
+		return err
+	}
+	st := tracker.Stats()
+	fmt.Fprintf(out, "tracker: %d delivered (usage records and run events), %d dropped, %d failed\n",
+		st.Sent, st.Dropped, st.Failed)
+	if local == nil {
+		fmt.Fprintln(out, "see the usage and runs in the Drip dashboard")
 		return nil
 	}
-	names := map[string]string{}
-	for k, id := range apiKeys {
-		names[id] = strings.TrimPrefix(k, "key-")
-	}
-	store := inst.Store()
-	usage, err := store.UsageRecords(ctx)
+	// Drip's API has no call that lists usage; the local dripd's store does.
+	usage, err := local.Store().UsageRecords(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Println("\nusage:")
+	fmt.Fprintln(out, "\nusage (meter api_calls), one record per billed request; the retry with the same Idempotency-Key is not billed again:")
 	for _, u := range usage {
-		fmt.Printf("  %-7s %s × %g  route=%v status=%v\n", names[u.CustomerID], u.UsageType, u.Quantity, u.Metadata["route"], u.Metadata["status"])
+		fmt.Fprintf(out, "  %-7s %g on %s  route %v, status %v\n", customers[u.CustomerID], u.Quantity, u.UsageType,
+			u.Metadata["route"], u.Metadata["status"])
 	}
-	runs, err := store.Runs(ctx)
+	fmt.Fprintln(out, "\nruns, one per request served (the retry ran the handler again, so it is a run too):")
+	runs, err := local.Store().Runs(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Println("\nruns:")
 	for _, r := range runs {
-		fmt.Printf("  %-7s %-22s %-9s %d events\n", names[r.CustomerID], r.WorkflowName, r.Status, r.EventCount)
-		events, err := store.Events(ctx, r.ID)
-		if err != nil {
+		if err := printRun(ctx, out, client, r.ID, customers[r.CustomerID]); err != nil {
 			return err
-		}
-		for _, e := range events {
-			line := fmt.Sprintf("           %-16s %5g", e.EventType, e.Quantity)
-			for _, k := range []string{"model", "inputTokens", "outputTokens", "status"} {
-				if v, ok := e.Metadata[k]; ok {
-					line += fmt.Sprintf(" %s=%v", k, v)
-				}
-			}
-			fmt.Println(line)
 		}
 	}
 	return nil
 }
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// shutdown shuts the tracker down, giving it 10 seconds to deliver what is
+// still queued.
+func shutdown(t *drip.Tracker) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return t.Shutdown(ctx)
+}
+
+// dripClient returns a client for Drip when DRIP_BASE_URL or DRIP_API_URL
+// is set (drip.New reads them and DRIP_API_KEY). Otherwise it starts a
+// local dripd with an in-memory store, returned as local to read back what
+// was recorded, and a client for it; any well-formed key is accepted there.
+// stop shuts down what it started.
+func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, local *dripserver.Instance, stop func(), err error) {
+	if os.Getenv("DRIP_BASE_URL") != "" || os.Getenv("DRIP_API_URL") != "" {
+		client, err = drip.New()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fmt.Fprintln(out, "recording into Drip at", client.BaseURL())
+		return client, nil, func() {}, nil
+	}
+	local, err = dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		local.Shutdown(ctx)
+	}
+	client, err = drip.New(drip.WithAPIKey("sk_test_local_dripd"), drip.WithBaseURL(local.BaseURL()))
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	fmt.Fprintln(out, "DRIP_BASE_URL not set: recording into a local dripd at", local.BaseURL())
+	return client, local, stop, nil
+}
+
+// printRun prints what Drip recorded for a run of customer: each event with its
+// quantity in its own unit, then the totals per event type (tokens and tool
+// calls are different things, so they are never added up) and the cost.
+func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID, customer string) error {
+	tl, err := client.GetRunTimeline(ctx, runID, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nrun %s  %-7s %-22q %s  %s\n", tl.RunID, customer, tl.WorkflowName, tl.Status, quantity(float64(tl.Summary.TotalEvents), "events"))
+	if tl.ErrorCode != "" || tl.ErrorMessage != "" {
+		fmt.Fprintf(out, "  error %s: %s\n", tl.ErrorCode, tl.ErrorMessage)
+	}
+	type total struct {
+		typ, unit string
+		q         float64
+	}
+	var totals []*total
+	byType := map[string]*total{}
+	costed := false
+	for e, err := range client.TimelineEvents(ctx, runID, 100) {
+		if err != nil {
+			return err
+		}
+		q, _ := e.Metadata["quantity"].(float64)
+		unit, _ := e.Metadata["units"].(string)
+		if unit == "" && e.Type == drip.EventHTTPRequest {
+			unit = "requests" // the middleware's event is one request; it sends no unit
+		}
+		if byType[e.Type] == nil {
+			byType[e.Type] = &total{typ: e.Type, unit: unit}
+			totals = append(totals, byType[e.Type])
+		}
+		byType[e.Type].q += q
+		what, _ := e.Metadata["model"].(string)
+		if what == "" {
+			what, _ = e.Metadata["name"].(string)
+		}
+		amount := quantity(q, unit)
+		if in, ok := e.Metadata["inputTokens"]; ok {
+			amount += fmt.Sprintf(" (%v in, %v out)", in, e.Metadata["outputTokens"])
+		}
+		cost := ""
+		if e.CostUnits != nil {
+			cost, costed = usd(*e.CostUnits), true
+		}
+		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what, amount, duration(e.Duration), cost)
+		fmt.Fprintln(out, strings.TrimRight(line, " "))
+	}
+	var parts []string
+	for _, t := range totals {
+		parts = append(parts, t.typ+" "+quantity(t.q, t.unit))
+	}
+	cost := "no cost recorded"
+	if costed {
+		usdTotal, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
+		cost = "cost " + usd(usdTotal)
+	}
+	fmt.Fprintf(out, "  totals: %s; %s\n", strings.Join(parts, ", "), cost)
+	return nil
+}
+
+// quantity labels q with its unit: "1500 tokens", "1 call".
+func quantity(q float64, unit string) string {
+	if unit == "" {
+		return fmt.Sprintf("%g (no unit)", q)
+	}
+	if q == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	return fmt.Sprintf("%g %s", q, unit)
+}
+
+// duration rounds d for reading ("730ms", "1.2s"); "" when unknown.
+func duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	default:
+		return d.Round(100 * time.Millisecond).String()
+	}
+}
+
+// usd formats a cost in US dollars; LLM calls cost fractions of a cent.
+func usd(v float64) string { return fmt.Sprintf("$%.6f", v) }

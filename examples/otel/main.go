@@ -3,20 +3,24 @@
 // request is a run for the customer the auth middleware found, each GenAI
 // span an event with its tokens and cost.
 //
-// It runs offline: with DRIP_BASE_URL unset it starts an in-process dripd.
-// Point DRIP_BASE_URL and DRIP_API_KEY at Drip to record for real.
-//
 //	go run ./examples/otel
+//
+// It runs offline: with DRIP_BASE_URL (and DRIP_API_URL) unset it records
+// into a local dripd started in this process. Point DRIP_BASE_URL and
+// DRIP_API_KEY at Drip to record for real.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,25 +32,25 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/internal/devenv"
+	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/otelbridge"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context) error {
-	// 1. A Drip client and tracker (an embedded dripd when offline).
-	client, stop, err := devenv.Client(ctx, os.Stdout)
+func run(ctx context.Context, out io.Writer) error {
+	// 1. A Drip client and tracker (a local dripd when offline).
+	client, stop, err := dripClient(ctx, out)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	tracker := drip.NewTracker(client)
-	defer tracker.Shutdown(context.Background())
+	defer shutdown(tracker) // on an early return; a second Shutdown is harmless
 
 	// 2. The one line: the bridge as a span processor. Sampling 10% of
 	// traces for the tracing backend must not lose billing, hence the
@@ -61,13 +65,15 @@ func run(ctx context.Context) error {
 
 	// 3. The app: customers, an auth middleware in front of otelhttp (so the
 	// server span starts with the customer in its ctx), a traced handler.
-	customers := map[string]string{}
-	for _, key := range []string{"key-acme", "key-globex"} {
-		c, err := client.GetOrCreateCustomer(ctx, strings.TrimPrefix(key, "key-"), nil)
+	customers := map[string]string{} // API key → Drip customer id
+	names := map[string]string{}     // Drip customer id → name, for printing
+	for _, name := range []string{"acme", "globex"} {
+		c, err := client.GetOrCreateCustomer(ctx, name, nil)
 		if err != nil {
 			return err
 		}
-		customers[key] = c.ID
+		customers["key-"+name] = c.ID
+		names[c.ID] = name
 	}
 	var (
 		mu   sync.Mutex
@@ -95,13 +101,16 @@ func run(ctx context.Context) error {
 			next.ServeHTTP(w, r.WithContext(drip.ContextWithCustomer(r.Context(), id)))
 		})
 	}
-	srv := &http.Server{Handler: auth(otelhttp.NewHandler(handler, "support", otelhttp.WithTracerProvider(tp)))}
+	srv := &http.Server{
+		Handler:           auth(otelhttp.NewHandler(handler, "support", otelhttp.WithTracerProvider(tp))),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer srv.Close() // on an early return
 
 	// 4. Traffic.
 	for _, req := range []struct{ key, q string }{
@@ -116,23 +125,30 @@ func run(ctx context.Context) error {
 			return err
 		}
 		resp.Body.Close()
-		fmt.Printf("%s %q → %s\n", req.key, req.q, resp.Status)
+		fmt.Fprintf(out, "%-10s %-19q -> %s\n", req.key, req.q, resp.Status)
 	}
 
-	// 5. Shut the provider down first (ends its processors, flushing the
-	// tracker), then print what Drip recorded.
+	// 5. Stop serving; shut the provider down (it ends the bridge, which
+	// ends its runs and flushes them into the tracker), then the tracker,
+	// which the bridge does not own; then print what Drip recorded.
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
 	if err := tp.Shutdown(sctx); err != nil {
 		return err
 	}
+	if err := shutdown(tracker); err != nil {
+		return err
+	}
 	s := bridge.Stats()
-	fmt.Printf("\nbridge: %d runs opened, %d events, %d spans still tracked\n", s.RunsOpened, s.Events, s.Tracked)
+	fmt.Fprintf(out, "bridge: %d runs opened, %d events\n", s.RunsOpened, s.Events)
 	for _, r := range runs {
 		if r == nil {
 			continue
 		}
-		if err := printTimeline(sctx, client, r.ID()); err != nil {
+		if err := printRun(ctx, out, client, r.ID(), names[r.CustomerID()]); err != nil {
 			return err
 		}
 	}
@@ -149,23 +165,23 @@ func (a *agent) answer(ctx context.Context, q string) (string, error) {
 		attribute.String("gen_ai.operation.name", "invoke_agent"),
 		attribute.String("gen_ai.agent.name", "support")))
 	defer span.End()
-	a.chat(ctx, "gpt-4o-mini", 412, 38, 128)
+	a.chat(ctx, "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 412, 38, 128)
 	if err := a.tool(ctx, "order_lookup", strings.Contains(q, "fail")); err != nil {
 		span.SetStatus(codes.Error, "tool failed")
 		return "", err
 	}
-	a.chat(ctx, "gpt-4o", 655, 120, 0)
+	a.chat(ctx, "gpt-4o", "gpt-4o-2024-08-06", 655, 120, 0)
 	return "done", nil
 }
 
-func (a *agent) chat(ctx context.Context, model string, in, out, cached int) {
+func (a *agent) chat(ctx context.Context, model, responseModel string, in, out, cached int) {
 	_, span := a.tracer.Start(ctx, "chat "+model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 		attribute.String("gen_ai.operation.name", "chat"),
 		attribute.String("gen_ai.provider.name", "openai"),
 		attribute.String("gen_ai.request.model", model)))
 	time.Sleep(15 * time.Millisecond) // the model thinking
 	span.SetAttributes(
-		attribute.String("gen_ai.response.model", model+"-2024-08-06"),
+		attribute.String("gen_ai.response.model", responseModel),
 		attribute.Int("gen_ai.usage.input_tokens", in),
 		attribute.Int("gen_ai.usage.output_tokens", out),
 		attribute.Int("gen_ai.usage.cache_read.input_tokens", cached))
@@ -186,26 +202,122 @@ func (a *agent) tool(ctx context.Context, name string, fail bool) error {
 	return nil
 }
 
-func printTimeline(ctx context.Context, c *drip.Client, runID string) error {
-	tl, err := c.GetRunTimeline(ctx, runID, nil)
+// shutdown shuts the tracker down, giving it 10 seconds to deliver what is
+// still queued.
+func shutdown(t *drip.Tracker) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return t.Shutdown(ctx)
+}
+
+// dripClient returns a client for Drip when DRIP_BASE_URL or DRIP_API_URL
+// is set (drip.New reads them and DRIP_API_KEY). Otherwise it starts a
+// local dripd with an in-memory store and returns a client for it; any
+// well-formed key is accepted there. stop shuts down what it started.
+func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, stop func(), err error) {
+	if os.Getenv("DRIP_BASE_URL") != "" || os.Getenv("DRIP_API_URL") != "" {
+		client, err = drip.New()
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintln(out, "recording into Drip at", client.BaseURL())
+		return client, func() {}, nil
+	}
+	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, nil, err
+	}
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		local.Shutdown(ctx)
+	}
+	client, err = drip.New(drip.WithAPIKey("sk_test_local_dripd"), drip.WithBaseURL(local.BaseURL()))
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	fmt.Fprintln(out, "DRIP_BASE_URL not set: recording into a local dripd at", local.BaseURL())
+	return client, stop, nil
+}
+
+// printRun prints what Drip recorded for a run of customer: each event with its
+// quantity in its own unit, then the totals per event type (tokens and tool
+// calls are different things, so they are never added up) and the cost.
+func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID, customer string) error {
+	tl, err := client.GetRunTimeline(ctx, runID, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nrun %s  %s  customer %s  %s  cost $%s\n", tl.RunID, tl.WorkflowName, tl.CustomerID,
-		tl.Status, tl.Summary.TotalCostUnits)
+	fmt.Fprintf(out, "\nrun %s  %-7s %q %s  %s\n", tl.RunID, customer, tl.WorkflowName, tl.Status, quantity(float64(tl.Summary.TotalEvents), "events"))
 	if tl.ErrorCode != "" || tl.ErrorMessage != "" {
-		fmt.Printf("  error %s %s\n", tl.ErrorCode, tl.ErrorMessage)
+		fmt.Fprintf(out, "  error %s: %s\n", tl.ErrorCode, tl.ErrorMessage)
 	}
-	for _, e := range tl.Events {
+	type total struct {
+		typ, unit string
+		q         float64
+	}
+	var totals []*total
+	byType := map[string]*total{}
+	costed := false
+	for e, err := range client.TimelineEvents(ctx, runID, 100) {
+		if err != nil {
+			return err
+		}
+		q, _ := e.Metadata["quantity"].(float64)
+		unit, _ := e.Metadata["units"].(string)
+		if byType[e.Type] == nil {
+			byType[e.Type] = &total{typ: e.Type, unit: unit}
+			totals = append(totals, byType[e.Type])
+		}
+		byType[e.Type].q += q
+		what := e.Description
+		amount := quantity(q, unit)
+		if in, ok := e.Metadata["inputTokens"]; ok {
+			amount += fmt.Sprintf(" (%v in, %v out)", in, e.Metadata["outputTokens"])
+		}
 		cost := ""
 		if e.CostUnits != nil {
-			cost = fmt.Sprintf("  $%.6f", *e.CostUnits)
+			cost, costed = usd(*e.CostUnits), true
 		}
-		tokens := ""
-		if in, ok := e.Metadata["inputTokens"]; ok {
-			tokens = fmt.Sprintf("  in %v out %v", in, e.Metadata["outputTokens"])
-		}
-		fmt.Printf("  %-15s %-8s %-34s %6v%s%s\n", e.Type, e.Outcome, e.Description, e.Duration, tokens, cost)
+		line := fmt.Sprintf("  %-15s %-8s %-35s %-30s %6s  %s", e.Type, e.Outcome, what, amount, duration(e.Duration), cost)
+		fmt.Fprintln(out, strings.TrimRight(line, " "))
 	}
+	var parts []string
+	for _, t := range totals {
+		parts = append(parts, t.typ+" "+quantity(t.q, t.unit))
+	}
+	cost := "no cost recorded"
+	if costed {
+		usdTotal, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
+		cost = "cost " + usd(usdTotal)
+	}
+	fmt.Fprintf(out, "  totals: %s; %s\n", strings.Join(parts, ", "), cost)
 	return nil
 }
+
+// quantity labels q with its unit: "1500 tokens", "1 call".
+func quantity(q float64, unit string) string {
+	if unit == "" {
+		return fmt.Sprintf("%g (no unit)", q)
+	}
+	if q == 1 {
+		unit = strings.TrimSuffix(unit, "s")
+	}
+	return fmt.Sprintf("%g %s", q, unit)
+}
+
+// duration rounds d for reading ("730ms", "1.2s"); "" when unknown.
+func duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	default:
+		return d.Round(100 * time.Millisecond).String()
+	}
+}
+
+// usd formats a cost in US dollars; LLM calls cost fractions of a cent.
+func usd(v float64) string { return fmt.Sprintf("$%.6f", v) }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
@@ -28,7 +28,7 @@ func benchChat(b *testing.B, call func(context.Context, openai.ChatCompletionReq
 }
 
 func BenchmarkChatCompletionRaw(b *testing.B) {
-	c := rawClient(openaistub.New(b))
+	c := rawClient(openaitest.New(b))
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
@@ -36,7 +36,7 @@ func BenchmarkChatCompletionRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionWrapped(b *testing.B) {
-	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
+	c := openaimeter.Wrap(rawClient(openaitest.New(b)), noop)
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		_, err := c.CreateChatCompletion(ctx, r)
 		return err
@@ -44,7 +44,7 @@ func BenchmarkChatCompletionWrapped(b *testing.B) {
 }
 
 func BenchmarkChatCompletionTransport(b *testing.B) {
-	stub := openaistub.New(b)
+	stub := openaitest.New(b)
 	cfg := openai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
 	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
@@ -70,7 +70,7 @@ func drainStream(s recver) error {
 }
 
 func BenchmarkChatCompletionStreamRaw(b *testing.B) {
-	c := rawClient(openaistub.New(b))
+	c := rawClient(openaitest.New(b))
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -81,7 +81,7 @@ func BenchmarkChatCompletionStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
-	c := openaimeter.Wrap(rawClient(openaistub.New(b)), noop)
+	c := openaimeter.Wrap(rawClient(openaitest.New(b)), noop)
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -95,7 +95,7 @@ func BenchmarkChatCompletionStreamWrapped(b *testing.B) {
 // usage itself: the wrapped stream's cost minus the usage chunk the server
 // adds, i.e. the decorator's own bookkeeping.
 func BenchmarkChatCompletionStreamRawWithUsage(b *testing.B) {
-	c := rawClient(openaistub.New(b))
+	c := rawClient(openaitest.New(b))
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, r)
@@ -107,7 +107,7 @@ func BenchmarkChatCompletionStreamRawWithUsage(b *testing.B) {
 }
 
 func BenchmarkChatCompletionStreamTransport(b *testing.B) {
-	stub := openaistub.New(b)
+	stub := openaitest.New(b)
 	cfg := openai.DefaultConfig("k")
 	cfg.BaseURL = stub.BaseURL()
 	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, noop)
@@ -131,7 +131,7 @@ const cannedChat = `{"id":"chatcmpl-1","object":"chat.completion","created":1,"m
 
 func cannedStream(withUsage bool) string {
 	var s strings.Builder
-	for _, part := range openaistub.DefaultChunks {
+	for _, part := range openaitest.DefaultChunks {
 		s.WriteString(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{"content":"` + part + `"},"finish_reason":null}]}` + "\n\n")
 	}
 	if withUsage {
@@ -220,16 +220,16 @@ func BenchmarkInMemoryChatCompletionStreamRawWithUsage(b *testing.B) {
 // longAnswer is a streamed answer of realistic length (~60 chunks, about a
 // paragraph): the size at which the one extra usage chunk the wrapper asks
 // for stops dominating the comparison, as it does for DefaultChunks' four.
-func longAnswer() openaistub.Option {
+func longAnswer() openaitest.Option {
 	parts := make([]string, 60)
 	for i := range parts {
 		parts[i] = "word "
 	}
-	return openaistub.WithChunks(parts...)
+	return openaitest.WithChunks(parts...)
 }
 
 func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
-	c := rawClient(openaistub.New(b, longAnswer()))
+	c := rawClient(openaitest.New(b, longAnswer()))
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -240,7 +240,7 @@ func BenchmarkChatCompletionLongStreamRaw(b *testing.B) {
 }
 
 func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
-	c := openaimeter.Wrap(rawClient(openaistub.New(b, longAnswer())), noop)
+	c := openaimeter.Wrap(rawClient(openaitest.New(b, longAnswer())), noop)
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		s, err := c.CreateChatCompletionStream(ctx, r)
 		if err != nil {
@@ -254,7 +254,7 @@ func BenchmarkChatCompletionLongStreamWrapped(b *testing.B) {
 // usage itself, on the long answer: Wrapped minus this is the decorator's
 // own cost; this minus LongStreamRaw is what include_usage costs on the wire.
 func BenchmarkChatCompletionLongStreamRawWithUsage(b *testing.B) {
-	c := rawClient(openaistub.New(b, longAnswer()))
+	c := rawClient(openaitest.New(b, longAnswer()))
 	benchChat(b, func(ctx context.Context, r openai.ChatCompletionRequest) error {
 		r.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		s, err := c.CreateChatCompletionStream(ctx, r)

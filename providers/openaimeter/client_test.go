@@ -13,13 +13,13 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestCreateChatCompletion(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
 
@@ -33,7 +33,7 @@ func TestCreateChatCompletion(t *testing.T) {
 	u := rep.one(t)
 	wantTokens(t, u)
 	if u.Provider != "openai" || u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" ||
-		u.Model != "gpt-4o-mini"+openaistub.DefaultModelSuffix || u.ResponseID != resp.ID || u.Streamed {
+		u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix || u.ResponseID != resp.ID || u.Streamed {
 		t.Fatalf("usage = %+v", u)
 	}
 	if u.Duration != time.Millisecond {
@@ -45,7 +45,7 @@ func TestCreateChatCompletion(t *testing.T) {
 }
 
 func TestToolCallsAreNamedNeverArgued(t *testing.T) {
-	stub := openaistub.New(t, openaistub.WithToolCalls("get_weather", "search"))
+	stub := openaitest.New(t, openaitest.WithToolCalls("get_weather", "search"))
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 
@@ -136,7 +136,7 @@ func sameChunks(t *testing.T, want, got []openai.ChatCompletionStreamResponse) {
 func TestChatCompletionStream(t *testing.T) {
 	for _, callerUsage := range []bool{false, true} {
 		t.Run(fmt.Sprintf("caller include_usage=%v", callerUsage), func(t *testing.T) {
-			stub := openaistub.New(t)
+			stub := openaitest.New(t)
 			c, rep := wrapped(t, stub)
 			ctx := context.Background()
 			req := chatRequest("gpt-4o-mini")
@@ -176,7 +176,7 @@ func TestChatCompletionStream(t *testing.T) {
 			}
 			u := rep.one(t)
 			wantTokens(t, u)
-			if !u.Streamed || u.Model != "gpt-4o-mini"+openaistub.DefaultModelSuffix || u.Operation != providers.OpChat {
+			if !u.Streamed || u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix || u.Operation != providers.OpChat {
 				t.Fatalf("usage = %+v", u)
 			}
 			// Recv after EOF and a second Close report nothing more.
@@ -192,7 +192,7 @@ func TestChatCompletionStream(t *testing.T) {
 }
 
 func TestChatCompletionStreamRecvRaw(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 	s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
@@ -211,8 +211,8 @@ func TestChatCompletionStreamRecvRaw(t *testing.T) {
 		}
 		lines = append(lines, string(line))
 	}
-	if len(lines) != len(openaistub.DefaultChunks)+2 {
-		t.Fatalf("got %d raw chunks, want %d (no usage-only chunk): %q", len(lines), len(openaistub.DefaultChunks)+2, lines)
+	if len(lines) != len(openaitest.DefaultChunks)+2 {
+		t.Fatalf("got %d raw chunks, want %d (no usage-only chunk): %q", len(lines), len(openaitest.DefaultChunks)+2, lines)
 	}
 	for _, l := range lines {
 		if strings.Contains(l, `"choices":[]`) {
@@ -223,7 +223,7 @@ func TestChatCompletionStreamRecvRaw(t *testing.T) {
 }
 
 func TestStreamClosedEarlyIsEstimated(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	s, err := c.CreateChatCompletionStream(context.Background(), chatRequest("gpt-4o-mini"))
 	if err != nil {
@@ -241,7 +241,7 @@ func TestStreamClosedEarlyIsEstimated(t *testing.T) {
 	if !u.Estimated || u.InputTokens != 5 || u.OutputTokens != 2 || u.TotalTokens != 7 || u.Err != nil {
 		t.Fatalf("usage = %+v", u)
 	}
-	if u.Model != "gpt-4o-mini"+openaistub.DefaultModelSuffix {
+	if u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix {
 		t.Fatalf("model = %q", u.Model)
 	}
 }
@@ -255,7 +255,7 @@ func TestStreamBrokenMidway(t *testing.T) {
 		{"stream-error", "server_error"}, // data: {"error":…} after 2 chunks
 	} {
 		t.Run(tc.model, func(t *testing.T) {
-			stub := openaistub.New(t)
+			stub := openaitest.New(t)
 			c, rep := wrapped(t, stub)
 			s, err := c.CreateChatCompletionStream(context.Background(), chatRequest(tc.model))
 			if err != nil {
@@ -281,7 +281,7 @@ func TestStreamBrokenMidway(t *testing.T) {
 }
 
 func TestAPIErrorIsReturnedUnchanged(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 
@@ -336,7 +336,7 @@ func TestAPIErrorIsReturnedUnchanged(t *testing.T) {
 }
 
 func TestConcurrentCalls(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 	const workers, calls = 8, 5
@@ -377,7 +377,7 @@ func TestConcurrentCalls(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 	req := openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct", Prompt: "Say hello"}
@@ -420,7 +420,7 @@ func TestCompletion(t *testing.T) {
 func TestEmbeddings(t *testing.T) {
 	for _, format := range []openai.EmbeddingEncodingFormat{"", openai.EmbeddingEncodingFormatBase64} {
 		t.Run("format="+string(format), func(t *testing.T) {
-			stub := openaistub.New(t)
+			stub := openaitest.New(t)
 			c, rep := wrapped(t, stub)
 			resp, err := c.CreateEmbeddings(context.Background(), openai.EmbeddingRequestStrings{
 				Input: []string{"a", "b"}, Model: openai.SmallEmbedding3, EncodingFormat: format,
@@ -441,7 +441,7 @@ func TestEmbeddings(t *testing.T) {
 }
 
 func TestImages(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 	if _, err := c.CreateImage(ctx, openai.ImageRequest{Model: "gpt-image-1", Prompt: "a cat", N: 2}); err != nil {
@@ -464,7 +464,7 @@ func TestImages(t *testing.T) {
 }
 
 func TestResponses(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello"}
@@ -477,7 +477,7 @@ func TestResponses(t *testing.T) {
 		}
 		u := rep.one(t)
 		wantTokens(t, u)
-		if u.Operation != providers.OpResponses || u.ResponseID != resp.ID || u.Model != "gpt-4.1"+openaistub.DefaultModelSuffix {
+		if u.Operation != providers.OpResponses || u.ResponseID != resp.ID || u.Model != "gpt-4.1"+openaitest.DefaultModelSuffix {
 			t.Fatalf("usage = %+v", u)
 		}
 		// Retrieving a response that was billed at creation bills nothing.
@@ -558,7 +558,7 @@ func TestResponses(t *testing.T) {
 }
 
 func TestAssistantRunsAreBilledOnce(t *testing.T) {
-	stub := openaistub.New(t, openaistub.WithRunPolls(2))
+	stub := openaitest.New(t, openaitest.WithRunPolls(2))
 	c, rep := wrapped(t, stub)
 	ctx := context.Background()
 
@@ -586,7 +586,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	wg.Wait()
 	u := rep.one(t)
 	if u.Operation != providers.OpAssistantRun || u.ResponseID != run.ID || u.InputTokens != 11 ||
-		u.OutputTokens != 7 || u.Model != "gpt-4o"+openaistub.DefaultModelSuffix {
+		u.OutputTokens != 7 || u.Model != "gpt-4o"+openaitest.DefaultModelSuffix {
 		t.Fatalf("usage = %+v", u)
 	}
 
@@ -652,7 +652,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 }
 
 func TestNilReporterDiscards(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c := openaimeter.Wrap(rawClient(stub), nil)
 	if _, err := c.CreateChatCompletion(context.Background(), chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)

@@ -9,12 +9,12 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 func TestTransportStreamToolCalls(t *testing.T) {
-	stub := openaistub.New(t, openaistub.WithToolCalls("get_weather", "search"))
+	stub := openaitest.New(t, openaitest.WithToolCalls("get_weather", "search"))
 	c, rep := meteredRaw(t, stub)
 	ctx := context.Background()
 	s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
@@ -44,7 +44,7 @@ func TestTransportStreamToolCalls(t *testing.T) {
 }
 
 func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := wrapped(t, stub, openaimeter.WithProvider("azure.ai.openai"))
 	ctx := context.Background()
 	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello, please", Instructions: "Be brief"}

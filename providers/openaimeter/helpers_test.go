@@ -8,7 +8,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
@@ -61,13 +61,13 @@ func tick() func() time.Time {
 	}
 }
 
-func rawClient(stub *openaistub.Server) *openai.Client {
+func rawClient(stub *openaitest.Server) *openai.Client {
 	cfg := openai.DefaultConfig("test-key")
 	cfg.BaseURL = stub.BaseURL()
 	return openai.NewClientWithConfig(cfg)
 }
 
-func wrapped(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openaimeter.Client, *capture) {
+func wrapped(t *testing.T, stub *openaitest.Server, opts ...openaimeter.Option) (*openaimeter.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
 	return openaimeter.Wrap(rawClient(stub), rep, append([]openaimeter.Option{openaimeter.WithClock(tick())}, opts...)...), rep
@@ -76,7 +76,7 @@ func wrapped(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) 
 // wantTokens asserts the stub's default usage, token for token.
 func wantTokens(t *testing.T, u providers.Usage) {
 	t.Helper()
-	d := openaistub.DefaultUsage
+	d := openaitest.DefaultUsage
 	if u.InputTokens != int64(d.Prompt) || u.OutputTokens != int64(d.Completion) ||
 		u.TotalTokens != int64(d.Total()) || u.CachedInputTokens != int64(d.Cached) ||
 		u.ReasoningTokens != int64(d.Reasoning) || u.Estimated || u.Err != nil {

@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
@@ -25,7 +25,7 @@ func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
 }
 
 func TestGenAISpans(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	c, _ := wrapped(t, stub, openaimeter.WithTracerProvider(tp))
@@ -59,7 +59,7 @@ func TestGenAISpans(t *testing.T) {
 		"gen_ai.provider.name":                 "openai",
 		"gen_ai.system":                        "openai",
 		"gen_ai.request.model":                 "gpt-4o-mini",
-		"gen_ai.response.model":                "gpt-4o-mini" + openaistub.DefaultModelSuffix,
+		"gen_ai.response.model":                "gpt-4o-mini" + openaitest.DefaultModelSuffix,
 		"gen_ai.usage.input_tokens":            int64(11),
 		"gen_ai.usage.output_tokens":           int64(7),
 		"gen_ai.usage.cache_read.input_tokens": int64(3),
@@ -89,7 +89,7 @@ func TestGenAISpans(t *testing.T) {
 }
 
 func TestTransportSpans(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	c, _ := meteredRaw(t, stub, openaimeter.WithTracerProvider(tp))

@@ -12,13 +12,13 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // meteredRaw is an unwrapped go-openai client whose HTTP client meters.
-func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Option) (*openai.Client, *capture) {
+func meteredRaw(t *testing.T, stub *openaitest.Server, opts ...openaimeter.Option) (*openai.Client, *capture) {
 	t.Helper()
 	rep := &capture{}
 	cfg := openai.DefaultConfig("test-key")
@@ -28,7 +28,7 @@ func meteredRaw(t *testing.T, stub *openaistub.Server, opts ...openaimeter.Optio
 }
 
 func TestTransportChat(t *testing.T) {
-	stub := openaistub.New(t, openaistub.WithToolCalls("lookup"))
+	stub := openaitest.New(t, openaitest.WithToolCalls("lookup"))
 	c, rep := meteredRaw(t, stub)
 	ctx := context.WithValue(context.Background(), ctxKey{}, "caller")
 	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o-mini")); err != nil {
@@ -36,7 +36,7 @@ func TestTransportChat(t *testing.T) {
 	}
 	u := rep.one(t)
 	wantTokens(t, u)
-	if u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" || u.Model != "gpt-4o-mini"+openaistub.DefaultModelSuffix ||
+	if u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" || u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix ||
 		u.ToolCalls != 1 || u.ToolNames[0] != "lookup" || u.ResponseID == "" || u.Streamed {
 		t.Fatalf("usage = %+v", u)
 	}
@@ -48,7 +48,7 @@ func TestTransportChat(t *testing.T) {
 func TestTransportStream(t *testing.T) {
 	ctx := context.Background()
 	t.Run("usage injected, usage chunk hidden", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
 		rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
 		if err != nil {
@@ -70,7 +70,7 @@ func TestTransportStream(t *testing.T) {
 		}
 	})
 	t.Run("caller asked for usage: chunk passes", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
 		req := chatRequest("gpt-4o-mini")
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
@@ -85,7 +85,7 @@ func TestTransportStream(t *testing.T) {
 		wantTokens(t, rep.one(t))
 	})
 	t.Run("without injection: estimated", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub, openaimeter.WithoutStreamUsageInjection())
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
 		if err != nil {
@@ -102,7 +102,7 @@ func TestTransportStream(t *testing.T) {
 		}
 	})
 	t.Run("cut midway", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("cut-3"))
 		if err != nil {
@@ -118,7 +118,7 @@ func TestTransportStream(t *testing.T) {
 		}
 	})
 	t.Run("closed early", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
 		if err != nil {
@@ -131,7 +131,7 @@ func TestTransportStream(t *testing.T) {
 		}
 	})
 	t.Run("responses stream", func(t *testing.T) {
-		stub := openaistub.New(t)
+		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
 		s, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"})
 		if err != nil {
@@ -145,14 +145,14 @@ func TestTransportStream(t *testing.T) {
 		s.Close()
 		u := rep.one(t)
 		wantTokens(t, u)
-		if u.Operation != providers.OpResponses || u.Model != "gpt-4.1"+openaistub.DefaultModelSuffix {
+		if u.Operation != providers.OpResponses || u.Model != "gpt-4.1"+openaitest.DefaultModelSuffix {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
 }
 
 func TestTransportOtherEndpoints(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := meteredRaw(t, stub)
 	ctx := context.Background()
 
@@ -188,7 +188,7 @@ func TestTransportOtherEndpoints(t *testing.T) {
 }
 
 func TestTransportAPIError(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	c, rep := meteredRaw(t, stub)
 	ctx := context.Background()
 	_, rawErr := rawClient(stub).CreateChatCompletion(ctx, chatRequest("error-429"))
@@ -207,7 +207,7 @@ func TestTransportAPIError(t *testing.T) {
 // TestCountedOnce puts the decorator over a client whose HTTP client also
 // meters: each call must be reported once, by the decorator.
 func TestCountedOnce(t *testing.T) {
-	stub := openaistub.New(t)
+	stub := openaitest.New(t)
 	raw, httpRep := meteredRaw(t, stub)
 	decRep := &capture{}
 	c := openaimeter.Wrap(raw, decRep)

@@ -1,36 +1,4 @@
-// Package openaistub is a local OpenAI-compatible HTTP server for tests.
-//
-// It serves realistic bodies and server-sent-event streams with known,
-// configurable token usage, so tests of go-openai, langchaingo or any other
-// OpenAI-compatible client can assert usage token for token without the
-// network:
-//
-//	stub := openaistub.New(t)
-//	cfg := openai.DefaultConfig("test")
-//	cfg.BaseURL = stub.BaseURL()
-//	client := openai.NewClientWithConfig(cfg)
-//
-// Endpoints: POST /v1/chat/completions (JSON, or SSE when "stream" is true,
-// with a usage-only final chunk when stream_options.include_usage is true),
-// /v1/completions (same), /v1/embeddings (float or base64), /v1/responses
-// (JSON, background, SSE), GET /v1/responses/{id}, /v1/images/generations,
-// /v1/images/edits, /v1/images/variations, and the assistant run endpoints
-// /v1/threads/runs, /v1/threads/{thread}/runs[/{run}[/cancel|/submit_tool_outputs]].
-//
-// Behaviour chosen by the request model name, so one server serves many cases:
-//
-//	"error-429" (any status)  the API error JSON OpenAI sends for that status
-//	"error-html-502"          a non-JSON error body (go-openai's RequestError)
-//	"cut-2"                   a stream that drops the connection after 2 chunks
-//	"stream-error"            a stream that sends a data: {"error":…} event mid-way
-//
-// Tool calls: with WithToolCalls, or when a chat request sets
-// tool_choice "required" (every declared tool is called).
-//
-// Scripted answers: WithScript makes chat and text completion calls answer
-// with given texts in order (a ReAct agent's "Action: …" turns). Start runs a
-// stub outside tests.
-package openaistub
+package openaitest
 
 import (
 	"encoding/base64"

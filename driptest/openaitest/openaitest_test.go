@@ -1,4 +1,4 @@
-package openaistub_test
+package openaitest_test
 
 import (
 	"encoding/json"
@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drip-sdk/drip-go/internal/openaistub"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 )
 
-func post(t *testing.T, s *openaistub.Server, path, body string) (*http.Response, string) {
+func post(t *testing.T, s *openaitest.Server, path, body string) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.Post(s.BaseURL()+path, "application/json", strings.NewReader(body))
 	if err != nil {
@@ -25,7 +25,7 @@ func post(t *testing.T, s *openaistub.Server, path, body string) (*http.Response
 }
 
 func TestChat(t *testing.T) {
-	s := openaistub.New(t, openaistub.WithUsage(openaistub.Usage{Prompt: 5, Completion: 4, Cached: 1, Reasoning: 1}))
+	s := openaitest.New(t, openaitest.WithUsage(openaitest.Usage{Prompt: 5, Completion: 4, Cached: 1, Reasoning: 1}))
 	_, body := post(t, s, "/chat/completions", `{"model":"gpt-4o"}`)
 	var r struct {
 		Model string `json:"model"`
@@ -40,7 +40,7 @@ func TestChat(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Model != "gpt-4o"+openaistub.DefaultModelSuffix || r.Usage.PromptTokens != 5 || r.Usage.TotalTokens != 9 || r.Usage.Details.Cached != 1 {
+	if r.Model != "gpt-4o"+openaitest.DefaultModelSuffix || r.Usage.PromptTokens != 5 || r.Usage.TotalTokens != 9 || r.Usage.Details.Cached != 1 {
 		t.Fatalf("body = %s", body)
 	}
 	if s.Requests("/chat/completions") != 1 || s.Total() != 1 || !strings.Contains(string(s.LastBody("/chat/completions")), "gpt-4o") {
@@ -49,7 +49,7 @@ func TestChat(t *testing.T) {
 }
 
 func TestStreamUsageChunkOnlyWhenAsked(t *testing.T) {
-	s := openaistub.New(t)
+	s := openaitest.New(t)
 	_, without := post(t, s, "/chat/completions", `{"model":"m","stream":true}`)
 	_, with := post(t, s, "/chat/completions", `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`)
 	if strings.Contains(without, `"choices":[]`) || !strings.Contains(with, `"choices":[],"created"`) && !strings.Contains(with, `"choices":[]`) {
@@ -61,7 +61,7 @@ func TestStreamUsageChunkOnlyWhenAsked(t *testing.T) {
 }
 
 func TestErrorAndCutModes(t *testing.T) {
-	s := openaistub.New(t)
+	s := openaitest.New(t)
 	resp, body := post(t, s, "/chat/completions", `{"model":"error-429"}`)
 	if resp.StatusCode != 429 || !strings.Contains(body, `"rate_limit_exceeded"`) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
@@ -77,7 +77,7 @@ func TestErrorAndCutModes(t *testing.T) {
 }
 
 func TestRunLifecycle(t *testing.T) {
-	s := openaistub.New(t, openaistub.WithRunPolls(2))
+	s := openaitest.New(t, openaitest.WithRunPolls(2))
 	_, body := post(t, s, "/threads/runs", `{"assistant_id":"a","model":"gpt-4o"}`)
 	var run struct {
 		ID, ThreadID, Status string
@@ -111,7 +111,7 @@ func TestRunLifecycle(t *testing.T) {
 }
 
 func TestScript(t *testing.T) {
-	s := openaistub.New(t, openaistub.WithScript("one", "two"))
+	s := openaitest.New(t, openaitest.WithScript("one", "two"))
 	for _, want := range []string{"one", "two", "two"} {
 		_, body := post(t, s, "/chat/completions", `{"model":"gpt-4o"}`)
 		var r struct {
@@ -130,7 +130,7 @@ func TestScript(t *testing.T) {
 }
 
 func TestStart(t *testing.T) {
-	s := openaistub.Start()
+	s := openaitest.Start()
 	defer s.Close()
 	if resp, _ := post(t, s, "/chat/completions", `{"model":"gpt-4o"}`); resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
