@@ -105,17 +105,17 @@ type jobResult struct {
 
 // exporter is the tracker's delivery state, owned by its one goroutine.
 type exporter struct {
-	t        *Tracker
-	runs     map[string]*runState
-	live     map[*Run]*runState
-	ready    []*runState
-	usage    []*record
-	inFlight int // requests running
+	t         *Tracker
+	runs      map[string]*runState
+	live      map[*Run]*runState
+	ready     []*runState
+	usage     []*record
+	inFlight  int  // requests running
 	usageNext bool // alternate usage with runs when both wait
-	results  chan jobResult
-	nextOrd  uint64
-	open     int // records taken and not resolved
-	flushes  []*flushWait
+	results   chan jobResult
+	nextOrd   uint64
+	open      int // records taken and not resolved
+	flushes   []*flushWait
 }
 
 type flushWait struct {

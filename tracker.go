@@ -37,8 +37,8 @@ type Tracker struct {
 
 	// Counters of events and usage records; Stats documents them.
 	replayed, pending, sent, failed, dropped, deadLettered, refused atomic.Int64
-	retried, runsStarted, runsEnded                               atomic.Int64
-	spoolFull                                                     atomic.Bool
+	retried, runsStarted, runsEnded                                 atomic.Int64
+	spoolFull                                                       atomic.Bool
 
 	// reportedMu guards what Flush and Shutdown last reported.
 	reportedMu sync.Mutex
