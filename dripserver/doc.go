@@ -45,6 +45,12 @@
 //     (webhooks, pricing-plans, entitlement-plans); with a secret key
 //     GET /v1/webhooks answers an empty list and the rest of those areas
 //     404, as dripd does not implement them yet.
+//   - Slow clients are cut off: headers must arrive within
+//     DefaultReadHeaderTimeout (10 s) and an API request's body within
+//     DefaultBodyReadTimeout (30 s) of its handler starting, else the
+//     connection is closed (a late body gets 408 REQUEST_TIMEOUT first, which
+//     clients retry); WithReadTimeouts changes both. A body is read as it
+//     arrives, never allocated from its declared Content-Length.
 //   - Bodies over 5 MiB get 413 PAYLOAD_TOO_LARGE. A body that is empty
 //     (with any Content-Type) counts as {}. Malformed JSON, wrong types and
 //     negative or non-finite quantities get 422 and write nothing.

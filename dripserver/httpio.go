@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
@@ -46,6 +47,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			ae = &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "internal error"}
 		}
 	}
+	if ae.status == http.StatusRequestTimeout {
+		// The rest of a late body may still be on its way: the
+		// connection cannot carry another request.
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, ae.status, wire.Error{
 		Error:              http.StatusText(ae.status),
 		Message:            ae.message,
@@ -64,6 +70,10 @@ func decode(r *http.Request, dst any) error {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errTooLarge(mbe.Limit)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return &apiError{status: http.StatusRequestTimeout, code: CodeRequestTimeout,
+				message: "request body did not arrive in time; nothing was written"}
 		}
 		return errValidation("body", "could not read request body: %v", err)
 	}
