@@ -54,6 +54,10 @@
 //   - Bodies over 5 MiB get 413 PAYLOAD_TOO_LARGE. A body that is empty
 //     (with any Content-Type) counts as {}. Malformed JSON, wrong types and
 //     negative or non-finite quantities get 422 and write nothing.
+//   - Text must be valid UTF-8: a string, key or value at any depth, with
+//     invalid bytes or a lone surrogate escape (\ud800) gets 422 naming
+//     it, rather than being rewritten to U+FFFD, which would make distinct
+//     idempotency keys collide.
 //   - A customerId body field may hold a customer's id or its
 //     externalCustomerId (SDK users often pass their own ids). An unknown one is 404 CUSTOMER_NOT_FOUND; only
 //     externalCustomerId on the usage routes provisions a new (internal)

@@ -84,6 +84,9 @@ func decode(r *http.Request, dst any) error {
 	if body[0] != '{' {
 		return errValidation("body", "request body must be a JSON object")
 	}
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
