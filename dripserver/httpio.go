@@ -61,9 +61,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	})
 }
 
-// decode reads the JSON object body into dst. An empty body (or null) is
-// an empty object: the clients send Content-Type: application/json on
-// body-less requests too.
+// decode reads the JSON object body into dst and checks it against the
+// limits (limits.go). An empty body (or null) is an empty object: the
+// clients send Content-Type: application/json on body-less requests too.
 func decode(r *http.Request, dst any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -98,7 +98,7 @@ func decode(r *http.Request, dst any) error {
 		}
 		return errValidation("body", "malformed JSON: %v", err)
 	}
-	return nil
+	return checkLimits(dst)
 }
 
 func jsonKind(goKind string) string {
@@ -117,17 +117,6 @@ func jsonKind(goKind string) string {
 		return "a number" // the only pointers in requests are *float64 and *bool
 	}
 	return "of another type"
-}
-
-// checkQuantity validates an optional non-negative finite number.
-func checkQuantity(field string, q *float64) error {
-	if q == nil {
-		return nil
-	}
-	if math.IsNaN(*q) || math.IsInf(*q, 0) || *q < 0 {
-		return errValidation(field, "%s must be a finite number ≥ 0", field)
-	}
-	return nil
 }
 
 // decimal renders a sum as a decimal string. Sums of binary floats pick up
@@ -159,13 +148,6 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 func required(field, v string) error {
 	if v == "" {
 		return errValidation(field, "%s is required", field)
-	}
-	return nil
-}
-
-func maxLen(field, v string, n int) error {
-	if len(v) > n {
-		return errValidation(field, "%s must be at most %d characters", field, n)
 	}
 	return nil
 }
