@@ -279,22 +279,20 @@ func (s *Server) api(h http.HandlerFunc, secretOnly bool) http.Handler {
 			writeError(w, r, s.log, errTooLarge(s.maxBody))
 			return
 		}
-		// The deadline starts after the latency fault, so that fault never
-		// reads as a slow client.
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout)) // unsupported writers: no deadline
-		body := &eofReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.maxBody)}
-		r.Body = body
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, kind))
-		defer func() {
-			// A body read to its end lifts the deadline, so it cannot
-			// close the connection while it idles in a server without
-			// an idle timeout. A body left unread keeps it: the server
-			// drains that body after the handler.
-			if body.eof {
+		if r.Body != nil && r.Body != http.NoBody {
+			// Counted from here, after the latency fault, so that fault
+			// never reads as a slow client. Writers that cannot set
+			// deadlines get none.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
+			r.Body = &eofReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.maxBody), atEOF: func() {
+				// Once the body is in, the deadline must not outlive it:
+				// it would cut a long request's reply or an idle
+				// keep-alive connection. (net/http lifts it there too.)
 				_ = rc.SetReadDeadline(time.Time{})
-			}
-		}()
+			}}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, kind))
 
 		if drop {
 			s.serveAndDrop(w, r, h)
@@ -329,16 +327,17 @@ func (s *Server) serveAndDrop(w http.ResponseWriter, r *http.Request, h http.Han
 	_ = conn.Close()
 }
 
-// eofReader records that the body was read to its end.
+// eofReader calls atEOF once, when the body has been read to its end.
 type eofReader struct {
 	io.ReadCloser
-	eof bool
+	atEOF func()
 }
 
 func (r *eofReader) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
-	if err == io.EOF {
-		r.eof = true
+	if err == io.EOF && r.atEOF != nil {
+		r.atEOF()
+		r.atEOF = nil
 	}
 	return n, err
 }

@@ -119,3 +119,20 @@ func TestBodyDeadlineLiftedAfterRead(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	a.customer("second")
 }
+
+// TestReadTimeoutsNeverCutAPromptClient checks that the timeouts only
+// catch slow clients: requests whose handling (here the latency fault)
+// outlasts both timeouts, with and without a body, still get their answer.
+func TestReadTimeoutsNeverCutAPromptClient(t *testing.T) {
+	inst, err := dripserver.Start(context.Background(), "127.0.0.1:0", nil, quiet,
+		dripserver.WithReadTimeouts(100*time.Millisecond, 100*time.Millisecond),
+		dripserver.WithLatency(400*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inst.Shutdown(context.Background()) })
+	a := newAPI(t, inst.BaseURL(), "sk_test_prompt_client")
+	c := a.customer("prompt")
+	a.ok(200, "GET", "/customers/"+c.ID, nil, nil)
+	a.ok(200, "GET", "/customers", nil, nil)
+}
