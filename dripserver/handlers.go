@@ -8,8 +8,9 @@ import (
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
-// Handlers decode, validate field by field, call the service and map the
-// result to the wire. They never touch SQL.
+// Handlers decode (which also enforces valid UTF-8 and the limits of
+// limits.go on every field), check what each route requires, call the
+// service and map the result to the wire. They never touch SQL.
 
 var (
 	productSurfaces  = []string{"API", "RPC", "WEBHOOK", "AGENT", "PIPELINE", "CUSTOM"}
