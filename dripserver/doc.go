@@ -46,9 +46,30 @@
 //     (webhooks, pricing-plans, entitlement-plans); with a secret key
 //     GET /v1/webhooks answers an empty list and the rest of those areas
 //     404, as dripd does not implement them yet.
+//   - Slow clients are cut off: headers must arrive within
+//     DefaultReadHeaderTimeout (10 s) and an API request's body within
+//     DefaultBodyReadTimeout (30 s) of its handler starting, else the
+//     connection is closed (a late body gets 408 REQUEST_TIMEOUT first, which
+//     clients retry); WithReadTimeouts changes both. A body is read as it
+//     arrives, never allocated from its declared Content-Length.
 //   - Bodies over 5 MiB get 413 PAYLOAD_TOO_LARGE. A body that is empty
-//     (with any Content-Type) counts as {}. Malformed JSON, wrong types and
-//     negative or non-finite quantities get 422 and write nothing.
+//     (with any Content-Type) counts as {}. Malformed JSON and wrong types
+//     get 422 VALIDATION_ERROR and write nothing.
+//   - Limits (limits.go), each answered 422 VALIDATION_ERROR naming the
+//     field (e.g. "events[2].idempotencyKey", "metadata.prompt"), nothing
+//     written. Lengths are in characters (code points):
+//     MaxIDLength (256) for every identifier-like string (eventType,
+//     idempotencyKey, workflow, workflowId, name, slug, externalRunId,
+//     correlationId, spanId, parentEventId, parentRunId, runId, customerId,
+//     externalCustomerId, onchainAddress, usageType, units, costCurrency,
+//     errorCode, status); MaxDescriptionLength (1,000) for description;
+//     MaxErrorMessageLength (4,096) for errorMessage; MaxMetadataBytes
+//     (64 KiB of compact JSON) per metadata object; quantity and costUnits
+//     finite, from 0 to MaxQuantity (1e15).
+//   - Text must be valid UTF-8: a string, key or value at any depth, with
+//     invalid bytes or a lone surrogate escape (\ud800) gets 422 naming
+//     it, rather than being rewritten to U+FFFD, which would make distinct
+//     idempotency keys collide.
 //   - A customerId body field may hold a customer's id or its
 //     externalCustomerId (SDK users often pass their own ids). An unknown one is 404 CUSTOMER_NOT_FOUND; only
 //     externalCustomerId on the usage routes provisions a new (internal)
@@ -70,8 +91,11 @@
 //     (exporters flush late); they count in its totals.
 //   - Run events: per-event idempotency keys; a batch is one transaction.
 //     Events of unknown runs, and events with no runId (customerId and
-//     workflowId alone are not enough), are skipped with a reason; a
-//     malformed event fails the whole batch with 422. POST /runs/record
+//     workflowId alone are not enough), are skipped with a reason; an
+//     invalid event (malformed, no eventType, over a limit, invalid UTF-8)
+//     fails the whole batch with 422 naming events[i].<field>, writing
+//     nothing, so the client can drop or fix that one event and resend the
+//     rest under the same keys. POST /runs/record
 //     gives its events the keys <externalRunId>:<eventType>:<index> when
 //     externalRunId is set, so a replay counts them as duplicates.
 //   - Timeline: events in (timestamp, arrival) order, where the timestamp is

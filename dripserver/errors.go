@@ -17,6 +17,7 @@ const (
 	CodeDuplicateCustomer   = "DUPLICATE_CUSTOMER"
 	CodeRunAlreadyEnded     = "RUN_ALREADY_ENDED"
 	CodePayloadTooLarge     = "PAYLOAD_TOO_LARGE"
+	CodeRequestTimeout      = "REQUEST_TIMEOUT"
 	CodeServiceUnavailable  = "SERVICE_UNAVAILABLE"
 	CodeInternal            = "INTERNAL_ERROR"
 )

@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
-// Handlers decode, validate field by field, call the service and map the
-// result to the wire. They never touch SQL.
-
-const maxIDLen = 256
+// Handlers decode (which also enforces valid UTF-8 and the limits of
+// limits.go on every field), check what each route requires, call the
+// service and map the result to the wire. They never touch SQL.
 
 var (
 	productSurfaces  = []string{"API", "RPC", "WEBHOOK", "AGENT", "PIPELINE", "CUSTOM"}
@@ -33,8 +31,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	if err == nil && req.ExternalCustomerID == "" && req.OnchainAddress == "" {
 		err = errValidation("externalCustomerId", "externalCustomerId or onchainAddress is required")
 	}
-	if err = firstErr(err, maxLen("externalCustomerId", req.ExternalCustomerID, maxIDLen),
-		maxLen("onchainAddress", req.OnchainAddress, maxIDLen)); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -92,11 +89,7 @@ func (s *Server) usage(endpoint string) http.HandlerFunc {
 		if err == nil && req.CustomerID == "" && req.ExternalCustomerID == "" {
 			err = errValidation("customerId", "customerId or externalCustomerId is required")
 		}
-		if err = firstErr(err, checkQuantity("quantity", req.Quantity),
-			maxLen("customerId", req.CustomerID, maxIDLen),
-			maxLen("externalCustomerId", req.ExternalCustomerID, maxIDLen),
-			maxLen("usageType", req.UsageType, maxIDLen),
-			maxLen("idempotencyKey", req.IdempotencyKey, maxIDLen)); err != nil {
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -187,8 +180,7 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
 	var req wire.CreateWorkflowRequest
 	err := decode(r, &req)
-	if err = firstErr(err, required("name", req.Name), required("slug", req.Slug),
-		maxLen("name", req.Name, maxIDLen), maxLen("slug", req.Slug, maxIDLen)); err == nil && req.ProductSurface != "" {
+	if err = firstErr(err, required("name", req.Name), required("slug", req.Slug)); err == nil && req.ProductSurface != "" {
 		err = oneOf("productSurface", req.ProductSurface, productSurfaces...)
 	}
 	if err != nil {
@@ -215,8 +207,7 @@ func createdStatus(created bool) int {
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	var req wire.StartRunRequest
 	err := decode(r, &req)
-	if err = firstErr(err, required("customerId", req.CustomerID), required("workflowId", req.WorkflowID),
-		maxLen("workflowId", req.WorkflowID, maxIDLen), maxLen("externalRunId", req.ExternalRunID, maxIDLen)); err != nil {
+	if err = firstErr(err, required("customerId", req.CustomerID), required("workflowId", req.WorkflowID)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -276,16 +267,13 @@ func (s *Server) recordRun(w http.ResponseWriter, r *http.Request) {
 	err := decode(r, &req)
 	if err == nil {
 		err = firstErr(required("customerId", req.CustomerID), required("workflow", req.Workflow),
-			maxLen("workflow", req.Workflow, maxIDLen), required("status", req.Status))
+			required("status", req.Status))
 	}
 	if err == nil {
 		err = oneOf("status", req.Status, recordStatuses...)
 	}
 	for i := 0; err == nil && i < len(req.Events); i++ {
-		e := req.Events[i]
-		err = firstErr(required(fieldAt("events", i, "eventType"), e.EventType),
-			checkQuantity(fieldAt("events", i, "quantity"), e.Quantity),
-			checkQuantity(fieldAt("events", i, "costUnits"), e.CostUnits))
+		err = required(fieldAt("events", i, "eventType"), req.Events[i].EventType)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -316,26 +304,10 @@ func (s *Server) recordRun(w http.ResponseWriter, r *http.Request) {
 
 // --- run events
 
-// checkEvent validates one event; field names the event's fields in errors
-// (called only on failure: it formats).
-func checkEvent(e *wire.RunEvent, field func(string) string) error {
-	err := firstErr(required("eventType", e.EventType),
-		maxLen("eventType", e.EventType, maxIDLen),
-		maxLen("idempotencyKey", e.IdempotencyKey, maxIDLen),
-		checkQuantity("quantity", e.Quantity),
-		checkQuantity("costUnits", e.CostUnits))
-	if ae, ok := asAPIError(err); ok {
-		name := field(ae.field)
-		ae.message = strings.Replace(ae.message, ae.field, name, 1)
-		ae.field = name
-	}
-	return err
-}
-
 func (s *Server) emitEvent(w http.ResponseWriter, r *http.Request) {
 	var req wire.RunEvent
 	err := decode(r, &req)
-	if err = firstErr(err, required("runId", req.RunID), checkEvent(&req, func(f string) string { return f })); err != nil {
+	if err = firstErr(err, required("runId", req.RunID), required("eventType", req.EventType)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -348,9 +320,12 @@ func (s *Server) emitEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, createdStatus(!it.duplicate), runEventWire(it.event, it.duplicate))
 }
 
-// emitEventsBatch stores a batch in one transaction. A malformed event
-// fails the whole batch (422, nothing written); events of unknown runs and
-// events without a runId are skipped with a reason.
+// emitEventsBatch stores a batch in one transaction. An invalid event
+// (malformed, no eventType, over a limit, invalid UTF-8) fails the whole
+// batch with 422 naming events[i].<field>, and nothing is written: a client
+// can fix or drop that event and resend the rest under the same keys.
+// Events of unknown runs and events without a runId are skipped with a
+// reason.
 func (s *Server) emitEventsBatch(w http.ResponseWriter, r *http.Request) {
 	var req wire.RunEventBatchRequest
 	err := decode(r, &req)
@@ -358,7 +333,7 @@ func (s *Server) emitEventsBatch(w http.ResponseWriter, r *http.Request) {
 		err = errValidation("events", "events is required")
 	}
 	for i := 0; err == nil && i < len(req.Events); i++ {
-		err = checkEvent(&req.Events[i], func(f string) string { return fieldAt("events", i, f) })
+		err = required(fieldAt("events", i, "eventType"), req.Events[i].EventType)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
@@ -46,6 +47,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			ae = &apiError{status: http.StatusInternalServerError, code: CodeInternal, message: "internal error"}
 		}
 	}
+	if ae.status == http.StatusRequestTimeout {
+		// The rest of a late body may still be on its way: the
+		// connection cannot carry another request.
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, ae.status, wire.Error{
 		Error:              http.StatusText(ae.status),
 		Message:            ae.message,
@@ -55,15 +61,19 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	})
 }
 
-// decode reads the JSON object body into dst. An empty body (or null) is
-// an empty object: the clients send Content-Type: application/json on
-// body-less requests too.
+// decode reads the JSON object body into dst and checks it against the
+// limits (limits.go). An empty body (or null) is an empty object: the
+// clients send Content-Type: application/json on body-less requests too.
 func decode(r *http.Request, dst any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errTooLarge(mbe.Limit)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return &apiError{status: http.StatusRequestTimeout, code: CodeRequestTimeout,
+				message: "request body did not arrive in time; nothing was written"}
 		}
 		return errValidation("body", "could not read request body: %v", err)
 	}
@@ -73,6 +83,9 @@ func decode(r *http.Request, dst any) error {
 	}
 	if body[0] != '{' {
 		return errValidation("body", "request body must be a JSON object")
+	}
+	if err := checkUTF8(body); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError
@@ -85,7 +98,7 @@ func decode(r *http.Request, dst any) error {
 		}
 		return errValidation("body", "malformed JSON: %v", err)
 	}
-	return nil
+	return checkLimits(dst)
 }
 
 func jsonKind(goKind string) string {
@@ -104,17 +117,6 @@ func jsonKind(goKind string) string {
 		return "a number" // the only pointers in requests are *float64 and *bool
 	}
 	return "of another type"
-}
-
-// checkQuantity validates an optional non-negative finite number.
-func checkQuantity(field string, q *float64) error {
-	if q == nil {
-		return nil
-	}
-	if math.IsNaN(*q) || math.IsInf(*q, 0) || *q < 0 {
-		return errValidation(field, "%s must be a finite number ≥ 0", field)
-	}
-	return nil
 }
 
 // decimal renders a sum as a decimal string. Sums of binary floats pick up
@@ -146,13 +148,6 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 func required(field, v string) error {
 	if v == "" {
 		return errValidation(field, "%s is required", field)
-	}
-	return nil
-}
-
-func maxLen(field, v string, n int) error {
-	if len(v) > n {
-		return errValidation(field, "%s must be at most %d characters", field, n)
 	}
 	return nil
 }

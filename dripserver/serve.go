@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 )
 
 // Instance is a Server listening on a TCP address, as Start returns it.
@@ -49,8 +48,12 @@ func Start(ctx context.Context, addr string, store *Store, opts ...Option) (*Ins
 		Server: srv,
 		http: &http.Server{
 			Handler:           srv,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          nil,
+			ReadHeaderTimeout: srv.headerTimeout,
+			// A backstop for the routes that never read their body (health,
+			// 404s): the server drains it after them. The API routes set
+			// their own body deadline.
+			ReadTimeout: srv.headerTimeout + srv.bodyTimeout,
+			IdleTimeout: DefaultIdleTimeout,
 		},
 		origin:    "http://" + ln.Addr().String(),
 		done:      make(chan error, 1),

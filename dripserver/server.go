@@ -15,6 +15,23 @@ import (
 // larger bodies get 413.
 const DefaultMaxBodyBytes = 5 << 20
 
+// Read timeouts. Without them a client that declares a big body and then
+// trickles or stalls holds its connection and buffer for ever; a few hundred
+// such clients exhaust the machine.
+const (
+	// DefaultReadHeaderTimeout bounds the time a client may take to send a
+	// request's line and headers: 10 seconds. Start applies it.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultBodyReadTimeout bounds the time an API request's body may take
+	// to arrive, counted from when its handler starts: 30 seconds, enough
+	// for a 5 MiB body at under 200 KB/s. A slower body gets 408
+	// REQUEST_TIMEOUT (retryable) and its connection is closed.
+	DefaultBodyReadTimeout = 30 * time.Second
+	// DefaultIdleTimeout bounds how long Start keeps an idle keep-alive
+	// connection open: 2 minutes.
+	DefaultIdleTimeout = 2 * time.Minute
+)
+
 // Server is a Drip-compatible API over a Store. It is an http.Handler:
 // GET /health at the origin and the API under /v1.
 type Server struct {
@@ -24,6 +41,8 @@ type Server struct {
 	keys    map[string]bool // nil: dev mode, any well-formed key
 	maxBody int64
 	mux     *http.ServeMux
+
+	headerTimeout, bodyTimeout time.Duration
 
 	errorRate, dropRate float64
 	latency             time.Duration
@@ -86,6 +105,22 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
+// WithReadTimeouts sets how long a client may take to send a request's
+// headers and an API request's body (defaults DefaultReadHeaderTimeout and
+// DefaultBodyReadTimeout); a value ≤ 0 keeps the default. The header
+// timeout applies to the server Start creates; the body timeout also applies
+// when the Server is mounted in another http.Server.
+func WithReadTimeouts(header, body time.Duration) Option {
+	return func(s *Server) {
+		if header > 0 {
+			s.headerTimeout = header
+		}
+		if body > 0 {
+			s.bodyTimeout = body
+		}
+	}
+}
+
 // WithClock sets the time source, for tests that need fixed timestamps.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) {
@@ -110,6 +145,9 @@ func New(store *Store, opts ...Option) *Server {
 		svc:     &service{store: store, now: func() time.Time { return time.Now().UTC() }},
 		log:     slog.Default(),
 		maxBody: DefaultMaxBodyBytes,
+
+		headerTimeout: DefaultReadHeaderTimeout,
+		bodyTimeout:   DefaultBodyReadTimeout,
 	}
 	for _, o := range opts {
 		o(s)
@@ -241,7 +279,19 @@ func (s *Server) api(h http.HandlerFunc, secretOnly bool) http.Handler {
 			writeError(w, r, s.log, errTooLarge(s.maxBody))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		if r.Body != nil && r.Body != http.NoBody {
+			// Counted from here, after the latency fault, so that fault
+			// never reads as a slow client. Writers that cannot set
+			// deadlines get none.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
+			r.Body = &eofReader{ReadCloser: http.MaxBytesReader(w, r.Body, s.maxBody), atEOF: func() {
+				// Once the body is in, the deadline must not outlive it:
+				// it would cut a long request's reply or an idle
+				// keep-alive connection. (net/http lifts it there too.)
+				_ = rc.SetReadDeadline(time.Time{})
+			}}
+		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, kind))
 
 		if drop {
@@ -275,6 +325,21 @@ func (s *Server) serveAndDrop(w http.ResponseWriter, r *http.Request, h http.Han
 		panic(http.ErrAbortHandler)
 	}
 	_ = conn.Close()
+}
+
+// eofReader calls atEOF once, when the body has been read to its end.
+type eofReader struct {
+	io.ReadCloser
+	atEOF func()
+}
+
+func (r *eofReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err == io.EOF && r.atEOF != nil {
+		r.atEOF()
+		r.atEOF = nil
+	}
+	return n, err
 }
 
 type discardWriter struct {

@@ -68,6 +68,14 @@ func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.opts = append(c.opts, dripserver.WithLatency(d)) }
 }
 
+// WithReadTimeouts sets how long a client may take to send a request's
+// headers and body before the server closes the connection (defaults
+// dripserver.DefaultReadHeaderTimeout and DefaultBodyReadTimeout), for
+// tests of a client's behaviour when it is cut off.
+func WithReadTimeouts(header, body time.Duration) Option {
+	return func(c *config) { c.opts = append(c.opts, dripserver.WithReadTimeouts(header, body)) }
+}
+
 // WithSeed makes the injected faults deterministic.
 func WithSeed(seed uint64) Option {
 	return func(c *config) { c.opts = append(c.opts, dripserver.WithSeed(seed)) }

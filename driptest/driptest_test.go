@@ -2,9 +2,14 @@ package driptest_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/internal/wire"
@@ -74,5 +79,24 @@ func TestServerOptions(t *testing.T) {
 	var e wire.Error
 	if st := post(t, srv, "/usage", `{}`, &e); st != 503 || e.Code != "SERVICE_UNAVAILABLE" {
 		t.Fatalf("got %d %+v", st, e)
+	}
+}
+
+func TestServerReadTimeouts(t *testing.T) {
+	srv := driptest.NewServer(t, driptest.WithReadTimeouts(100*time.Millisecond, 100*time.Millisecond))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = io.WriteString(conn, "POST /v1/usage HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+srv.APIKey()+
+		"\r\nContent-Length: 1000000\r\n\r\n{")
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	got, err := io.ReadAll(conn)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatal("stalled body: connection still open after 30s")
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 408 ") {
+		t.Errorf("reply %q, want a 408", got)
 	}
 }

@@ -22,6 +22,10 @@
 // anything; --chaos-drop-rate commits the request and then closes the
 // connection without a reply; --chaos-latency delays every API request.
 //
+// Clients that send their headers or body too slowly are disconnected
+// (10 s for headers, 30 s for a body), and every stored string, metadata
+// object and quantity has a limit; both are listed in package dripserver.
+//
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, then
 // the database is closed.
 package main
