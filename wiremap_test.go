@@ -106,7 +106,7 @@ func TestWireMappingsHandleEveryField(t *testing.T) {
 			// The business is the API key's; it says nothing a caller needs.
 			unreadOK: []string{"businessId"}},
 		{name: "ListCustomers", method: "GET", path: "/v1/customers", reply: &wire.CustomerList{},
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ListCustomers(ctx, nil) },
+			call:     func(ctx context.Context, c *Client) (any, error) { return c.ListCustomers(ctx, nil) },
 			unreadOK: []string{"data[].businessId"}},
 		{name: "CreateWorkflow", method: "POST", path: "/v1/workflows", request: &wire.CreateWorkflowRequest{}, reply: &wire.Workflow{},
 			call: func(ctx context.Context, c *Client) (any, error) {
