@@ -251,8 +251,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // attempt sends one HTTP request and decodes the reply; every failure is a
-// *Error.
+// *Error with the API key scrubbed from every field.
 func (c *Client) attempt(ctx context.Context, r request, payload []byte) error {
+	if err := c.send(ctx, r, payload); err != nil {
+		return c.scrubError(err.(*Error))
+	}
+	return nil
+}
+
+// send is attempt before scrubbing.
+func (c *Client) send(ctx context.Context, r request, payload []byte) error {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -338,8 +346,6 @@ func (c *Client) decodeError(op string, resp *http.Response, raw []byte) *Error 
 	if resp.StatusCode == http.StatusNotFound && !strings.HasSuffix(c.baseURL, "/v1") {
 		e.Message += " (the base URL " + c.baseURL + " does not end in /v1, where the Drip API lives: is /v1 missing?)"
 	}
-	e.Message = c.scrub(e.Message)
-	e.Body = []byte(c.scrub(string(e.Body)))
 	return e
 }
 
@@ -405,7 +411,27 @@ func (c *Client) scrub(s string) string {
 	if c.apiKey == "" || !strings.Contains(s, c.apiKey) {
 		return s
 	}
-	return strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	return strings.ReplaceAll(s, c.apiKey, redacted)
+}
+
+const redacted = "[REDACTED]"
+
+// scrubError scrubs every text field of e: a hostile server may echo the
+// key into any envelope field or header.
+func (c *Client) scrubError(e *Error) *Error {
+	e.Op = c.scrub(e.Op)
+	e.Code = c.scrub(e.Code)
+	e.Message = c.scrub(e.Message)
+	e.Field = c.scrub(e.Field)
+	e.RequestID = c.scrub(e.RequestID)
+	e.ExistingCustomerID = c.scrub(e.ExistingCustomerID)
+	if c.apiKey != "" && bytes.Contains(e.Body, []byte(c.apiKey)) {
+		e.Body = bytes.ReplaceAll(e.Body, []byte(c.apiKey), []byte(redacted))
+	}
+	if c.apiKey != "" && e.Err != nil && e.Err != ErrNetwork && strings.Contains(e.Err.Error(), c.apiKey) {
+		e.Err = c.scrubErr(e.Err)
+	}
+	return e
 }
 
 func (c *Client) scrubErr(err error) error {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -645,6 +647,75 @@ func TestKeysNeverLeak(t *testing.T) {
 	_, err = c2.TrackUsage(ctxT(t), drip.UsageParams{CustomerID: "c", Meter: "m", Quantity: 1})
 	if !errors.Is(err, drip.ErrInvalidAPIKey) || strings.Contains(err.Error(), secret) {
 		t.Fatalf("invalid key: %v", err)
+	}
+}
+
+// A hostile server echoing the key into every envelope field and into a
+// header leaks it into no field of the *Error, nor into PingResult.Status.
+func TestKeysNeverLeakFromAnyField(t *testing.T) {
+	const secret = "sk_live_supersecretvalue123"
+	var header atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Content-Type", "application/json")
+		if header.Load() {
+			w.Header().Set("X-Request-Id", "req-"+key)
+		}
+		switch r.URL.Path {
+		case "/health":
+			fmt.Fprintf(w, `{"status":"healthy %s","timestamp":1}`, key)
+		case "/v1/customers/cus_1":
+			io.WriteString(w, `{"id": not json `+key)
+		default:
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprintf(w, `{"error":"e %[1]s","message":"m %[1]s","code":"%[1]s","field":"f %[1]s",`+
+				`"existingCustomerId":"cus_%[1]s","requestId":"rid %[1]s","retryAfter":1}`, key)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := drip.New(drip.WithAPIKey(secret), drip.WithBaseURL(srv.URL+"/v1"), drip.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		e, ok := drip.AsError(err)
+		if !ok {
+			t.Fatalf("want *drip.Error, got %v", err)
+		}
+		fields := map[string]string{"Error()": err.Error(), "%+v": fmt.Sprintf("%+v", err), "%#v": fmt.Sprintf("%#v", e),
+			"Op": e.Op, "Code": e.Code, "Message": e.Message, "Field": e.Field, "RequestID": e.RequestID,
+			"ExistingCustomerID": e.ExistingCustomerID, "Body": string(e.Body)}
+		if e.Err != nil {
+			fields["Err"] = e.Err.Error()
+		}
+		for what, s := range fields {
+			if strings.Contains(s, secret) {
+				t.Errorf("%s contains the API key: %s", what, s)
+			}
+		}
+	}
+	for _, withHeader := range []bool{false, true} {
+		header.Store(withHeader)
+		t.Run(fmt.Sprintf("error envelope, header %v", withHeader), func(t *testing.T) {
+			_, err := c.CreateCustomer(ctx, drip.CustomerParams{ExternalCustomerID: "x"})
+			check(t, err)
+			if e, _ := drip.AsError(err); e.Code == "" || e.Field == "" || e.RequestID == "" || e.ExistingCustomerID == "" {
+				t.Errorf("every echoed field should be kept, scrubbed: %+v", e)
+			}
+		})
+		t.Run(fmt.Sprintf("unparsable 2xx, header %v", withHeader), func(t *testing.T) {
+			_, err := c.GetCustomer(ctx, "cus_1")
+			check(t, err)
+		})
+	}
+	res, err := c.Ping(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Status, secret) || !strings.Contains(res.Status, "[REDACTED]") {
+		t.Errorf("PingResult.Status = %q", res.Status)
 	}
 }
 
