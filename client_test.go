@@ -595,17 +595,89 @@ func TestCircuitBreakerOpensAndRecovers(t *testing.T) {
 	if srv.requests.Load() != before {
 		t.Fatal("an open breaker must not send")
 	}
+	if e.RetryAfter > drip.BreakerFirstCooldown {
+		t.Fatalf("first open period %v, want at most %v", e.RetryAfter, drip.BreakerFirstCooldown)
+	}
+	// The API comes back within seconds, as after a restart: it is probed
+	// after the first, short, open period, not after BreakerCooldown.
 	down.Store(false)
-	clock.Add(int64(29 * time.Second))
+	clock.Add(int64(900 * time.Millisecond))
 	if _, err := c.TrackUsage(ctx, p); !errors.Is(err, drip.ErrCircuitOpen) {
 		t.Fatalf("before the cooldown ends: %v, want ErrCircuitOpen", err)
 	}
-	clock.Add(int64(2 * time.Second))
+	clock.Add(int64(200 * time.Millisecond))
 	if _, err := c.TrackUsage(ctx, p); err != nil {
 		t.Fatalf("probe after cooldown: %v", err)
 	}
 	if _, err := c.TrackUsage(ctx, p); err != nil {
 		t.Fatalf("closed again: %v", err)
+	}
+}
+
+// While the API stays down the open period doubles per failed probe up to
+// BreakerCooldown, and a success starts it over at BreakerFirstCooldown.
+func TestCircuitBreakerBacksOffWhileDown(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := startServer(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() {
+				w.WriteHeader(503)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	const maxCooldown = 10 * time.Second
+	c := newClient(t, srv.BaseURL(), drip.WithRetryPolicy(drip.RetryPolicy{MaxRetries: 0,
+		BreakerThreshold: 2, BreakerCooldown: maxCooldown}))
+	var clock atomic.Int64
+	start := time.Now()
+	drip.SetBreakerClock(c, func() time.Time { return start.Add(time.Duration(clock.Load())) })
+	ctx := ctxT(t)
+	p := drip.UsageParams{ExternalCustomerID: "x", Meter: "m", Quantity: 1, Mode: drip.UsageInternal}
+	call := func() error { _, err := c.TrackUsage(ctx, p); return err }
+
+	for range 2 {
+		if err := call(); err == nil || errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("want a 503, got %v", err)
+		}
+	}
+	// Each open period: refused just before it ends, probed (and failed)
+	// just after.
+	for _, period := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, maxCooldown, maxCooldown} {
+		err := call()
+		e, _ := drip.AsError(err)
+		if !errors.Is(err, drip.ErrCircuitOpen) || e.RetryAfter != period {
+			t.Fatalf("open for %v: got %v (RetryAfter %v)", period, err, e.RetryAfter)
+		}
+		clock.Add(int64(period - time.Millisecond))
+		if err := call(); !errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("1ms before the %v period ends: %v", period, err)
+		}
+		clock.Add(int64(time.Millisecond))
+		before := srv.requests.Load()
+		if err := call(); err == nil || errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("probe after %v: want a 503, got %v", period, err)
+		}
+		if srv.requests.Load() != before+1 {
+			t.Fatalf("the probe should send exactly one request")
+		}
+	}
+	// Recovery closes it; the next outage starts over at one second.
+	down.Store(false)
+	clock.Add(int64(maxCooldown))
+	if err := call(); err != nil {
+		t.Fatalf("probe after recovery: %v", err)
+	}
+	down.Store(true)
+	for range 2 {
+		call()
+	}
+	if _, err := c.TrackUsage(ctx, p); !errors.Is(err, drip.ErrCircuitOpen) {
+		t.Fatalf("want open again: %v", err)
+	} else if e, _ := drip.AsError(err); e.RetryAfter != drip.BreakerFirstCooldown {
+		t.Fatalf("a new outage starts at %v, got %v", drip.BreakerFirstCooldown, e.RetryAfter)
 	}
 }
 
