@@ -38,6 +38,9 @@ type Client struct {
 	baseURL   string // no trailing slash
 	healthURL string
 	hc        *http.Client
+	// transport is the transport New made, nil when the caller gave an
+	// http.Client: only this one is the client's to close.
+	transport *http.Transport
 	timeout   time.Duration
 	retry     RetryPolicy
 	breaker   *breaker
@@ -76,8 +79,10 @@ func New(opts ...Option) (*Client, error) {
 			"refusing to send the API key over plain http to a non-loopback host; use https or WithInsecureHTTP")
 	}
 	hc := cfg.httpClient
+	var own *http.Transport
 	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport}
+		own = newTransport()
+		hc = &http.Client{Transport: own}
 	}
 	log := cfg.logger
 	if log == nil {
@@ -93,6 +98,7 @@ func New(opts ...Option) (*Client, error) {
 		baseURL:   base,
 		healthURL: healthURL(base),
 		hc:        hc,
+		transport: own,
 		timeout:   cfg.timeout,
 		retry:     cfg.retry,
 		log:       log,
@@ -113,13 +119,25 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// defaultTransport keeps enough idle connections for a tracker and callers
-// sharing one host.
-var defaultTransport http.RoundTripper = func() http.RoundTripper {
+// newTransport is the transport of a client built without WithHTTPClient:
+// one per client, so closing its connections disturbs no other client, with
+// enough idle connections for a tracker and callers sharing one host.
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
 	return t
-}()
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// transport the client made itself. A client given an http.Client through
+// WithHTTPClient does not own its transport and leaves it alone. The
+// client stays usable: a later call dials again. Tracker.Shutdown calls it
+// once the tracker has sent everything.
+func (c *Client) CloseIdleConnections() {
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
+}
 
 func checkKey(key string) (KeyType, error) {
 	switch {

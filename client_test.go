@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -847,5 +848,66 @@ func TestPackageLevelFunctionsUseTheDefaultClient(t *testing.T) {
 	}
 	if l, err := drip.ListCustomers(ctx, nil); err != nil || len(l.Customers) != 1 {
 		t.Fatalf("list %+v %v", l, err)
+	}
+}
+
+// CloseIdleConnections closes the connections of the transport the client
+// made, and only those: another client's, or a caller's http.Client's, stay.
+func TestCloseIdleConnections(t *testing.T) {
+	var opened atomic.Int64
+	closed := make(chan struct{}, 16)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"healthy","timestamp":1}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	ping := func(c *drip.Client) {
+		t.Helper()
+		if _, err := c.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newClient(t, srv.URL+"/v1")
+	b := newClient(t, srv.URL+"/v1")
+	userHC := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	t.Cleanup(userHC.CloseIdleConnections)
+	u := newClient(t, srv.URL+"/v1", drip.WithHTTPClient(userHC))
+	ping(a)
+	ping(b)
+	ping(u)
+	if n := opened.Load(); n != 3 {
+		t.Fatalf("%d connections, want one per client (clients share no transport)", n)
+	}
+
+	a.CloseIdleConnections()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a's idle connection was not closed")
+	}
+	u.CloseIdleConnections() // not its transport: a no-op
+	ping(b)
+	ping(u)
+	if n := opened.Load(); n != 3 {
+		t.Fatalf("%d connections: b's or the caller's connection was closed too", n)
+	}
+	select {
+	case <-closed:
+		t.Fatal("a second connection was closed")
+	default:
+	}
+	ping(a) // still usable: dials again
+	if n := opened.Load(); n != 4 {
+		t.Fatalf("%d connections, want a's new one", n)
 	}
 }
