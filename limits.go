@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
 // Limits on what the SDK sends. Every call checks them before any request
@@ -20,12 +22,12 @@ import (
 //   - MaxDescriptionLength bounds event and usage descriptions. A
 //     description the SDK derives itself (from the model) is cut to fit.
 //   - MaxMetadataBytes bounds one metadata object as JSON, after the
-//     MetadataGuard. Run.Emit and Tracker.TrackUsage run on the caller's
-//     goroutine and check only what is cheap: at most MaxMetadataKeys keys,
+//     MetadataGuard. The tracker's calls (Start, Run.Emit, TrackUsage) run
+//     on the caller's goroutine and check only what is cheap: at most
+//     MaxMetadataKeys keys of the caller's (the SDK's own keys are extra),
 //     keys of at most MaxIDLength bytes, string values of at most
 //     MaxMetadataBytes bytes. The encoded size is checked where the request
-//     is encoded: in the client calls, and for tracked events in the
-//     tracker's exporter.
+//     is encoded: in the client calls, which the tracker's exporter makes.
 //   - MaxQuantity bounds quantities, costUnits and token counts, which must
 //     also be finite and >= 0.
 //
@@ -82,7 +84,9 @@ func checkQuantity(op, field string, f float64) error {
 // checkMetadata is the cheap check of the caller's path: key count, key
 // length, string value length. No encoding.
 func checkMetadata(op, field string, m map[string]any) error {
-	if len(m) > MaxMetadataKeys {
+	// The tracker adds occurredAt to a run's metadata before StartRun and
+	// EndRun check it again: that key is the SDK's, not the caller's.
+	if n := len(m); n > MaxMetadataKeys && (n > MaxMetadataKeys+1 || !hasKey(m, wire.MetaOccurredAt)) {
 		return validationError(op, field, field+" has "+strconv.Itoa(len(m))+" keys; at most "+strconv.Itoa(MaxMetadataKeys)+" are allowed")
 	}
 	for k, v := range m {
@@ -95,6 +99,8 @@ func checkMetadata(op, field string, m map[string]any) error {
 	}
 	return nil
 }
+
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 // checkMetadataEncoded bounds md, as it will be sent, to MaxMetadataBytes
 // of JSON. It encodes only when a cheap worst case (every byte escaped to

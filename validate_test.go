@@ -204,3 +204,29 @@ func TestBadEmitCostsNoGoodEvent(t *testing.T) {
 		t.Fatal("Tracker.TrackUsage must refuse long units before queueing")
 	}
 }
+
+// A run with the most metadata keys a caller may give still starts and
+// ends: the key the tracker adds (occurredAt) is not the caller's.
+func TestTrackerRunAtTheMetadataKeyLimit(t *testing.T) {
+	srv := startServer(t, nil)
+	c := newClient(t, srv.BaseURL())
+	tr := newTracker(t, c)
+	md := map[string]any{}
+	for i := range drip.MaxMetadataKeys {
+		md[strings.Repeat("k", i+1)] = i
+	}
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: createCustomer(t, c, "acme"), Workflow: "wf", Metadata: md})
+	if err := run.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.End(drip.RunCompleted); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := srv.store.Run(ctxT(t), run.ID())
+	if err != nil || !ok || got.Status != "COMPLETED" {
+		t.Fatalf("run: %+v %v %v", got, ok, err)
+	}
+}
