@@ -38,6 +38,9 @@ type Client struct {
 	baseURL   string // no trailing slash
 	healthURL string
 	hc        *http.Client
+	// transport is the transport New made, nil when the caller gave an
+	// http.Client: only this one is the client's to close.
+	transport *http.Transport
 	timeout   time.Duration
 	retry     RetryPolicy
 	breaker   *breaker
@@ -77,8 +80,10 @@ func New(opts ...Option) (*Client, error) {
 			"refusing to send the API key over plain http to a non-loopback host; use https or WithInsecureHTTP")
 	}
 	hc := cfg.httpClient
+	var own *http.Transport
 	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport}
+		own = newTransport()
+		hc = &http.Client{Transport: own}
 	}
 	log := cfg.logger
 	if log == nil {
@@ -94,6 +99,7 @@ func New(opts ...Option) (*Client, error) {
 		baseURL:   base,
 		healthURL: healthURL(base),
 		hc:        hc,
+		transport: own,
 		timeout:   cfg.timeout,
 		retry:     cfg.retry,
 		log:       log,
@@ -115,13 +121,25 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// defaultTransport keeps enough idle connections for a tracker and callers
-// sharing one host.
-var defaultTransport http.RoundTripper = func() http.RoundTripper {
+// newTransport is the transport of a client built without WithHTTPClient:
+// one per client, so closing its connections disturbs no other client, with
+// enough idle connections for a tracker and callers sharing one host.
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
 	return t
-}()
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// transport the client made itself. A client given an http.Client through
+// WithHTTPClient does not own its transport and leaves it alone. The
+// client stays usable: a later call dials again. Tracker.Shutdown calls it
+// once the tracker has sent everything.
+func (c *Client) CloseIdleConnections() {
+	if c.transport != nil {
+		c.transport.CloseIdleConnections()
+	}
+}
 
 func checkKey(key string) (KeyType, error) {
 	switch {
@@ -253,8 +271,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // attempt sends one HTTP request and decodes the reply; every failure is a
-// *Error.
+// *Error with the API key scrubbed from every field.
 func (c *Client) attempt(ctx context.Context, r request, payload []byte) error {
+	if err := c.send(ctx, r, payload); err != nil {
+		return c.scrubError(err.(*Error))
+	}
+	return nil
+}
+
+// send is attempt before scrubbing.
+func (c *Client) send(ctx context.Context, r request, payload []byte) error {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -340,8 +366,6 @@ func (c *Client) decodeError(op string, resp *http.Response, raw []byte) *Error 
 	if resp.StatusCode == http.StatusNotFound && !strings.HasSuffix(c.baseURL, "/v1") {
 		e.Message += " (the base URL " + c.baseURL + " does not end in /v1, where the Drip API lives: is /v1 missing?)"
 	}
-	e.Message = c.scrub(e.Message)
-	e.Body = []byte(c.scrub(string(e.Body)))
 	return e
 }
 
@@ -407,7 +431,27 @@ func (c *Client) scrub(s string) string {
 	if c.apiKey == "" || !strings.Contains(s, c.apiKey) {
 		return s
 	}
-	return strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	return strings.ReplaceAll(s, c.apiKey, redacted)
+}
+
+const redacted = "[REDACTED]"
+
+// scrubError scrubs every text field of e: a hostile server may echo the
+// key into any envelope field or header.
+func (c *Client) scrubError(e *Error) *Error {
+	e.Op = c.scrub(e.Op)
+	e.Code = c.scrub(e.Code)
+	e.Message = c.scrub(e.Message)
+	e.Field = c.scrub(e.Field)
+	e.RequestID = c.scrub(e.RequestID)
+	e.ExistingCustomerID = c.scrub(e.ExistingCustomerID)
+	if c.apiKey != "" && bytes.Contains(e.Body, []byte(c.apiKey)) {
+		e.Body = bytes.ReplaceAll(e.Body, []byte(c.apiKey), []byte(redacted))
+	}
+	if c.apiKey != "" && e.Err != nil && e.Err != ErrNetwork && strings.Contains(e.Err.Error(), c.apiKey) {
+		e.Err = c.scrubErr(e.Err)
+	}
+	return e
 }
 
 func (c *Client) scrubErr(err error) error {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -593,17 +596,89 @@ func TestCircuitBreakerOpensAndRecovers(t *testing.T) {
 	if srv.requests.Load() != before {
 		t.Fatal("an open breaker must not send")
 	}
+	if e.RetryAfter > drip.BreakerFirstCooldown {
+		t.Fatalf("first open period %v, want at most %v", e.RetryAfter, drip.BreakerFirstCooldown)
+	}
+	// The API comes back within seconds, as after a restart: it is probed
+	// after the first, short, open period, not after BreakerCooldown.
 	down.Store(false)
-	clock.Add(int64(29 * time.Second))
+	clock.Add(int64(900 * time.Millisecond))
 	if _, err := c.TrackUsage(ctx, p); !errors.Is(err, drip.ErrCircuitOpen) {
 		t.Fatalf("before the cooldown ends: %v, want ErrCircuitOpen", err)
 	}
-	clock.Add(int64(2 * time.Second))
+	clock.Add(int64(200 * time.Millisecond))
 	if _, err := c.TrackUsage(ctx, p); err != nil {
 		t.Fatalf("probe after cooldown: %v", err)
 	}
 	if _, err := c.TrackUsage(ctx, p); err != nil {
 		t.Fatalf("closed again: %v", err)
+	}
+}
+
+// While the API stays down the open period doubles per failed probe up to
+// BreakerCooldown, and a success starts it over at BreakerFirstCooldown.
+func TestCircuitBreakerBacksOffWhileDown(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := startServer(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() {
+				w.WriteHeader(503)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	const maxCooldown = 10 * time.Second
+	c := newClient(t, srv.BaseURL(), drip.WithRetryPolicy(drip.RetryPolicy{MaxRetries: 0,
+		BreakerThreshold: 2, BreakerCooldown: maxCooldown}))
+	var clock atomic.Int64
+	start := time.Now()
+	drip.SetBreakerClock(c, func() time.Time { return start.Add(time.Duration(clock.Load())) })
+	ctx := ctxT(t)
+	p := drip.UsageParams{ExternalCustomerID: "x", Meter: "m", Quantity: 1, Mode: drip.UsageInternal}
+	call := func() error { _, err := c.TrackUsage(ctx, p); return err }
+
+	for range 2 {
+		if err := call(); err == nil || errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("want a 503, got %v", err)
+		}
+	}
+	// Each open period: refused just before it ends, probed (and failed)
+	// just after.
+	for _, period := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, maxCooldown, maxCooldown} {
+		err := call()
+		e, _ := drip.AsError(err)
+		if !errors.Is(err, drip.ErrCircuitOpen) || e.RetryAfter != period {
+			t.Fatalf("open for %v: got %v (RetryAfter %v)", period, err, e.RetryAfter)
+		}
+		clock.Add(int64(period - time.Millisecond))
+		if err := call(); !errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("1ms before the %v period ends: %v", period, err)
+		}
+		clock.Add(int64(time.Millisecond))
+		before := srv.requests.Load()
+		if err := call(); err == nil || errors.Is(err, drip.ErrCircuitOpen) {
+			t.Fatalf("probe after %v: want a 503, got %v", period, err)
+		}
+		if srv.requests.Load() != before+1 {
+			t.Fatalf("the probe should send exactly one request")
+		}
+	}
+	// Recovery closes it; the next outage starts over at one second.
+	down.Store(false)
+	clock.Add(int64(maxCooldown))
+	if err := call(); err != nil {
+		t.Fatalf("probe after recovery: %v", err)
+	}
+	down.Store(true)
+	for range 2 {
+		call()
+	}
+	if _, err := c.TrackUsage(ctx, p); !errors.Is(err, drip.ErrCircuitOpen) {
+		t.Fatalf("want open again: %v", err)
+	} else if e, _ := drip.AsError(err); e.RetryAfter != drip.BreakerFirstCooldown {
+		t.Fatalf("a new outage starts at %v, got %v", drip.BreakerFirstCooldown, e.RetryAfter)
 	}
 }
 
@@ -645,6 +720,75 @@ func TestKeysNeverLeak(t *testing.T) {
 	_, err = c2.TrackUsage(ctxT(t), drip.UsageParams{CustomerID: "c", Meter: "m", Quantity: 1})
 	if !errors.Is(err, drip.ErrInvalidAPIKey) || strings.Contains(err.Error(), secret) {
 		t.Fatalf("invalid key: %v", err)
+	}
+}
+
+// A hostile server echoing the key into every envelope field and into a
+// header leaks it into no field of the *Error, nor into PingResult.Status.
+func TestKeysNeverLeakFromAnyField(t *testing.T) {
+	const secret = "sk_live_supersecretvalue123"
+	var header atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Content-Type", "application/json")
+		if header.Load() {
+			w.Header().Set("X-Request-Id", "req-"+key)
+		}
+		switch r.URL.Path {
+		case "/health":
+			fmt.Fprintf(w, `{"status":"healthy %s","timestamp":1}`, key)
+		case "/v1/customers/cus_1":
+			io.WriteString(w, `{"id": not json `+key)
+		default:
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprintf(w, `{"error":"e %[1]s","message":"m %[1]s","code":"%[1]s","field":"f %[1]s",`+
+				`"existingCustomerId":"cus_%[1]s","requestId":"rid %[1]s","retryAfter":1}`, key)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := drip.New(drip.WithAPIKey(secret), drip.WithBaseURL(srv.URL+"/v1"), drip.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		e, ok := drip.AsError(err)
+		if !ok {
+			t.Fatalf("want *drip.Error, got %v", err)
+		}
+		fields := map[string]string{"Error()": err.Error(), "%+v": fmt.Sprintf("%+v", err), "%#v": fmt.Sprintf("%#v", e),
+			"Op": e.Op, "Code": e.Code, "Message": e.Message, "Field": e.Field, "RequestID": e.RequestID,
+			"ExistingCustomerID": e.ExistingCustomerID, "Body": string(e.Body)}
+		if e.Err != nil {
+			fields["Err"] = e.Err.Error()
+		}
+		for what, s := range fields {
+			if strings.Contains(s, secret) {
+				t.Errorf("%s contains the API key: %s", what, s)
+			}
+		}
+	}
+	for _, withHeader := range []bool{false, true} {
+		header.Store(withHeader)
+		t.Run(fmt.Sprintf("error envelope, header %v", withHeader), func(t *testing.T) {
+			_, err := c.CreateCustomer(ctx, drip.CustomerParams{ExternalCustomerID: "x"})
+			check(t, err)
+			if e, _ := drip.AsError(err); e.Code == "" || e.Field == "" || e.RequestID == "" || e.ExistingCustomerID == "" {
+				t.Errorf("every echoed field should be kept, scrubbed: %+v", e)
+			}
+		})
+		t.Run(fmt.Sprintf("unparsable 2xx, header %v", withHeader), func(t *testing.T) {
+			_, err := c.GetCustomer(ctx, "cus_1")
+			check(t, err)
+		})
+	}
+	res, err := c.Ping(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Status, secret) || !strings.Contains(res.Status, "[REDACTED]") {
+		t.Errorf("PingResult.Status = %q", res.Status)
 	}
 }
 
@@ -704,5 +848,66 @@ func TestPackageLevelFunctionsUseTheDefaultClient(t *testing.T) {
 	}
 	if l, err := drip.ListCustomers(ctx, nil); err != nil || len(l.Customers) != 1 {
 		t.Fatalf("list %+v %v", l, err)
+	}
+}
+
+// CloseIdleConnections closes the connections of the transport the client
+// made, and only those: another client's, or a caller's http.Client's, stay.
+func TestCloseIdleConnections(t *testing.T) {
+	var opened atomic.Int64
+	closed := make(chan struct{}, 16)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"healthy","timestamp":1}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx := ctxT(t)
+	ping := func(c *drip.Client) {
+		t.Helper()
+		if _, err := c.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newClient(t, srv.URL+"/v1")
+	b := newClient(t, srv.URL+"/v1")
+	userHC := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	t.Cleanup(userHC.CloseIdleConnections)
+	u := newClient(t, srv.URL+"/v1", drip.WithHTTPClient(userHC))
+	ping(a)
+	ping(b)
+	ping(u)
+	if n := opened.Load(); n != 3 {
+		t.Fatalf("%d connections, want one per client (clients share no transport)", n)
+	}
+
+	a.CloseIdleConnections()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a's idle connection was not closed")
+	}
+	u.CloseIdleConnections() // not its transport: a no-op
+	ping(b)
+	ping(u)
+	if n := opened.Load(); n != 3 {
+		t.Fatalf("%d connections: b's or the caller's connection was closed too", n)
+	}
+	select {
+	case <-closed:
+		t.Fatal("a second connection was closed")
+	default:
+	}
+	ping(a) // still usable: dials again
+	if n := opened.Load(); n != 4 {
+		t.Fatalf("%d connections, want a's new one", n)
 	}
 }

@@ -42,10 +42,19 @@ func (c *Client) CreateCustomer(ctx context.Context, p CustomerParams) (*Custome
 	if strings.TrimSpace(p.ExternalCustomerID) == "" && strings.TrimSpace(p.OnchainAddress) == "" {
 		return nil, validationError(op, "externalCustomerId", "externalCustomerId or onchainAddress is required")
 	}
+	if err := checkIDs(op, "externalCustomerId", p.ExternalCustomerID, "onchainAddress", p.OnchainAddress); err != nil {
+		return nil, err
+	}
+	if err := checkMetadata(op, "metadata", p.Metadata); err != nil {
+		return nil, err
+	}
 	body := wire.CreateCustomerRequest{
 		ExternalCustomerID: p.ExternalCustomerID,
 		OnchainAddress:     p.OnchainAddress,
 		Metadata:           c.guard.filter(p.Metadata),
+	}
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
 	}
 	if p.IsInternal {
 		t := true
@@ -70,6 +79,9 @@ func (c *Client) GetCustomer(ctx context.Context, id string) (*Customer, error) 
 	const op = "GetCustomer"
 	if strings.TrimSpace(id) == "" {
 		return nil, validationError(op, "customerId", "customer id is required")
+	}
+	if err := checkIDs(op, "customerId", id); err != nil {
+		return nil, err
 	}
 	var out wire.Customer
 	if _, err := c.do(ctx, request{op: op, method: "GET", path: "/customers/" + url.PathEscape(id), out: &out}); err != nil {

@@ -2,7 +2,6 @@ package drip
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +42,13 @@ const (
 // withDefaults): an event with tokens and no Quantity counts its tokens
 // (units "tokens"); an LLM event without a Description is described by its
 // model; a zero Quantity with no Units is left to the API's default (1).
+//
+// Limits (see limits.go), checked by Run.Emit and every client call before
+// anything is queued or sent: Type, RunID, IdempotencyKey, SpanID,
+// ParentEventID, CorrelationID and Units at most MaxIDLength bytes,
+// Description at most MaxDescriptionLength, all valid UTF-8; Quantity,
+// CostUnits and token counts finite, >= 0 and at most MaxQuantity;
+// Metadata at most MaxMetadataKeys keys and MaxMetadataBytes as JSON.
 type Event struct {
 	// RunID is the run the event belongs to. Run.Emit sets it.
 	RunID string
@@ -95,15 +101,16 @@ func (e *Event) withDefaults() {
 	if e.Description == "" && e.Model != "" {
 		switch e.Type {
 		case EventLLMCompletion:
-			e.Description = "LLM call to " + e.Model
+			e.Description = truncateBytes("LLM call to "+e.Model, MaxDescriptionLength)
 		case EventLLMError:
-			e.Description = "LLM error: " + e.Model
+			e.Description = truncateBytes("LLM error: "+e.Model, MaxDescriptionLength)
 		}
 	}
 }
 
 // validate runs on every Emit, on the caller's goroutine: a few compares
-// for a valid event.
+// and short UTF-8 scans for a valid event, no allocation. The limits are in
+// limits.go.
 func (e *Event) validate(op string, needRun bool) error {
 	if needRun && blank(e.RunID) {
 		return validationError(op, "runId", "run id is required")
@@ -111,29 +118,64 @@ func (e *Event) validate(op string, needRun bool) error {
 	if blank(e.Type) {
 		return validationError(op, "eventType", "event type is required")
 	}
-	if !finiteNonNeg(e.Quantity) {
-		return validationError(op, "quantity", "quantity must be a finite number >= 0")
+	if !quantityOK(e.Quantity) {
+		return checkQuantity(op, "quantity", e.Quantity)
 	}
-	if !finiteNonNeg(e.CostUnits) {
-		return validationError(op, "costUnits", "costUnits must be a finite number >= 0")
+	if !quantityOK(e.CostUnits) {
+		return checkQuantity(op, "costUnits", e.CostUnits)
 	}
-	if e.InputTokens < 0 || e.OutputTokens < 0 || e.CachedInputTokens < 0 || e.ReasoningTokens < 0 {
-		return validationError(op, "tokens", "token counts must be >= 0")
+	// A negative count wraps to a huge unsigned one: one compare each.
+	if uint64(e.InputTokens) > uint64(maxTokens) || uint64(e.OutputTokens) > uint64(maxTokens) ||
+		uint64(e.CachedInputTokens) > uint64(maxTokens) || uint64(e.ReasoningTokens) > uint64(maxTokens) ||
+		e.InputTokens+e.OutputTokens > maxTokens {
+		return e.tokenError(op)
 	}
 	switch e.Status {
 	case "", StatusSuccess, StatusError:
 	default:
 		return validationError(op, "status", `status must be "success" or "error"`)
 	}
+	if badString(e.Type, MaxIDLength) || badString(e.RunID, MaxIDLength) ||
+		badString(e.IdempotencyKey, MaxIDLength) || badString(e.CorrelationID, MaxIDLength) ||
+		badString(e.SpanID, MaxIDLength) || badString(e.ParentEventID, MaxIDLength) ||
+		badString(e.Units, MaxIDLength) || badString(e.Description, MaxDescriptionLength) {
+		return e.stringError(op)
+	}
+	if len(e.Metadata) > 0 {
+		return checkMetadata(op, "metadata", e.Metadata)
+	}
 	return nil
+}
+
+// stringError names the first bad string field; only called on failure.
+func (e *Event) stringError(op string) error {
+	if err := checkIDs(op, "eventType", e.Type, "runId", e.RunID, "idempotencyKey", e.IdempotencyKey,
+		"correlationId", e.CorrelationID, "spanId", e.SpanID, "parentEventId", e.ParentEventID,
+		"units", e.Units); err != nil {
+		return err
+	}
+	return checkString(op, "description", e.Description, MaxDescriptionLength)
+}
+
+// tokenError names the first bad token count; only called on failure.
+func (e *Event) tokenError(op string) error {
+	for _, f := range []struct {
+		name string
+		n    int64
+	}{{"inputTokens", e.InputTokens}, {"outputTokens", e.OutputTokens},
+		{"cachedInputTokens", e.CachedInputTokens}, {"reasoningTokens", e.ReasoningTokens}} {
+		if f.n < 0 {
+			return validationError(op, f.name, "token counts must be >= 0")
+		}
+		if f.n > maxTokens {
+			return validationError(op, f.name, "token counts must be at most 1e15")
+		}
+	}
+	return validationError(op, "outputTokens", "inputTokens + outputTokens must be at most 1e15")
 }
 
 // blank reports whether s is empty or white space.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
-
-// finiteNonNeg reports whether f is a finite number >= 0 (false for NaN,
-// which fails every comparison).
-func finiteNonNeg(f float64) bool { return f >= 0 && f <= math.MaxFloat64 }
 
 // EventResult is the reply to EmitEvent.
 type EventResult struct {
@@ -180,6 +222,9 @@ func (c *Client) EmitEvent(ctx context.Context, e Event) (*EventResult, error) {
 	}
 	e.withDefaults()
 	body := c.eventToWire(&e)
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
+	}
 	var out wire.RunEventResult
 	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events", body: &body, out: &out}); err != nil {
 		return nil, err
@@ -227,6 +272,9 @@ func (c *Client) emitBatch(ctx context.Context, events []*Event, out any) error 
 		ev := *e
 		ev.withDefaults()
 		body.Events[i] = c.eventToWire(&ev)
+		if err := checkMetadataEncoded(op, "events["+strconv.Itoa(i)+"].metadata", body.Events[i].Metadata); err != nil {
+			return err
+		}
 	}
 	_, err := c.do(ctx, request{op: op, method: "POST", path: "/run-events/batch", body: &body, out: out})
 	return err

@@ -6,7 +6,7 @@ import (
 )
 
 // validate's fast checks agree with the plain definitions: blank is
-// strings.TrimSpace(s) == "", finiteNonNeg is not NaN, not infinite, ≥ 0.
+// strings.TrimSpace(s) == "", quantityOK is not NaN, ≥ 0 and ≤ MaxQuantity.
 func TestValidateChecks(t *testing.T) {
 	for s, want := range map[string]bool{
 		"": true, " ": true, "\t\n\v\f\r ": true, "\u00a0": true, "\u2003\u3000": true, "\x85": false,
@@ -17,11 +17,12 @@ func TestValidateChecks(t *testing.T) {
 		}
 	}
 	for f, want := range map[float64]bool{
-		0: true, math.Copysign(0, -1): true, 1.5: true, math.MaxFloat64: true, math.SmallestNonzeroFloat64: true,
+		0: true, math.Copysign(0, -1): true, 1.5: true, MaxQuantity: true, math.SmallestNonzeroFloat64: true,
+		math.Nextafter(MaxQuantity, math.Inf(1)): false, math.MaxFloat64: false,
 		-1: false, math.Inf(1): false, math.Inf(-1): false, math.NaN(): false,
 	} {
-		if got := finiteNonNeg(f); got != want {
-			t.Errorf("finiteNonNeg(%v) = %v, want %v", f, got, want)
+		if got := quantityOK(f); got != want {
+			t.Errorf("quantityOK(%v) = %v, want %v", f, got, want)
 		}
 	}
 }

@@ -212,6 +212,9 @@ func (x *exporter) drain() {
 			t.report("spool", err, 0)
 		}
 	}
+	// No goroutines left behind: the connections the client's own
+	// transport keeps idle go too (a later call opens new ones).
+	t.client.CloseIdleConnections()
 }
 
 // pendingBillable counts the events and usage records not yet resolved.

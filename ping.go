@@ -33,7 +33,7 @@ func (c *Client) Ping(ctx context.Context) (*PingResult, error) {
 		}
 		return nil, err
 	}
-	r := &PingResult{OK: out.Status == "healthy", Status: out.Status, Latency: lat}
+	r := &PingResult{OK: out.Status == "healthy", Status: c.scrub(out.Status), Latency: lat}
 	if out.Timestamp > 0 {
 		r.Timestamp = time.UnixMilli(out.Timestamp)
 	}

@@ -2,15 +2,22 @@ package drip
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
 // RecordRunParams records a whole run in one call.
+//
+// Limits (see limits.go), checked before anything is sent: CustomerID,
+// Workflow, ExternalRunID, CorrelationID and ErrorCode at most MaxIDLength
+// bytes and valid UTF-8; each event as documented on Event; Metadata at
+// most MaxMetadataKeys keys and MaxMetadataBytes as JSON. ErrorMessage is
+// cut to 500 characters.
 type RecordRunParams struct {
 	CustomerID string
 	// Workflow is a workflow id or slug; an unknown slug is created.
@@ -54,16 +61,26 @@ func (c *Client) RecordRun(ctx context.Context, p RecordRunParams) (*RecordRunRe
 	if !p.Status.Terminal() {
 		return nil, validationError(op, "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
 	}
+	if err := checkIDs(op, "customerId", p.CustomerID, "workflow", p.Workflow, "externalRunId", p.ExternalRunID,
+		"correlationId", p.CorrelationID, "errorCode", p.ErrorCode); err != nil {
+		return nil, err
+	}
+	if err := checkMetadata(op, "metadata", p.Metadata); err != nil {
+		return nil, err
+	}
 	body := wire.RecordRunRequest{
 		CustomerID:    p.CustomerID,
 		Workflow:      p.Workflow,
 		Events:        make([]wire.RecordRunEvent, len(p.Events)),
 		Status:        string(p.Status),
-		ErrorMessage:  textutil.Truncate(p.ErrorMessage, maxErrorMessage),
+		ErrorMessage:  errorMessage(p.ErrorMessage),
 		ErrorCode:     p.ErrorCode,
 		ExternalRunID: p.ExternalRunID,
 		CorrelationID: p.CorrelationID,
 		Metadata:      c.guard.filter(p.Metadata),
+	}
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	for i := range p.Events {
@@ -78,6 +95,9 @@ func (c *Client) RecordRun(ctx context.Context, p RecordRunParams) (*RecordRunRe
 		ev := *e
 		ev.withDefaults()
 		we := c.eventToWire(&ev)
+		if err := checkMetadataEncoded(op, "events["+strconv.Itoa(i)+"].metadata", we.Metadata); err != nil {
+			return nil, err
+		}
 		body.Events[i] = wire.RecordRunEvent{
 			EventType: we.EventType, Quantity: we.Quantity, Units: we.Units,
 			Description: we.Description, CostUnits: we.CostUnits, Metadata: we.Metadata,
@@ -123,7 +143,7 @@ func (c *Client) recordRunFallback(ctx context.Context, p RecordRunParams) (*Rec
 		for i, e := range p.Events {
 			e.RunID = run.ID
 			if e.IdempotencyKey == "" && run.ExternalRunID != "" {
-				e.IdempotencyKey = run.ExternalRunID + ":" + e.Type + ":" + strconv.Itoa(i)
+				e.IdempotencyKey = derivedKey(run.ExternalRunID + ":" + e.Type + ":" + strconv.Itoa(i))
 			}
 			evs[i] = e
 		}
@@ -153,4 +173,14 @@ func (c *Client) recordRunFallback(ctx context.Context, p RecordRunParams) (*Rec
 	res.Summary = glyph + " " + wf.Name + ": " + strconv.Itoa(res.EventsCreated) + " events recorded in " +
 		res.Duration.Round(time.Millisecond).String()
 	return res, nil
+}
+
+// derivedKey keeps a key built from caller ids within MaxIDLength: a longer
+// one is replaced by its SHA-256, as stable across retries as the original.
+func derivedKey(k string) string {
+	if len(k) <= MaxIDLength {
+		return k
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "rr_" + hex.EncodeToString(sum[:])
 }

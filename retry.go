@@ -22,8 +22,12 @@ type RetryPolicy struct {
 	// BreakerThreshold is how many consecutive failed calls (5xx, network,
 	// timeout; never 4xx) open the breaker. Negative disables the breaker.
 	BreakerThreshold int
-	// BreakerCooldown is how long the breaker stays open before one probe
-	// call is let through.
+	// BreakerCooldown is the longest the breaker stays open before one
+	// probe call is let through. The first open period is
+	// BreakerFirstCooldown (or BreakerCooldown, if shorter) and doubles with
+	// each failed probe up to BreakerCooldown: an API back after a restart
+	// is probed within about a second, a dead one at most once per
+	// BreakerCooldown.
 	BreakerCooldown time.Duration
 }
 
@@ -35,11 +39,14 @@ const (
 	DefaultMaxRetryAfter    = 60 * time.Second
 	DefaultBreakerThreshold = 5
 	DefaultBreakerCooldown  = 30 * time.Second
+	// BreakerFirstCooldown is the open period after the breaker first
+	// opens; see RetryPolicy.BreakerCooldown.
+	BreakerFirstCooldown = time.Second
 )
 
 // DefaultRetryPolicy returns the policy New uses: 3 retries, 100 ms base,
 // 10 s max, Retry-After honoured up to 60 s, breaker after 5 consecutive
-// failed calls for 30 s.
+// failed calls, open for 1 s, then 2 s, 4 s… up to 30 s while probes fail.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{
 		MaxRetries:       DefaultMaxRetries,
@@ -98,16 +105,18 @@ func (s breakerState) String() string {
 }
 
 // breaker is a consecutive-failure circuit breaker with a single half-open
-// probe.
+// probe. Its open period starts at BreakerFirstCooldown and doubles per
+// failed probe up to cooldown, and is reset by a success.
 type breaker struct {
 	threshold int
-	cooldown  time.Duration
+	cooldown  time.Duration // the longest open period
 	now       func() time.Time
 
 	mu       sync.Mutex
 	state    breakerState
 	failures int
 	openedAt time.Time
+	wait     time.Duration // the current open period
 	probing  bool
 }
 
@@ -121,7 +130,7 @@ func (b *breaker) allow() (bool, time.Duration) {
 	defer b.mu.Unlock()
 	switch b.state {
 	case breakerOpen:
-		wait := b.cooldown - b.now().Sub(b.openedAt)
+		wait := b.wait - b.now().Sub(b.openedAt)
 		if wait > 0 {
 			return false, wait
 		}
@@ -130,7 +139,7 @@ func (b *breaker) allow() (bool, time.Duration) {
 		return true, 0
 	case breakerHalfOpen:
 		if b.probing {
-			return false, b.cooldown / 10
+			return false, b.wait / 10
 		}
 		b.probing = true
 		return true, 0
@@ -150,9 +159,15 @@ func (b *breaker) record(failed bool) (from, to breakerState, changed bool) {
 	if !failed {
 		b.failures = 0
 		b.state = breakerClosed
+		b.wait = 0
 	} else {
 		b.failures++
 		if b.state == breakerHalfOpen || b.failures >= b.threshold {
+			if b.state == breakerHalfOpen {
+				b.wait = min(2*b.wait, b.cooldown)
+			} else if b.state == breakerClosed {
+				b.wait = min(BreakerFirstCooldown, b.cooldown)
+			}
 			b.state = breakerOpen
 			b.openedAt = b.now()
 		}

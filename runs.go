@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -32,6 +33,11 @@ func (s RunStatus) Terminal() bool {
 }
 
 // RunParams starts a run.
+//
+// Limits (see limits.go), checked before anything is queued or sent:
+// CustomerID, Workflow, ExternalRunID, CorrelationID and ParentRunID at
+// most MaxIDLength bytes and valid UTF-8; Metadata at most MaxMetadataKeys
+// keys and MaxMetadataBytes as JSON.
 type RunParams struct {
 	// CustomerID is whose run it is. Required.
 	CustomerID string
@@ -54,7 +60,11 @@ func (p *RunParams) validate(op string) error {
 	if strings.TrimSpace(p.Workflow) == "" {
 		return validationError(op, "workflowId", "workflow is required")
 	}
-	return nil
+	if err := checkIDs(op, "customerId", p.CustomerID, "workflowId", p.Workflow, "externalRunId", p.ExternalRunID,
+		"correlationId", p.CorrelationID, "parentRunId", p.ParentRunID); err != nil {
+		return err
+	}
+	return checkMetadata(op, "metadata", p.Metadata)
 }
 
 // RunInfo is the reply to StartRun.
@@ -75,10 +85,22 @@ type EndRunParams struct {
 	// RunTimeout. Required.
 	Status RunStatus
 	// ErrorMessage is a short message for a failed run: never a stack trace
-	// or environment.
+	// or environment. It is cut to 500 characters.
 	ErrorMessage string
-	ErrorCode    string
-	Metadata     map[string]any
+	// ErrorCode is at most MaxIDLength bytes.
+	ErrorCode string
+	Metadata  map[string]any
+}
+
+// validate checks what the API refuses; the message is cut, not refused.
+func (p *EndRunParams) validate(op string) error {
+	if !p.Status.Terminal() {
+		return validationError(op, "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
+	}
+	if err := checkIDs(op, "errorCode", p.ErrorCode); err != nil {
+		return err
+	}
+	return checkMetadata(op, "metadata", p.Metadata)
 }
 
 // EndRunResult is the reply to EndRun.
@@ -133,6 +155,9 @@ func (c *Client) StartRun(ctx context.Context, p RunParams) (*RunInfo, error) {
 		ParentRunID:   p.ParentRunID,
 		Metadata:      c.guard.filter(p.Metadata),
 	}
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
+	}
 	var out wire.StartRunResult
 	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/runs", body: &body, out: &out}); err != nil {
 		return nil, err
@@ -151,10 +176,16 @@ func (c *Client) EndRun(ctx context.Context, runID string, p EndRunParams) (*End
 	if strings.TrimSpace(runID) == "" {
 		return nil, validationError(op, "runId", "run id is required")
 	}
-	if !p.Status.Terminal() {
-		return nil, validationError(op, "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
+	if err := checkIDs(op, "runId", runID); err != nil {
+		return nil, err
+	}
+	if err := p.validate(op); err != nil {
+		return nil, err
 	}
 	body := endRunRequest(c, &p)
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
+	}
 	var out wire.EndRunResult
 	if _, err := c.do(ctx, request{op: op, method: "PATCH", path: "/runs/" + url.PathEscape(runID), body: body, out: &out}); err != nil {
 		return nil, err
@@ -173,11 +204,21 @@ func (c *Client) EndRun(ctx context.Context, runID string, p EndRunParams) (*End
 // too short for a stack trace.
 const maxErrorMessage = 500
 
+// errorMessage is a run error message as sent: cut, not refused, since it
+// is often built from an error the caller does not control; bytes that are
+// not UTF-8 become U+FFFD.
+func errorMessage(s string) string {
+	return textutil.Truncate(strings.ToValidUTF8(s, "\uFFFD"), maxErrorMessage)
+}
+
 // GetRun returns a run with its totals (GET /runs/{id}).
 func (c *Client) GetRun(ctx context.Context, runID string) (*RunDetails, error) {
 	const op = "GetRun"
 	if strings.TrimSpace(runID) == "" {
 		return nil, validationError(op, "runId", "run id is required")
+	}
+	if err := checkIDs(op, "runId", runID); err != nil {
+		return nil, err
 	}
 	var out wire.RunDetails
 	if _, err := c.do(ctx, request{op: op, method: "GET", path: "/runs/" + url.PathEscape(runID), out: &out}); err != nil {

@@ -163,8 +163,8 @@ func (r *Run) finish(p EndRunParams) error {
 	if r.err != nil {
 		return r.err
 	}
-	if !p.Status.Terminal() {
-		return validationError("Run.End", "status", "status must be COMPLETED, FAILED, CANCELLED or TIMEOUT")
+	if err := p.validate("Run.End"); err != nil {
+		return err
 	}
 	if !r.state.CompareAndSwap(runOpen, runEnded) {
 		return nil

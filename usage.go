@@ -2,7 +2,6 @@ package drip
 
 import (
 	"context"
-	"math"
 	"strings"
 )
 
@@ -32,6 +31,12 @@ func (m UsageMode) path() string {
 }
 
 // UsageParams describes metered usage for one customer.
+//
+// Limits (see limits.go), checked before anything is queued or sent:
+// CustomerID, ExternalCustomerID, Meter, Units and IdempotencyKey at most
+// MaxIDLength bytes, Description at most MaxDescriptionLength, all valid
+// UTF-8; Quantity at most MaxQuantity; Metadata at most MaxMetadataKeys
+// keys and MaxMetadataBytes as JSON.
 type UsageParams struct {
 	// CustomerID is the Drip customer id. Either it or ExternalCustomerID
 	// is required; an unknown ExternalCustomerID is provisioned by Drip.
@@ -39,7 +44,8 @@ type UsageParams struct {
 	ExternalCustomerID string
 	// Meter is the usage type, e.g. "llm_tokens". Required.
 	Meter string
-	// Quantity is how much was used; must be finite and >= 0.
+	// Quantity is how much was used; must be finite, >= 0 and at most
+	// MaxQuantity.
 	Quantity    float64
 	Units       string
 	Description string
@@ -58,13 +64,20 @@ func (p *UsageParams) validate(op string) error {
 	if strings.TrimSpace(p.Meter) == "" {
 		return validationError(op, "meter", "meter is required")
 	}
-	if math.IsNaN(p.Quantity) || math.IsInf(p.Quantity, 0) || p.Quantity < 0 {
-		return validationError(op, "quantity", "quantity must be a finite number >= 0")
+	if err := checkQuantity(op, "quantity", p.Quantity); err != nil {
+		return err
 	}
 	if p.Mode < UsageSync || p.Mode > UsageInternal {
 		return validationError(op, "mode", "unknown usage mode")
 	}
-	return nil
+	if err := checkIDs(op, "customerId", p.CustomerID, "externalCustomerId", p.ExternalCustomerID,
+		"meter", p.Meter, "units", p.Units, "idempotencyKey", p.IdempotencyKey); err != nil {
+		return err
+	}
+	if err := checkString(op, "description", p.Description, MaxDescriptionLength); err != nil {
+		return err
+	}
+	return checkMetadata(op, "metadata", p.Metadata)
 }
 
 // Charge is the billing side of a usage record.
@@ -109,6 +122,9 @@ func (c *Client) TrackUsage(ctx context.Context, p UsageParams) (*UsageResult, e
 		p.IdempotencyKey = newKey(keyPrefixTrack)
 	}
 	body := c.usageToWire(&p)
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
+	}
 	var out wireUsageResult
 	if _, err := c.do(ctx, request{op: op, method: "POST", path: p.Mode.path(), body: &body, out: &out}); err != nil {
 		return nil, err

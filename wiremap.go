@@ -79,7 +79,7 @@ const maxNameLen = 256
 func endRunRequest(c *Client, p *EndRunParams) *wire.EndRunRequest {
 	return &wire.EndRunRequest{
 		Status:       string(p.Status),
-		ErrorMessage: textutil.Truncate(p.ErrorMessage, maxErrorMessage),
+		ErrorMessage: errorMessage(p.ErrorMessage),
 		ErrorCode:    p.ErrorCode,
 		Metadata:     c.guard.filter(p.Metadata),
 	}

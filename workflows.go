@@ -50,11 +50,23 @@ func (c *Client) CreateWorkflow(ctx context.Context, p WorkflowParams) (*Workflo
 	if strings.TrimSpace(p.Slug) == "" {
 		return nil, validationError(op, "slug", "slug is required")
 	}
+	if err := checkIDs(op, "name", p.Name, "slug", p.Slug); err != nil {
+		return nil, err
+	}
+	if err := checkString(op, "description", p.Description, MaxDescriptionLength); err != nil {
+		return nil, err
+	}
+	if err := checkMetadata(op, "metadata", p.Metadata); err != nil {
+		return nil, err
+	}
 	if p.ProductSurface == "" {
 		p.ProductSurface = "CUSTOM"
 	}
 	body := wire.CreateWorkflowRequest{Name: p.Name, Slug: p.Slug, ProductSurface: p.ProductSurface,
 		Description: p.Description, Metadata: c.guard.filter(p.Metadata)}
+	if err := checkMetadataEncoded(op, "metadata", body.Metadata); err != nil {
+		return nil, err
+	}
 	var out wire.Workflow
 	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/workflows", body: &body, out: &out}); err != nil {
 		return nil, err

@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -123,6 +122,7 @@ func tool[In, Out any](name, desc string, readOnly bool, constrain func(*jsonsch
 					var zero Out
 					return nil, zero, toolError(err)
 				}
+				redactOut(&out)
 				return nil, out, nil
 			})
 	}}
@@ -182,10 +182,6 @@ func constrainEvent(e *jsonschema.Schema) {
 	enum(e, "status", drip.StatusSuccess, drip.StatusError)
 }
 
-// keyPattern matches anything shaped like a Drip API key, so no error text
-// can carry one to the agent.
-var keyPattern = regexp.MustCompile(`\b[sp]k_(live|test)_[A-Za-z0-9_]+`)
-
 // toolError turns an error into the text of an MCP tool error: the Drip
 // code, the HTTP status when there was one, the message and the offending
 // field. Never the API key.
@@ -208,7 +204,7 @@ func toolError(err error) error {
 	} else {
 		b.WriteString(err.Error())
 	}
-	return &toolErr{msg: keyPattern.ReplaceAllString(b.String(), "[redacted key]")}
+	return &toolErr{msg: redactKeys(b.String())}
 }
 
 type toolErr struct{ msg string }
