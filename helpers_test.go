@@ -3,6 +3,7 @@ package drip_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -92,4 +93,12 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// slogDefault sends slog's default logger to w until the returned func
+// restores the previous one.
+func slogDefault(w io.Writer) func() {
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(w, nil)))
+	return func() { slog.SetDefault(prev) }
 }

@@ -368,7 +368,9 @@ type Stats struct {
 	// spool written to its dead-letter file.
 	DeadLettered int64
 	// Refused counts items never accepted: queue full, spool full, tracker
-	// shut down, run already ended. The caller got the error.
+	// shut down, run already ended or never recorded (its Start was
+	// refused). The caller got the error. Invalid items (a VALIDATION_ERROR)
+	// are not counted: they are not items.
 	Refused int64
 	// Retried counts export steps retried after the client gave up.
 	Retried     int64

@@ -100,6 +100,7 @@ func (r *Run) Emit(e Event) error {
 		return ErrNoRun
 	}
 	if r.err != nil {
+		r.t.refuse(&item{kind: kindEvent}) // the run itself was refused
 		return r.err
 	}
 	if err := e.validate("Run.Emit", false); err != nil {
