@@ -18,7 +18,7 @@ import (
 // every request without storing it: these benchmarks measure the caller's
 // side of Emit (validate, timestamp, enqueue), not delivery, which
 // BenchmarkTrackerThroughput measures.
-func emitBench(b *testing.B) (*drip.Tracker, *drip.Run) {
+func emitBench(b *testing.B, opts ...drip.TrackerOption) (*drip.Tracker, *drip.Run) {
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -33,8 +33,12 @@ func emitBench(b *testing.B) (*drip.Tracker, *drip.Run) {
 	c := newClient(b, sink.URL+"/v1")
 	// The exporter sends only on Flush, outside the timed loop: the figures
 	// are the caller's own cost, not the exporter's competing for the cores.
-	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithMaxQueueSize(2*flushEvery),
-		drip.WithMaxBatchSize(4*flushEvery), drip.WithBatchTimeout(time.Hour))
+	opts = append([]drip.TrackerOption{drip.WithoutSelfMetrics(), drip.WithMaxQueueSize(2 * flushEvery),
+		drip.WithMaxBatchSize(4 * flushEvery), drip.WithBatchTimeout(time.Hour)}, opts...)
+	tr, err := drip.OpenTracker(c, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() { tr.Shutdown(context.Background()) })
 	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
 	return tr, run
@@ -42,8 +46,15 @@ func emitBench(b *testing.B) (*drip.Tracker, *drip.Run) {
 
 const flushEvery = 1 << 14
 
+// BenchmarkRunEmit is the caller's cost of one Emit, without and with a
+// spool: the exporter writes the spool, so the figures should match.
 func BenchmarkRunEmit(b *testing.B) {
-	tr, run := emitBench(b)
+	b.Run("memory", func(b *testing.B) { benchEmit(b) })
+	b.Run("spool", func(b *testing.B) { benchEmit(b, drip.WithSpool(b.TempDir())) })
+}
+
+func benchEmit(b *testing.B, opts ...drip.TrackerOption) {
+	tr, run := emitBench(b, opts...)
 	ev := drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 812, OutputTokens: 164,
 		Duration: 730 * time.Millisecond}
 	b.ReportAllocs()
@@ -98,7 +109,12 @@ func newCountingSink(b *testing.B) *countingSink {
 					Metadata       json.RawMessage `json:"metadata"`
 				} `json:"events"`
 			}
-			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			raw := make([]byte, max(r.ContentLength, 0))
+			if _, err := io.ReadFull(r.Body, raw); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			if err := json.Unmarshal(raw, &body); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
@@ -139,10 +155,19 @@ func benchThroughput(b *testing.B, tr *drip.Tracker, cust string) {
 
 // BenchmarkTrackerThroughput measures what the SDK can ship: events
 // delivered into a counting sink that decodes every batch.
-func BenchmarkTrackerThroughput(b *testing.B) {
+func BenchmarkTrackerThroughput(b *testing.B) { benchSink(b) }
+
+// BenchmarkTrackerThroughputSpool is the same with every item written to
+// a spool and released once acknowledged.
+func BenchmarkTrackerThroughputSpool(b *testing.B) { benchSink(b, drip.WithSpool(b.TempDir())) }
+
+func benchSink(b *testing.B, opts ...drip.TrackerOption) {
 	sink := newCountingSink(b)
 	c := newClient(b, sink.URL+"/v1")
-	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBlockOnFull())
+	tr, err := drip.OpenTracker(c, append([]drip.TrackerOption{drip.WithoutSelfMetrics(), drip.WithBlockOnFull()}, opts...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
 	benchThroughput(b, tr, "cust_bench")
 	if got := sink.events.Load(); got != int64(b.N) {
 		b.Fatalf("sink counted %d of %d", got, b.N)

@@ -1,6 +1,7 @@
 package drip
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -730,33 +731,50 @@ func (t *Tracker) sendUsage(r *record) []outcome {
 // other event is delivered.
 func (t *Tracker) sendEvents(runID string, recs []*record) []outcome {
 	out := make([]outcome, 0, len(recs))
+	// Events are encoded one after another into one buffer; each is known
+	// by its span in it, so batches can be cut, and split, by bytes.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
 	var batch []*record
-	var raws []json.RawMessage
+	var spans [][2]int
 	size := 0
 	flush := func() {
 		if len(batch) > 0 {
+			raws := make([][]byte, len(spans))
+			for i, sp := range spans {
+				raws[i] = buf.Bytes()[sp[0]:sp[1]]
+			}
 			out = t.sendBatch(batch, raws, out)
-			batch, raws, size = nil, nil, 0
+			batch, spans, size = batch[:0], spans[:0], 0
 		}
 	}
 	for _, r := range recs {
 		r.Event.RunID = runID
-		raw, err := json.Marshal(r.Event)
-		if err != nil {
+		start := buf.Len()
+		if err := enc.Encode(r.Event); err != nil {
+			buf.Truncate(start)
 			out = append(out, outcome{rec: r, err: err, dead: true, reason: "cannot encode event: " + err.Error()})
 			continue
 		}
-		if len(raw)+batchOverhead > t.cfg.maxBatchBytes {
+		n := buf.Len() - 1 - start // Encode ends each value with a newline
+		if n+batchOverhead > t.cfg.maxBatchBytes {
+			buf.Truncate(start)
 			err := &Error{Op: "EmitEventsBatch", Code: CodeValidation, Field: "event",
-				Message: "event is " + strconv.Itoa(len(raw)) + " bytes encoded, over the batch limit of " + strconv.Itoa(t.cfg.maxBatchBytes)}
+				Message: "event is " + strconv.Itoa(n) + " bytes encoded, over the batch limit of " + strconv.Itoa(t.cfg.maxBatchBytes)}
 			out = append(out, outcome{rec: r, err: err, dead: true, reason: err.Message})
 			continue
 		}
-		if len(batch) == t.cfg.maxBatch || size+len(raw)+1+batchOverhead > t.cfg.maxBatchBytes {
+		if len(batch) == t.cfg.maxBatch || size+n+1+batchOverhead > t.cfg.maxBatchBytes {
 			flush()
+			// The flushed batch is sent: its bytes can go.
+			last := buf.Bytes()[start : start+n+1]
+			buf.Reset()
+			buf.Write(last)
+			start = 0
 		}
-		batch, raws = append(batch, r), append(raws, raw)
-		size += len(raw) + 1
+		batch, spans = append(batch, r), append(spans, [2]int{start, start + n})
+		size += n + 1
 	}
 	flush()
 	return out
@@ -765,9 +783,13 @@ func (t *Tracker) sendEvents(runID string, recs []*record) []outcome {
 // batchOverhead is the bytes of a batch body around its events.
 const batchOverhead = len(`{"events":[]}`)
 
-func (t *Tracker) sendBatch(batch []*record, raws []json.RawMessage, out []outcome) []outcome {
+func (t *Tracker) sendBatch(batch []*record, raws [][]byte, out []outcome) []outcome {
 	n := len(batch)
-	body := make([]byte, 0, batchOverhead+n)
+	size := batchOverhead
+	for _, raw := range raws {
+		size += len(raw) + 1
+	}
+	body := make([]byte, 0, size)
 	body = append(body, `{"events":[`...)
 	for i, raw := range raws {
 		if i > 0 {
