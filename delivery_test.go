@@ -129,7 +129,7 @@ func TestSpoolSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%d events (want %d), %d runs completed, %d abandoned", total, crashEvents, completed, abandoned)
 	}
 	st := tr.Stats()
-	if st.Accepted != crashEvents || st.Sent != crashEvents {
+	if st.Accepted != crashEvents || st.Sent != crashEvents || st.Spooled != 0 {
 		t.Fatalf("stats after replay: %+v", st)
 	}
 	// Nothing is left to deliver a third time.
@@ -167,8 +167,9 @@ func TestSpoolCrashChild(t *testing.T) {
 		r.End(drip.RunCompleted)
 	}
 	// Every item taken from the queue is spooled before it is sent; wait
-	// for the queue to empty, then past two sync intervals.
-	for tr.Stats().Queued > 0 {
+	// for all of them (starts and ends included), then past the sync
+	// interval.
+	for tr.Stats().Spooled < crashEvents+crashRuns+crashRuns-crashOpenRuns {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)

@@ -320,6 +320,7 @@ func (x *exporter) spoolAppend(recs []*record) {
 	for i, r := range recs {
 		r.seq = seqs[i]
 	}
+	t.spooled.Add(int64(len(seqs)))
 }
 
 // replay files the records a previous process left in the spool, and ends
@@ -337,6 +338,7 @@ func (x *exporter) replay(recs []spool.Record) {
 			continue
 		}
 		r.seq = sr.Seq
+		t.spooled.Add(1)
 		if r.billable() {
 			billable++
 		}
@@ -383,9 +385,7 @@ func (x *exporter) file(r *record) {
 				}
 			}
 			x.resolve(outcome{rec: r})
-			if r.seq != 0 {
-				x.t.spool.Release(r.seq)
-			}
+			x.release(r)
 			return
 		}
 		if rs == nil {
@@ -552,8 +552,8 @@ func (x *exporter) failRun(rs *runState) {
 // the spool: while the run is open the start stays there, so a replay can
 // learn the run's id again.
 func (x *exporter) closeRun(rs *runState) {
-	if rs.start != nil && rs.start.seq != 0 && x.t.spool != nil {
-		x.t.spool.Release(rs.start.seq)
+	if rs.start != nil {
+		x.release(rs.start)
 	}
 	delete(x.runs, rs.ext)
 	for _, r := range rs.runs() {
@@ -597,8 +597,8 @@ func (x *exporter) resolve(o outcome) {
 			}
 		}
 		// A start stays spooled until its run ends (closeRun).
-		if r.seq != 0 && r.Kind != recStart {
-			t.spool.Release(r.seq)
+		if r.Kind != recStart {
+			x.release(r)
 		}
 	case o.dead:
 		if billable {
@@ -606,7 +606,11 @@ func (x *exporter) resolve(o outcome) {
 		}
 		if r.seq != 0 {
 			data, _ := json.Marshal(r)
-			t.spool.DeadLetter(r.seq, data, o.reason)
+			if err := t.spool.DeadLetter(r.seq, data, o.reason); err != nil {
+				t.report("spool", err, 0)
+			}
+			r.seq = 0
+			t.spooled.Add(-1)
 		}
 		t.report(r.Kind, o.err, 1)
 	default:
@@ -623,6 +627,18 @@ func (x *exporter) resolve(o outcome) {
 		// With a spool the record stays on disk for the next tracker.
 		t.report(r.Kind, o.err, 1)
 	}
+}
+
+// release removes a delivered record from the spool, if it is there.
+func (x *exporter) release(r *record) {
+	if r.seq == 0 {
+		return
+	}
+	if err := x.t.spool.Release(r.seq); err != nil {
+		x.t.report("spool", err, 0)
+	}
+	r.seq = 0
+	x.t.spooled.Add(-1)
 }
 
 // flushWhenDone closes req once every record taken so far is resolved.

@@ -37,7 +37,7 @@ type Tracker struct {
 
 	// Counters of events and usage records; Stats documents them.
 	replayed, pending, sent, failed, dropped, deadLettered, refused atomic.Int64
-	retried, runsStarted, runsEnded                                 atomic.Int64
+	retried, runsStarted, runsEnded, spooled                        atomic.Int64
 	spoolFull                                                       atomic.Bool
 
 	// reportedMu guards what Flush and Shutdown last reported.
@@ -372,6 +372,10 @@ type Stats struct {
 	// refused). The caller got the error. Invalid items (a VALIDATION_ERROR)
 	// are not counted: they are not items.
 	Refused int64
+	// Spooled is how many records (run starts and ends included) the
+	// spool holds now, written and not yet released; 0 without a spool.
+	// It says what a crash now would leave for the next tracker.
+	Spooled int64
 	// Retried counts export steps retried after the client gave up.
 	Retried     int64
 	RunsStarted int64
@@ -390,6 +394,7 @@ func (t *Tracker) Stats() Stats {
 		Dropped:      t.dropped.Load(),
 		DeadLettered: t.deadLettered.Load(),
 		Refused:      t.refused.Load(),
+		Spooled:      t.spooled.Load(),
 		Retried:      t.retried.Load(),
 		RunsStarted:  t.runsStarted.Load(),
 		RunsEnded:    t.runsEnded.Load(),
