@@ -213,7 +213,7 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 func (t *Tracker) enqueue(ctx context.Context, it *item) error {
 	if t.spoolFull.Load() {
 		t.refuse(it)
-		return errSpoolFull
+		return ErrSpoolFull
 	}
 	if !t.cfg.block {
 		return t.pushResult(t.queue.push(it), it)
@@ -239,10 +239,11 @@ func (t *Tracker) pushResult(res pushResult, it *item) error {
 	return nil
 }
 
-var (
-	errQueueFull = &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "tracker queue is full; item refused"}
-	errSpoolFull = &Error{Op: "Tracker.enqueue", Code: CodeSpoolFull, Message: "tracker spool is full; item refused"}
-)
+var errQueueFull = &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "tracker queue is full; item refused"}
+
+// ErrSpoolFull is returned for items refused because the tracker's spool
+// holds WithSpoolMaxBytes.
+var ErrSpoolFull = sentinel(0, "tracker spool is full; item refused", CodeSpoolFull)
 
 // refuse counts an event or usage record the tracker did not take, and
 // warns at most once per interval.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -392,13 +393,17 @@ func TestBlockOnFullWaitsForRoom(t *testing.T) {
 	}
 }
 
+// Shutdown leaves nothing running: not the exporter, not the spool's
+// syncer, not the connections of the transport the SDK made itself.
 func TestTrackerLeavesNoGoroutines(t *testing.T) {
 	srv := startServer(t, nil)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	c := newClient(t, srv.BaseURL(), drip.WithHTTPClient(hc))
+	c := newClient(t, srv.BaseURL())
 	cust := createCustomer(t, c, "acme")
-	tr := drip.NewTracker(c, drip.WithoutSelfMetrics())
+	tr, err := drip.OpenTracker(c, drip.WithoutSelfMetrics(), drip.WithSpool(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: cust, Workflow: "w"})
 	for range 100 {
 		run.Emit(drip.Event{Type: "step"})
@@ -408,7 +413,45 @@ func TestTrackerLeavesNoGoroutines(t *testing.T) {
 	if err := tr.Shutdown(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	hc.CloseIdleConnections()
+}
+
+// A full spool refuses new items, counts them and warns; nothing already
+// spooled is lost.
+func TestSpoolFullRefuses(t *testing.T) {
+	var logs syncBuffer
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String() + "/v1"
+	l.Close()
+	c := newClient(t, dead, drip.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	tr, err := drip.OpenTracker(c, drip.WithoutSelfMetrics(), drip.WithSpool(t.TempDir()), drip.WithSpoolMaxBytes(64<<10),
+		drip.WithBatchTimeout(time.Millisecond), drip.WithMaxRetryElapsed(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
+	refused := 0
+	for i := 0; i < 20000 && refused == 0; i++ {
+		if err := run.Emit(drip.Event{Type: "step", Quantity: 1}); errors.Is(err, drip.ErrSpoolFull) {
+			refused++
+		}
+		if i%100 == 99 {
+			time.Sleep(time.Millisecond) // let the exporter spool
+		}
+	}
+	st := tr.Stats()
+	if refused == 0 || st.Refused == 0 || st.Spooled == 0 {
+		t.Fatalf("a full spool should refuse: refused %d, stats %+v", refused, st)
+	}
+	if !strings.Contains(logs.String(), "spool") {
+		t.Fatalf("no warning: %q", logs.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	tr.Shutdown(ctx)
+	tr.Shutdown(context.Background())
 }
 
 func TestTrackerSelfMetrics(t *testing.T) {
