@@ -184,6 +184,9 @@ type request struct {
 	body   any
 	raw    []byte // an already encoded body; wins over body
 	out    any
+	// once sends a single attempt: the tracker's exporter retries itself,
+	// so it sees every 429 and can slow down.
+	once bool
 }
 
 // callInfo reports how a call went, for callers that care (CreateCustomer
@@ -229,7 +232,7 @@ func (c *Client) do(ctx context.Context, r request) (callInfo, error) {
 		if e.StatusCode == 0 || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout {
 			info.uncertain = true
 		}
-		if !retryable || retry >= c.retry.MaxRetries {
+		if !retryable || retry >= c.retry.MaxRetries || r.once {
 			if breakerFailure(e) {
 				c.recordBreaker(true)
 			} else {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,7 +46,8 @@ type record struct {
 	Run    string                `json:"run,omitempty"`
 	Parent string                `json:"parent,omitempty"` // the parent run's externalRunId
 	Start  *wire.StartRunRequest `json:"start,omitempty"`
-	Event  *wire.RunEvent        `json:"event,omitempty"` // runId set when sent
+	Event  *wire.RunEvent        `json:"event,omitempty"`  // runId set when sent
+	GenKey bool                  `json:"genKey,omitempty"` // the event's key is the SDK's, not the caller's
 	Usage  *wire.UsageRequest    `json:"usage,omitempty"`
 	Path   string                `json:"path,omitempty"` // the usage endpoint
 	End    *wire.EndRunRequest   `json:"end,omitempty"`
@@ -79,6 +81,9 @@ type runState struct {
 	end    *record
 	busy   bool // a request of this run is in flight
 	ready  bool // in the exporter's ready list
+	// noRecord: the API refused this run as one POST /runs/record; it
+	// goes out as start, batches and end.
+	noRecord bool
 }
 
 // runs returns the live runs rs delivers.
@@ -102,6 +107,10 @@ type jobResult struct {
 	rs       *runState // nil for usage
 	outcomes []outcome
 	id       string // a start's run id
+	// unrecorded: POST /runs/record was refused before anything was
+	// stored; noRoute: the API has no such endpoint at all.
+	unrecorded, noRoute bool
+	pending             []*record // an unrecorded run's events, back to their run
 }
 
 // exporter is the tracker's delivery state, owned by its one goroutine.
@@ -113,6 +122,7 @@ type exporter struct {
 	usage     []*record
 	inFlight  int  // requests running
 	usageNext bool // alternate usage with runs when both wait
+	noRecord  bool // the API has no POST /runs/record
 	results   chan jobResult
 	nextOrd   uint64
 	open      int // records taken and not resolved
@@ -145,6 +155,9 @@ func (x *exporter) run(replayed []spool.Record) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
+	// pause wakes the loop when a 429's Retry-After has passed.
+	pause := time.NewTimer(time.Hour)
+	pause.Stop()
 	take := func() {
 		if armed {
 			timer.Stop()
@@ -156,8 +169,11 @@ func (x *exporter) run(replayed []spool.Record) {
 		}
 	}
 	for {
-		x.schedule()
+		if until := x.schedule(); !until.IsZero() {
+			pause.Reset(time.Until(until))
+		}
 		select {
+		case <-pause.C:
 		case <-t.queue.wake:
 			if n := t.queue.len(); n >= t.cfg.maxBatch {
 				take()
@@ -187,9 +203,14 @@ func (x *exporter) run(replayed []spool.Record) {
 func (x *exporter) drain() {
 	t := x.t
 	for x.open > 0 && t.exportCtx.Err() == nil {
-		x.schedule()
+		if until := x.schedule(); !until.IsZero() && x.inFlight == 0 {
+			if sleepCtx(t.exportCtx, time.Until(until)) != nil {
+				break
+			}
+			continue
+		}
 		if x.inFlight == 0 {
-			break // nothing can make progress (e.g. events of a run never started)
+			break // nothing can make progress
 		}
 		x.finish(<-x.results)
 	}
@@ -272,13 +293,14 @@ func (x *exporter) toRecord(it *item) *record {
 		return rec
 	case kindEvent:
 		e := &it.ev
-		if e.IdempotencyKey == "" {
+		gen := e.IdempotencyKey == ""
+		if gen {
 			e.IdempotencyKey = newKey(keyPrefixEvent)
 		}
 		t.price(e)
 		e.withDefaults()
 		w := t.client.eventToWire(e)
-		return &record{Kind: recEvent, Run: it.run.externalID, Event: &w}
+		return &record{Kind: recEvent, Run: it.run.externalID, Event: &w, GenKey: gen}
 	case kindUsage:
 		p := it.usage
 		if p.IdempotencyKey == "" {
@@ -443,10 +465,15 @@ func (x *exporter) hasWork(rs *runState) bool {
 	return rs.end != nil
 }
 
-// schedule starts requests while there is work and room.
-func (x *exporter) schedule() {
+// schedule starts requests while there is work and room. It returns when
+// a 429's Retry-After lets nothing new start before, else zero.
+func (x *exporter) schedule() time.Time {
 	t := x.t
-	for x.inFlight < t.cfg.maxConcurrent && (len(x.ready) > 0 || len(x.usage) > 0) {
+	limit, paused := t.conc.limit()
+	if !paused.IsZero() {
+		return paused
+	}
+	for x.inFlight < limit && (len(x.ready) > 0 || len(x.usage) > 0) {
 		x.usageNext = !x.usageNext
 		if len(x.usage) > 0 && (len(x.ready) == 0 || x.usageNext) {
 			r := x.usage[0]
@@ -462,6 +489,10 @@ func (x *exporter) schedule() {
 		}
 		rs.busy = true
 		switch {
+		case rs.id == "" && x.recordable(rs):
+			start, events, end := rs.start, rs.events, rs.end
+			rs.events = nil
+			x.launch(rs, func() jobResult { return t.sendRecord(start, events, end) })
 		case rs.id == "":
 			start := rs.start
 			if start.Start.ParentRunID == "" && rs.parent != nil {
@@ -478,6 +509,25 @@ func (x *exporter) schedule() {
 			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEnd(id, end)} })
 		}
 	}
+	return time.Time{}
+}
+
+// recordable reports whether rs, whole in hand before its start was sent,
+// can go out as one POST /runs/record: a run with no parent whose events
+// carry nothing that request cannot (their own keys, span ids,
+// correlation ids), and not too many of them.
+func (x *exporter) recordable(rs *runState) bool {
+	if x.noRecord || rs.noRecord || rs.end == nil || rs.parent != nil || rs.start.Parent != "" ||
+		rs.start.Start.ParentRunID != "" || len(rs.events) > x.t.cfg.maxBatch {
+		return false
+	}
+	for _, r := range rs.events {
+		e := r.Event
+		if !r.GenKey || e.SpanID != "" || e.ParentEventID != "" || e.CorrelationID != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func (x *exporter) launch(rs *runState, job func() jobResult) {
@@ -515,6 +565,11 @@ func (x *exporter) finish(res jobResult) {
 			}
 			x.closeRun(rs)
 		}
+	}
+	if res.unrecorded {
+		// Nothing was stored: send the run the long way.
+		rs.noRecord, x.noRecord = true, x.noRecord || res.noRoute
+		rs.events = append(res.pending, rs.events...)
 	}
 	if rs != nil && res.id != "" {
 		rs.id = res.id
@@ -684,7 +739,16 @@ func (t *Tracker) retry(step func(ctx context.Context) error) error {
 	start := time.Now()
 	policy := t.client.retry
 	for n := 0; ; n++ {
+		if err := t.conc.wait(t.exportCtx); err != nil {
+			return &Error{Op: "Tracker.export", Code: CodeTimeout, Message: "stopped waiting for the export rate limit", Err: err}
+		}
+		began := time.Now()
 		err := step(t.exportCtx)
+		took := time.Since(began)
+		t.conc.observe(took, err)
+		if t.metrics != nil {
+			t.metrics.exportLatency.Record(context.Background(), took.Seconds())
+		}
 		if err == nil {
 			return nil
 		}
@@ -713,7 +777,7 @@ func (t *Tracker) retry(step func(ctx context.Context) error) error {
 func (t *Tracker) sendStart(rs *runState, r *record) jobResult {
 	var out wire.StartRunResult
 	err := t.retry(func(ctx context.Context) error {
-		_, err := t.client.do(ctx, request{op: "StartRun", method: "POST", path: "/runs", body: r.Start, out: &out})
+		_, err := t.client.do(ctx, request{op: "StartRun", method: "POST", path: "/runs", body: r.Start, out: &out, once: true})
 		return err
 	})
 	if err != nil {
@@ -722,9 +786,60 @@ func (t *Tracker) sendStart(rs *runState, r *record) jobResult {
 	return jobResult{outcomes: []outcome{{rec: r}}, id: out.ID}
 }
 
+// sendRecord delivers a whole run in one POST /runs/record. Its
+// externalRunId is fixed, so a retry finds the run already recorded and
+// the API counts its events as duplicates.
+func (t *Tracker) sendRecord(start *record, events []*record, end *record) jobResult {
+	s := start.Start
+	// The run's metadata is its start's (occurredAt: when it started) and
+	// its end time, so the recorded run lasts what it lasted.
+	md := maps.Clone(s.Metadata)
+	if md == nil {
+		md = map[string]any{}
+	}
+	if at, ok := end.End.Metadata[wire.MetaOccurredAt]; ok {
+		md[wire.MetaEndedAt] = at
+	}
+	req := wire.RecordRunRequest{CustomerID: s.CustomerID, Workflow: s.WorkflowID, Events: make([]wire.RecordRunEvent, len(events)),
+		Status: end.End.Status, ErrorMessage: end.End.ErrorMessage, ErrorCode: end.End.ErrorCode,
+		ExternalRunID: s.ExternalRunID, CorrelationID: s.CorrelationID, Metadata: md}
+	for i, r := range events {
+		req.Events[i] = recordRunEvent(r.Event)
+	}
+	all := append([]*record{start}, events...)
+	all = append(all, end)
+	unrecorded := jobResult{unrecorded: true, outcomes: []outcome{}, pending: events}
+	body, err := json.Marshal(&req)
+	if err != nil || len(body) > t.cfg.maxBatchBytes {
+		return unrecorded
+	}
+	var out wire.RecordRunResult
+	err = t.retry(func(ctx context.Context) error {
+		_, err := t.client.do(ctx, request{op: "RecordRun", method: "POST", path: "/runs/record", raw: body, out: &out, once: true})
+		return err
+	})
+	if e, ok := AsError(err); ok {
+		switch {
+		case e.StatusCode == http.StatusNotFound && e.Code != CodeCustomerNotFound:
+			unrecorded.noRoute = true
+			return unrecorded
+		case e.StatusCode == http.StatusRequestEntityTooLarge || e.StatusCode == http.StatusUnprocessableEntity:
+			return unrecorded // the long way splits around what the API refuses
+		}
+	}
+	res := jobResult{outcomes: make([]outcome, 0, len(all))}
+	for _, r := range all {
+		res.outcomes = append(res.outcomes, outcome{rec: r, err: err, dead: isPermanent(err), reason: errText(err)})
+	}
+	if err == nil {
+		res.id = out.Run.ID
+	}
+	return res
+}
+
 func (t *Tracker) sendEnd(id string, r *record) []outcome {
 	err := t.retry(func(ctx context.Context) error {
-		_, err := t.client.do(ctx, request{op: "EndRun", method: "PATCH", path: "/runs/" + url.PathEscape(id), body: r.End, out: &wire.EndRunResult{}})
+		_, err := t.client.do(ctx, request{op: "EndRun", method: "PATCH", path: "/runs/" + url.PathEscape(id), body: r.End, out: &wire.EndRunResult{}, once: true})
 		if e, ok := AsError(err); ok && e.Code == CodeRunAlreadyEnded {
 			return nil // ended before (a replayed request); nothing to fix
 		}
@@ -735,7 +850,7 @@ func (t *Tracker) sendEnd(id string, r *record) []outcome {
 
 func (t *Tracker) sendUsage(r *record) []outcome {
 	err := t.retry(func(ctx context.Context) error {
-		_, err := t.client.do(ctx, request{op: "TrackUsage", method: "POST", path: r.Path, body: r.Usage, out: &wire.UsageResult{}})
+		_, err := t.client.do(ctx, request{op: "TrackUsage", method: "POST", path: r.Path, body: r.Usage, out: &wire.UsageResult{}, once: true})
 		return err
 	})
 	return []outcome{{rec: r, err: err, dead: isPermanent(err), reason: errText(err)}}
@@ -814,16 +929,12 @@ func (t *Tracker) sendBatch(batch []*record, raws [][]byte, out []outcome) []out
 		body = append(body, raw...)
 	}
 	body = append(body, ']', '}')
-	start := time.Now()
 	var res wire.RunEventBatchResult
 	err := t.retry(func(ctx context.Context) error {
 		res = wire.RunEventBatchResult{}
-		_, err := t.client.do(ctx, request{op: "EmitEventsBatch", method: "POST", path: "/run-events/batch", raw: body, out: &res})
+		_, err := t.client.do(ctx, request{op: "EmitEventsBatch", method: "POST", path: "/run-events/batch", raw: body, out: &res, once: true})
 		return err
 	})
-	if t.metrics != nil {
-		t.metrics.exportLatency.Record(context.Background(), time.Since(start).Seconds())
-	}
 	if err != nil {
 		if e, ok := AsError(err); ok && n > 1 && (e.StatusCode == http.StatusRequestEntityTooLarge || e.StatusCode == http.StatusUnprocessableEntity) {
 			// One bad event must not cost the others: halve until it is alone.

@@ -98,10 +98,7 @@ func (c *Client) RecordRun(ctx context.Context, p RecordRunParams) (*RecordRunRe
 		if err := checkMetadataEncoded(op, "events["+strconv.Itoa(i)+"].metadata", we.Metadata); err != nil {
 			return nil, err
 		}
-		body.Events[i] = wire.RecordRunEvent{
-			EventType: we.EventType, Quantity: we.Quantity, Units: we.Units,
-			Description: we.Description, CostUnits: we.CostUnits, Metadata: we.Metadata,
-		}
+		body.Events[i] = recordRunEvent(&we)
 	}
 	var out wire.RecordRunResult
 	_, err := c.do(ctx, request{op: op, method: "POST", path: "/runs/record", body: &body, out: &out})

@@ -46,6 +46,7 @@ type Tracker struct {
 
 	logLimit logLimiter
 	metrics  *trackerMetrics
+	conc     *concurrency
 }
 
 // NewTracker starts a tracker on client (nil: Default()). Options override
@@ -125,6 +126,7 @@ func openTracker(client *Client, cfg trackerConfig) (*Tracker, error) {
 		cancelExport: cancel,
 	}
 	t.logLimit.every = cfg.dropWarn
+	t.conc = newConcurrency(cfg.maxConcurrent, cfg.ratePerSecond, cfg.rateBurst)
 	if !cfg.noMetrics {
 		t.metrics = newTrackerMetrics(cfg.meterProvider, t)
 	}
@@ -377,8 +379,13 @@ type Stats struct {
 	// spool holds now, written and not yet released; 0 without a spool.
 	// It says what a crash now would leave for the next tracker.
 	Spooled int64
-	// Retried counts export steps retried after the client gave up.
-	Retried     int64
+	// Retried counts export requests retried.
+	Retried int64
+	// Concurrency is how many export requests may be in flight now: it
+	// grows while the API keeps up and halves on a 429.
+	Concurrency int
+	// Throttled counts 429 replies (the exporter slowed down for each).
+	Throttled   int64
 	RunsStarted int64
 	RunsEnded   int64
 }
@@ -386,6 +393,7 @@ type Stats struct {
 // Stats returns the tracker's counters.
 func (t *Tracker) Stats() Stats {
 	queued, accepted := t.queue.counts()
+	conc, throttled := t.conc.stats()
 	return Stats{
 		Accepted:     accepted + t.replayed.Load(),
 		Queued:       queued,
@@ -397,6 +405,8 @@ func (t *Tracker) Stats() Stats {
 		Refused:      t.refused.Load(),
 		Spooled:      t.spooled.Load(),
 		Retried:      t.retried.Load(),
+		Concurrency:  conc,
+		Throttled:    throttled,
 		RunsStarted:  t.runsStarted.Load(),
 		RunsEnded:    t.runsEnded.Load(),
 	}

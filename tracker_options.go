@@ -26,9 +26,11 @@ const (
 	// DefaultMaxBatchBytes bounds the encoded size of one event batch
 	// (1 MiB), well under the API's 5 MiB request limit.
 	DefaultMaxBatchBytes = 1 << 20
-	// DefaultMaxConcurrentExports is how many export requests are in flight
-	// at once; each run's requests still go one at a time, in order.
-	DefaultMaxConcurrentExports = 8
+	// DefaultMaxConcurrentExports is the most export requests in flight at
+	// once. The exporter starts at 4 and adds one per round of successful
+	// requests, halves on a 429 and slows when latency climbs; each run's
+	// requests still go one at a time, in order.
+	DefaultMaxConcurrentExports = 64
 	// DefaultDropWarnInterval rate-limits the tracker's warnings and error
 	// lines: one per kind per interval, with a count of those suppressed.
 	DefaultDropWarnInterval = 10 * time.Second
@@ -64,6 +66,8 @@ type trackerConfig struct {
 	spoolDir        string
 	spoolSync       time.Duration
 	spoolMaxBytes   int64
+	ratePerSecond   float64
+	rateBurst       int
 }
 
 func defaultTrackerConfig() trackerConfig {
@@ -156,8 +160,9 @@ func WithMaxBatchBytes(n int) TrackerOption {
 	}
 }
 
-// WithMaxConcurrentExports sets how many export requests may be in flight
-// at once (default DefaultMaxConcurrentExports); n <= 0 keeps the default.
+// WithMaxConcurrentExports sets the most export requests in flight at once
+// (default DefaultMaxConcurrentExports); the exporter adapts below it to
+// what the API answers. n <= 0 keeps the default.
 func WithMaxConcurrentExports(n int) TrackerOption {
 	return func(c *trackerConfig) {
 		if n > 0 {
@@ -195,4 +200,11 @@ func WithSpoolMaxBytes(n int64) TrackerOption {
 			c.spoolMaxBytes = n
 		}
 	}
+}
+
+// WithExportRateLimit caps the tracker's requests to perSecond (bursts of
+// up to burst), for users who know their API quota; 0 (the default) sets
+// no cap and leaves pacing to the API's 429s.
+func WithExportRateLimit(perSecond float64, burst int) TrackerOption {
+	return func(c *trackerConfig) { c.ratePerSecond, c.rateBurst = perSecond, burst }
 }

@@ -75,6 +75,13 @@ func (c *Client) eventToWire(e *Event) wire.RunEvent {
 // maxNameLen bounds the tool, chain or step name sent in metadata.
 const maxNameLen = 256
 
+// recordRunEvent is a run event as POST /runs/record takes it: the run,
+// ids and key are the recorded run's.
+func recordRunEvent(w *wire.RunEvent) wire.RecordRunEvent {
+	return wire.RecordRunEvent{EventType: w.EventType, Quantity: w.Quantity, Units: w.Units,
+		Description: w.Description, CostUnits: w.CostUnits, Metadata: w.Metadata}
+}
+
 // endRunRequest maps EndRunParams onto the body of PATCH /runs/{id}.
 func endRunRequest(c *Client, p *EndRunParams) *wire.EndRunRequest {
 	return &wire.EndRunRequest{

@@ -3,6 +3,7 @@ package dripserver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"strings"
 	"time"
@@ -165,7 +166,15 @@ type recordOutcome struct {
 func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out recordOutcome, err error) {
 	now := s.now()
 	events := make([]Event, len(req.Events))
-	started := now
+	// The caller's times, when it sent them: occurredAt is when the run
+	// started, endedAt when it ended.
+	started, runMeta := clientTime(req.Metadata, now)
+	var endMeta map[string]any
+	if v, ok := runMeta[wire.MetaEndedAt]; ok {
+		runMeta = maps.Clone(runMeta)
+		delete(runMeta, wire.MetaEndedAt)
+		endMeta = map[string]any{wire.MetaOccurredAt: v}
+	}
 	for i, re := range req.Events {
 		in := wire.RunEvent{EventType: re.EventType, Quantity: re.Quantity, Units: re.Units,
 			Description: re.Description, CostUnits: re.CostUnits, Metadata: re.Metadata}
@@ -201,7 +210,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 			}
 			r = Run{ID: newID(prefixRun), CustomerID: c.ID, WorkflowID: w.ID, WorkflowName: w.Name,
 				Status: StatusRunning, ExternalRunID: req.ExternalRunID, CorrelationID: req.CorrelationID,
-				Metadata: req.Metadata, StartedAt: started}
+				Metadata: runMeta, StartedAt: started}
 			if err := t.insertRun(r); err != nil {
 				return err
 			}
@@ -222,7 +231,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 				out.created++
 			}
 		}
-		if err := s.finish(t, &r, req.Status, req.ErrorMessage, req.ErrorCode, nil); err != nil {
+		if err := s.finish(t, &r, req.Status, req.ErrorMessage, req.ErrorCode, endMeta); err != nil {
 			return err
 		}
 		out.run, _, err = t.runByID(r.ID)
