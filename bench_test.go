@@ -200,3 +200,103 @@ func BenchmarkTrackUsageSync(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExportAtLatency delivers fixed workloads into a sink that
+// answers every request after a delay, as a remote API does, and reports
+// events/s and runs/s delivered (b.N repeats the workload; use
+// -benchtime 1x). Long runs stream their events; short runs, whole before
+// their start is sent, go out as one request each.
+func BenchmarkExportAtLatency(b *testing.B) {
+	for _, w := range []struct {
+		name         string
+		delay        time.Duration
+		runs, perRun int
+	}{
+		{"20ms/runs=20x10000", 20 * time.Millisecond, 20, 10000},
+		{"20ms/runs=20000x10", 20 * time.Millisecond, 20000, 10},
+		{"loopback/runs=200x1000", 0, 200, 1000},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			var elapsed time.Duration
+			for b.Loop() {
+				sink := newAPISink(b, w.delay, 0)
+				c := newClient(b, sink.URL+"/v1")
+				tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBlockOnFull())
+				ev := drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 812, OutputTokens: 164,
+					Duration: 730 * time.Millisecond}
+				start := time.Now()
+				if w.perRun >= 1000 {
+					// Long runs, all open at once, their events interleaved.
+					runs := make([]*drip.Run, w.runs)
+					for i := range runs {
+						_, runs[i] = tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
+					}
+					for i := range w.runs * w.perRun {
+						runs[i%w.runs].Emit(ev)
+					}
+					for _, r := range runs {
+						r.End(drip.RunCompleted)
+					}
+				} else {
+					for range w.runs {
+						_, r := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
+						for range w.perRun {
+							r.Emit(ev)
+						}
+						r.End(drip.RunCompleted)
+					}
+				}
+				if err := tr.Shutdown(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				sink.check(b)
+				if got := sink.events.Load(); got != int64(w.runs*w.perRun) || sink.ended.Load() != int64(w.runs) {
+					b.Fatalf("sink holds %d events and %d ended runs", got, sink.ended.Load())
+				}
+			}
+			secs := elapsed.Seconds() / float64(b.N)
+			b.ReportMetric(float64(w.runs*w.perRun)/secs, "events/s")
+			b.ReportMetric(float64(w.runs)/secs, "runs/s")
+		})
+	}
+}
+
+// BenchmarkExportThrottled: a sink that takes 200 requests/s and answers
+// 429 (Retry-After: 1) over that. Everything must arrive exactly once, and
+// the request rate the sink sees in the second half of the run should
+// settle below its limit (reported as requests/s and the share of 429s).
+func BenchmarkExportThrottled(b *testing.B) {
+	const limit = 200
+	for b.Loop() {
+		sink := newAPISink(b, 5*time.Millisecond, limit)
+		c := newClient(b, sink.URL+"/v1")
+		tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBlockOnFull(), drip.WithBatchTimeout(10*time.Millisecond))
+		const runs, per = 1500, 5
+		var half time.Time
+		var reqHalf, thrHalf int64
+		for i := range runs {
+			if i == runs/2 {
+				half, reqHalf, thrHalf = time.Now(), sink.requests.Load(), sink.throttled.Load()
+			}
+			_, r := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_bench", Workflow: "bench"})
+			for j := range per {
+				r.Emit(drip.Event{Type: "step", Quantity: float64(j + 1)})
+			}
+			r.End(drip.RunCompleted)
+			time.Sleep(2 * time.Millisecond) // arrivals spread over time, as a server's are
+		}
+		if err := tr.Shutdown(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		end := time.Now()
+		sink.check(b)
+		if got := sink.events.Load(); got != runs*per || sink.ended.Load() != runs {
+			b.Fatalf("sink holds %d events and %d ended runs, want %d and %d", got, sink.ended.Load(), runs*per, runs)
+		}
+		req2, thr2 := sink.requests.Load()-reqHalf, sink.throttled.Load()-thrHalf
+		b.ReportMetric(float64(req2)/end.Sub(half).Seconds(), "req/s-2nd-half")
+		b.ReportMetric(100*float64(thr2)/float64(max(req2, 1)), "%429-2nd-half")
+		b.ReportMetric(float64(sink.throttled.Load()), "429s")
+	}
+}

@@ -122,11 +122,13 @@ func New(opts ...Option) (*Client, error) {
 }
 
 // newTransport is the transport of a client built without WithHTTPClient:
-// one per client, so closing its connections disturbs no other client, with
-// enough idle connections for a tracker and callers sharing one host.
+// one per client, so closing its connections disturbs no other client. It
+// keeps as many idle connections to the API as a tracker has requests in
+// flight at most, so parallel export reuses them instead of dialling anew.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
+	t.MaxIdleConnsPerHost = DefaultMaxConcurrentExports + 16
+	t.MaxIdleConns = max(t.MaxIdleConns, t.MaxIdleConnsPerHost)
 	return t
 }
 

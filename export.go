@@ -74,13 +74,18 @@ type runState struct {
 	run    *Run      // nil for a run replayed from the spool
 	also   []*Run    // other runs started with the same externalRunId: the same run
 	parent *runState // a parent whose id the start waits for
-	id     string    // Drip's id, once the start is acknowledged
-	err    error     // why the start was refused; the run's records fail with it
-	start  *record
-	events []*record
-	end    *record
-	busy   bool // a request of this run is in flight
-	ready  bool // in the exporter's ready list
+	// children are the runs whose starts wait for this one's id.
+	children []*runState
+	id       string // Drip's id, once the start is acknowledged
+	err      error  // why the start was refused; the run's records fail with it
+	start    *record
+	events   []*record
+	end      *record
+	// inflight counts this run's requests in flight: one start, one end,
+	// or any number of event batches (events of a run need no order
+	// among themselves, only after the start and before the end).
+	inflight int
+	ready    bool // in the exporter's ready list
 	// noRecord: the API refused this run as one POST /runs/record; it
 	// goes out as start, batches and end.
 	noRecord bool
@@ -158,14 +163,27 @@ func (x *exporter) run(replayed []spool.Record) {
 	// pause wakes the loop when a 429's Retry-After has passed.
 	pause := time.NewTimer(time.Hour)
 	pause.Stop()
+	// The exporter holds at most twice MaxQueueSize records beyond the queue:
+	// when the API lags, the queue fills and callers feel it (refused, or
+	// blocked with WithBlockOnFull) instead of the exporter's memory
+	// growing. deferred is a take that waits for room.
+	deferred := false
 	take := func() {
 		if armed {
 			timer.Stop()
 			armed = false
 		}
+		deferred = false
 		if items := t.queue.take(); len(items) > 0 {
 			x.accept(items)
 			t.queue.recycle(items)
+		}
+	}
+	takeIfRoom := func() {
+		if x.open < 2*t.cfg.maxQueue {
+			take()
+		} else {
+			deferred = true
 		}
 	}
 	for {
@@ -176,19 +194,22 @@ func (x *exporter) run(replayed []spool.Record) {
 		case <-pause.C:
 		case <-t.queue.wake:
 			if n := t.queue.len(); n >= t.cfg.maxBatch {
-				take()
+				takeIfRoom()
 			} else if n > 0 && !armed {
 				timer.Reset(t.cfg.batchTimeout)
 				armed = true
 			}
 		case <-timer.C:
 			armed = false
-			take()
+			takeIfRoom()
 		case req := <-t.flushCh:
 			take()
 			x.flushWhenDone(req)
 		case res := <-x.results:
 			x.finish(res)
+			if deferred {
+				takeIfRoom()
+			}
 		case <-t.stopCh:
 			take() // the queue is closed: this takes the last items
 			x.abandonOpenRuns()
@@ -420,7 +441,10 @@ func (x *exporter) file(r *record) {
 			x.live[r.live] = rs
 		}
 		if r.Parent != "" {
-			rs.parent = x.runs[r.Parent]
+			if p := x.runs[r.Parent]; p != nil {
+				rs.parent = p
+				p.children = append(p.children, rs)
+			}
 		}
 	case recEvent, recEnd:
 		switch {
@@ -446,7 +470,7 @@ func (x *exporter) file(r *record) {
 }
 
 func (x *exporter) markReady(rs *runState) {
-	if !rs.busy && !rs.ready && x.hasWork(rs) {
+	if !rs.ready && x.hasWork(rs) {
 		rs.ready = true
 		x.ready = append(x.ready, rs)
 	}
@@ -458,11 +482,12 @@ func (x *exporter) hasWork(rs *runState) bool {
 	case rs.err != nil:
 		return false
 	case rs.id == "":
-		return rs.start != nil && (rs.parent == nil || rs.parent.id != "" || rs.parent.err != nil || x.runs[rs.parent.ext] != rs.parent)
+		return rs.inflight == 0 && rs.start != nil &&
+			(rs.parent == nil || rs.parent.id != "" || rs.parent.err != nil || x.runs[rs.parent.ext] != rs.parent)
 	case len(rs.events) > 0:
 		return true
 	}
-	return rs.end != nil
+	return rs.end != nil && rs.inflight == 0
 }
 
 // schedule starts requests while there is work and room. It returns when
@@ -487,7 +512,7 @@ func (x *exporter) schedule() time.Time {
 		if !x.hasWork(rs) {
 			continue
 		}
-		rs.busy = true
+		rs.inflight++
 		switch {
 		case rs.id == "" && x.recordable(rs):
 			start, events, end := rs.start, rs.events, rs.end
@@ -500,10 +525,12 @@ func (x *exporter) schedule() time.Time {
 			}
 			x.launch(rs, func() jobResult { return t.sendStart(rs, start) })
 		case len(rs.events) > 0:
-			batch := rs.events
-			rs.events = nil
+			n := min(len(rs.events), t.cfg.maxBatch)
+			batch := rs.events[:n:n]
+			rs.events = rs.events[n:]
 			id := rs.id
 			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEvents(id, batch)} })
+			x.markReady(rs) // more batches of it may go beside this one
 		default:
 			end, id := rs.end, rs.id
 			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEnd(id, end)} })
@@ -578,14 +605,12 @@ func (x *exporter) finish(res jobResult) {
 		}
 		t.runsStarted.Add(1)
 		// Children waiting for this id may go now.
-		for _, c := range x.runs {
-			if c.parent == rs {
-				x.markReady(c)
-			}
+		for _, c := range rs.children {
+			x.markReady(c)
 		}
 	}
 	if rs != nil && x.runs[rs.ext] == rs {
-		rs.busy = false
+		rs.inflight--
 		x.markReady(rs)
 	}
 }
@@ -614,10 +639,8 @@ func (x *exporter) closeRun(rs *runState) {
 	for _, r := range rs.runs() {
 		delete(x.live, r)
 	}
-	for _, c := range x.runs {
-		if c.parent == rs {
-			x.markReady(c)
-		}
+	for _, c := range rs.children {
+		x.markReady(c)
 	}
 }
 
@@ -889,6 +912,9 @@ func (t *Tracker) sendEvents(runID string, recs []*record) []outcome {
 			continue
 		}
 		n := buf.Len() - 1 - start // Encode ends each value with a newline
+		if start == 0 && len(batch) == 0 {
+			buf.Grow(min(n*len(recs), t.cfg.maxBatchBytes)) // room for the rest, at one size
+		}
 		if n+batchOverhead > t.cfg.maxBatchBytes {
 			buf.Truncate(start)
 			err := &Error{Op: "EmitEventsBatch", Code: CodeValidation, Field: "event",

@@ -16,8 +16,9 @@ const initialConcurrency = 4
 // concurrency adapts how many export requests are in flight, as TCP does
 // its window: additive increase while requests succeed, multiplicative
 // decrease on a 429 (honouring Retry-After: nothing new is sent before it)
-// and when latency climbs well above the best seen. It is shared by the
-// exporter and its request goroutines.
+// and when latency climbs well above the best seen. After a 429 it also
+// paces requests (AIMD on the rate). It is shared by the exporter and its
+// request goroutines.
 type concurrency struct {
 	mu         sync.Mutex
 	max, cur   float64
@@ -26,7 +27,14 @@ type concurrency struct {
 	lastCut    time.Time
 	pauseUntil time.Time
 	throttled  int64
-	rate       *rate.Limiter // nil: no client-side rate limit
+	rate       *rate.Limiter // the user's cap (WithExportRateLimit); nil: none
+	// paced is the rate the exporter gave itself after a 429: a fast API
+	// with a quota is over it at any concurrency, so the requests must be
+	// spread in time. Halved on each 429, grown by one request/s per second
+	// of successes.
+	paced  *rate.Limiter
+	starts [64]time.Time // recent request starts, to measure the rate
+	next   int
 }
 
 func newConcurrency(maxInFlight int, perSecond float64, burst int) *concurrency {
@@ -48,12 +56,40 @@ func (c *concurrency) limit() (int, time.Time) {
 	return int(c.cur), time.Time{}
 }
 
-// wait blocks until the client-side rate limit lets a request go.
+// wait blocks until the client-side rate limits let a request go.
 func (c *concurrency) wait(ctx context.Context) error {
-	if c.rate == nil {
-		return nil
+	if c.rate != nil {
+		if err := c.rate.Wait(ctx); err != nil {
+			return err
+		}
 	}
-	return c.rate.Wait(ctx)
+	c.mu.Lock()
+	paced := c.paced
+	c.mu.Unlock()
+	if paced != nil {
+		if err := paced.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	c.mu.Lock()
+	c.starts[c.next%len(c.starts)] = time.Now()
+	c.next++
+	c.mu.Unlock()
+	return nil
+}
+
+// recentRate is the request rate over the last starts (c.mu held).
+func (c *concurrency) recentRate() float64 {
+	n := min(c.next, len(c.starts))
+	if n < 2 {
+		return 1
+	}
+	newest := c.starts[(c.next-1)%len(c.starts)]
+	oldest := c.starts[(c.next-n)%len(c.starts)]
+	if d := newest.Sub(oldest).Seconds(); d > 0 {
+		return float64(n-1) / d
+	}
+	return 1
 }
 
 // latencySlack is how far above the best latency seen the average may
@@ -75,6 +111,12 @@ func (c *concurrency) observe(lat time.Duration, err error) {
 		}
 		if canCut {
 			c.cur, c.lastCut = max(1, c.cur/2), now
+			r := rate.Limit(max(1, c.recentRate()/2))
+			if c.paced == nil {
+				c.paced = rate.NewLimiter(r, 1)
+			} else if r < c.paced.Limit() {
+				c.paced.SetLimit(r)
+			}
 		}
 		return
 	}
@@ -96,6 +138,10 @@ func (c *concurrency) observe(lat time.Duration, err error) {
 		return
 	}
 	c.cur = min(c.max, c.cur+1/c.cur)
+	if c.paced != nil {
+		r := c.paced.Limit()
+		c.paced.SetLimit(r + 1/r)
+	}
 }
 
 // stats returns the current limit and how many 429s were seen.

@@ -90,7 +90,15 @@ func (s *apiSink) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		reply = wire.StartRunResult{ID: id, Status: "RUNNING"}
 	case r.Method == "POST" && path == "/run-events/batch":
-		var req wire.RunEventBatchRequest
+		// Only what the checks read is decoded into fields; metadata is
+		// validated JSON, kept raw.
+		var req struct {
+			Events []struct {
+				RunID          string          `json:"runId"`
+				IdempotencyKey string          `json:"idempotencyKey"`
+				Metadata       json.RawMessage `json:"metadata"`
+			} `json:"events"`
+		}
 		json.Unmarshal(raw, &req)
 		res := wire.RunEventBatchResult{Success: true}
 		for _, e := range req.Events {
@@ -122,7 +130,10 @@ func (s *apiSink) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		reply = wire.EndRunResult{Status: "COMPLETED"}
 	case r.Method == "POST" && path == "/runs/record":
-		var req wire.RecordRunRequest
+		var req struct {
+			ExternalRunID string            `json:"externalRunId"`
+			Events        []json.RawMessage `json:"events"`
+		}
 		json.Unmarshal(raw, &req)
 		res := wire.RecordRunResult{}
 		if id := s.byExt[req.ExternalRunID]; id != "" {
