@@ -25,6 +25,8 @@ func emitBench(b *testing.B, opts ...drip.TrackerOption) (*drip.Tracker, *drip.R
 		switch {
 		case r.URL.Path == "/v1/runs" && r.Method == "POST":
 			io.WriteString(w, `{"id":"run_sink","status":"RUNNING"}`)
+		case r.URL.Path == "/v1/runs/record":
+			io.WriteString(w, `{"run":{"id":"run_sink","status":"COMPLETED"},"events":{"created":0,"duplicates":0}}`)
 		default:
 			io.WriteString(w, `{"success":true,"created":0,"duplicates":0,"skipped":0,"events":[]}`)
 		}

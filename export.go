@@ -128,6 +128,7 @@ type exporter struct {
 	inFlight  int  // requests running
 	usageNext bool // alternate usage with runs when both wait
 	noRecord  bool // the API has no POST /runs/record
+	released  []uint64 // spool records delivered, not yet marked so on disk
 	results   chan jobResult
 	nextOrd   uint64
 	open      int // records taken and not resolved
@@ -251,6 +252,7 @@ func (x *exporter) drain() {
 	}
 	t.cancelExport()
 	if t.spool != nil {
+		x.flushReleases()
 		if err := t.spool.Close(); err != nil {
 			t.report("spool", err, 0)
 		}
@@ -613,6 +615,7 @@ func (x *exporter) finish(res jobResult) {
 		rs.inflight--
 		x.markReady(rs)
 	}
+	x.flushReleases()
 }
 
 // failRun resolves the records of a run whose start was refused.
@@ -712,11 +715,21 @@ func (x *exporter) release(r *record) {
 	if r.seq == 0 {
 		return
 	}
-	if err := x.t.spool.Release(r.seq); err != nil {
-		x.t.report("spool", err, 0)
-	}
+	x.released = append(x.released, r.seq)
 	r.seq = 0
 	x.t.spooled.Add(-1)
+}
+
+// flushReleases writes the releases gathered since the last call: one
+// write per segment rather than one per record.
+func (x *exporter) flushReleases() {
+	if len(x.released) == 0 {
+		return
+	}
+	if err := x.t.spool.Release(x.released...); err != nil {
+		x.t.report("spool", err, 0)
+	}
+	x.released = x.released[:0]
 }
 
 // flushWhenDone closes req once every record taken so far is resolved.

@@ -298,11 +298,12 @@ func (l *Log) Append(data [][]byte) ([]uint64, error) {
 }
 
 // Release marks records delivered (or dead-lettered): they are not
-// returned by a later Open, and a segment with none left is deleted.
+// returned by a later Open, and a segment with none left is deleted. One
+// write per segment, however many seqs.
 func (l *Log) Release(seqs ...uint64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var buf [8]byte
+	pending := map[*segment][]byte{}
 	for _, seq := range seqs {
 		i, found := slices.BinarySearchFunc(l.segs, seq, func(s *segment, seq uint64) int {
 			switch {
@@ -313,25 +314,27 @@ func (l *Log) Release(seqs ...uint64) error {
 			}
 			return 0
 		})
-		if !found {
+		if !found || l.segs[i].released[seq] {
 			continue
 		}
 		s := l.segs[i]
-		if s.released[seq] {
-			continue
-		}
 		s.released[seq] = true
 		s.live--
-		binary.LittleEndian.PutUint64(buf[:], seq)
-		if _, err := s.ack.Write(buf[:]); err != nil {
-			return err
+		pending[s] = binary.LittleEndian.AppendUint64(pending[s], seq)
+	}
+	var first error
+	for s, b := range pending {
+		if _, err := s.ack.Write(b); err != nil && first == nil {
+			first = err
 		}
 		l.dirty[s.ack] = true
-		if s.live == 0 && i < len(l.segs)-1 {
+	}
+	for i := len(l.segs) - 2; i >= 0; i-- { // never the active one
+		if l.segs[i].live == 0 {
 			l.drop(i)
 		}
 	}
-	return nil
+	return first
 }
 
 // drop deletes segment i, whose records are all released.
