@@ -125,9 +125,9 @@ type exporter struct {
 	live      map[*Run]*runState
 	ready     []*runState
 	usage     []*record
-	inFlight  int  // requests running
-	usageNext bool // alternate usage with runs when both wait
-	noRecord  bool // the API has no POST /runs/record
+	inFlight  int      // requests running
+	usageNext bool     // alternate usage with runs when both wait
+	noRecord  bool     // the API has no POST /runs/record
 	released  []uint64 // spool records delivered, not yet marked so on disk
 	results   chan jobResult
 	nextOrd   uint64

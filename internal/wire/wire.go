@@ -388,12 +388,12 @@ const (
 	MetaLatencyMs         = "latencyMs"
 	MetaStatus            = "status"
 	MetaOccurredAt        = "occurredAt" // RFC 3339 time the event happened on the caller's side
-	// MetaEndedAt, in the metadata of POST /runs/record, is the RFC 3339
-	// time the run ended on the caller's side (occurredAt is its start).
-	MetaEndedAt = "endedAt"
 	MetaProvider          = "provider"
 	MetaOperation         = "operation"
 	MetaUsageType         = "usageType"
 	MetaQuantity          = "quantity"
 	MetaUnits             = "units"
+	// MetaEndedAt, in the metadata of POST /runs/record, is the RFC 3339
+	// time the run ended on the caller's side (occurredAt is its start).
+	MetaEndedAt = "endedAt"
 )
