@@ -525,7 +525,7 @@ func (x *exporter) schedule() time.Time {
 			if start.Start.ParentRunID == "" && rs.parent != nil {
 				start.Start.ParentRunID = rs.parent.id
 			}
-			x.launch(rs, func() jobResult { return t.sendStart(rs, start) })
+			x.launch(rs, func() jobResult { return t.sendStart(start) })
 		case len(rs.events) > 0:
 			n := min(len(rs.events), t.cfg.maxBatch)
 			batch := rs.events[:n:n]
@@ -810,7 +810,7 @@ func (t *Tracker) retry(step func(ctx context.Context) error) error {
 	}
 }
 
-func (t *Tracker) sendStart(rs *runState, r *record) jobResult {
+func (t *Tracker) sendStart(r *record) jobResult {
 	var out wire.StartRunResult
 	err := t.retry(func(ctx context.Context) error {
 		_, err := t.client.do(ctx, request{op: "StartRun", method: "POST", path: "/runs", body: r.Start, out: &out, once: true})
