@@ -36,6 +36,11 @@
 // The integrations, and WrapOpenAI without WithOpenAITracker, record through
 // DefaultTracker; shut it down the same way with Shutdown(ctx).
 //
+// Delivery is exactly once through API failures (keys fixed before the
+// first attempt); with WithSpool (or DRIP_SPOOL_DIR) it also survives a
+// crash or SIGKILL of the process. Losses are never silent: they are
+// logged, counted in Stats and returned by Flush and Shutdown.
+//
 // Metadata is for operational context only. A MetadataGuard, on by default,
 // drops keys and values that look like prompts, completions, credentials or
 // personal data before anything leaves the process.
