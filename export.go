@@ -115,24 +115,26 @@ type jobResult struct {
 	// unrecorded: POST /runs/record was refused before anything was
 	// stored; noRoute: the API has no such endpoint at all.
 	unrecorded, noRoute bool
-	pending             []*record // an unrecorded run's events, back to their run
+	recorded            bool      // a run went out as one POST /runs/record
+	pending             []*record // a run's events POST /runs/record did not take, back to it
 }
 
 // exporter is the tracker's delivery state, owned by its one goroutine.
 type exporter struct {
-	t         *Tracker
-	runs      map[string]*runState
-	live      map[*Run]*runState
-	ready     []*runState
-	usage     []*record
-	inFlight  int      // requests running
-	usageNext bool     // alternate usage with runs when both wait
-	noRecord  bool     // the API has no POST /runs/record
-	released  []uint64 // spool records delivered, not yet marked so on disk
-	results   chan jobResult
-	nextOrd   uint64
-	open      int // records taken and not resolved
-	flushes   []*flushWait
+	t            *Tracker
+	runs         map[string]*runState
+	live         map[*Run]*runState
+	ready        []*runState
+	usage        []*record
+	inFlight     int      // requests running
+	usageNext    bool     // alternate usage with runs when both wait
+	noRecord     bool     // the API has no POST /runs/record
+	recordMisses int      // 404s from POST /runs/record in a row
+	released     []uint64 // spool records delivered, not yet marked so on disk
+	results      chan jobResult
+	nextOrd      uint64
+	open         int // records taken and not resolved
+	flushes      []*flushWait
 }
 
 type flushWait struct {
@@ -573,39 +575,58 @@ func (x *exporter) finish(res jobResult) {
 	x.inFlight--
 	t := x.t
 	rs := res.rs
-	for _, o := range res.outcomes {
-		x.resolve(o)
-		if rs == nil {
-			continue
-		}
-		switch o.rec.Kind {
-		case recStart:
-			if o.err != nil {
-				rs.err = o.err
-				err := o.err
-				for _, r := range rs.runs() {
-					r.startErr.Store(&err)
-				}
-				x.failRun(rs)
-			}
-		case recEnd:
-			if o.err == nil {
-				t.runsEnded.Add(1)
-			}
-			x.closeRun(rs)
-		}
-	}
-	if res.unrecorded {
-		// Nothing was stored: send the run the long way.
-		rs.noRecord, x.noRecord = true, x.noRecord || res.noRoute
+	if rs != nil && res.pending != nil {
+		// A run POST /runs/record did not take: its events are its own
+		// again, to go the long way or to fail with its start.
 		rs.events = append(res.pending, rs.events...)
 	}
+	if res.unrecorded {
+		rs.noRecord = true
+	}
+	// A 404 may be the API's "no such route" or a missing customer: only
+	// several in a row, with no run recorded between, mean the endpoint
+	// is not there.
+	switch {
+	case res.noRoute:
+		if x.recordMisses++; x.recordMisses >= 3 {
+			x.noRecord = true
+		}
+	case res.recorded:
+		x.recordMisses = 0
+	}
+	// What callers can see (run ids, start errors, counters) is set before
+	// the outcomes complete any Flush waiting for them.
 	if rs != nil && res.id != "" {
 		rs.id = res.id
 		for _, r := range rs.runs() {
 			r.id.Store(&res.id)
 		}
 		t.runsStarted.Add(1)
+	}
+	for _, o := range res.outcomes {
+		switch {
+		case rs == nil:
+		case o.rec.Kind == recStart && o.err != nil:
+			rs.err = o.err
+			err := o.err
+			for _, r := range rs.runs() {
+				r.startErr.Store(&err)
+			}
+		case o.rec.Kind == recEnd && o.err == nil:
+			t.runsEnded.Add(1)
+		}
+	}
+	for _, o := range res.outcomes {
+		x.resolve(o)
+		switch {
+		case rs == nil:
+		case o.rec.Kind == recStart && o.err != nil:
+			x.failRun(rs)
+		case o.rec.Kind == recEnd:
+			x.closeRun(rs)
+		}
+	}
+	if rs != nil && res.id != "" {
 		// Children waiting for this id may go now.
 		for _, c := range rs.children {
 			x.markReady(c)
@@ -653,18 +674,9 @@ func (x *exporter) resolve(o outcome) {
 	t := x.t
 	r := o.rec
 	x.open--
-	for i := 0; i < len(x.flushes); {
-		f := x.flushes[i]
-		if r.ord <= f.upTo {
-			f.remaining--
-		}
-		if f.remaining <= 0 {
-			close(f.done)
-			x.flushes = append(x.flushes[:i], x.flushes[i+1:]...)
-			continue
-		}
-		i++
-	}
+	// Counted before the flushes waiting for it complete, so a Flush that
+	// returns sees this outcome in Stats.
+	defer x.completeFlushes(r)
 	billable := r.billable()
 	if billable {
 		t.pending.Add(-1)
@@ -730,6 +742,23 @@ func (x *exporter) flushReleases() {
 		x.t.report("spool", err, 0)
 	}
 	x.released = x.released[:0]
+}
+
+// completeFlushes counts r as resolved for the flushes waiting for it and
+// completes those with nothing left to wait for.
+func (x *exporter) completeFlushes(r *record) {
+	for i := 0; i < len(x.flushes); {
+		f := x.flushes[i]
+		if r.ord <= f.upTo {
+			f.remaining--
+		}
+		if f.remaining <= 0 {
+			close(f.done)
+			x.flushes = append(x.flushes[:i], x.flushes[i+1:]...)
+			continue
+		}
+		i++
+	}
 }
 
 // flushWhenDone closes req once every record taken so far is resolved.
@@ -863,12 +892,14 @@ func (t *Tracker) sendRecord(start *record, events []*record, end *record) jobRe
 			return unrecorded // the long way splits around what the API refuses
 		}
 	}
-	res := jobResult{outcomes: make([]outcome, 0, len(all))}
-	for _, r := range all {
-		res.outcomes = append(res.outcomes, outcome{rec: r, err: err, dead: isPermanent(err), reason: errText(err)})
+	if err != nil {
+		// The run failed as a whole: its start carries the error, and
+		// its events and end go back to it to be resolved with it.
+		return jobResult{outcomes: []outcome{{rec: start, err: err, dead: isPermanent(err), reason: err.Error()}}, pending: events}
 	}
-	if err == nil {
-		res.id = out.Run.ID
+	res := jobResult{outcomes: make([]outcome, 0, len(all)), id: out.Run.ID, recorded: true}
+	for _, r := range all {
+		res.outcomes = append(res.outcomes, outcome{rec: r})
 	}
 	return res
 }

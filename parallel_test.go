@@ -129,3 +129,31 @@ func TestChaosExactlyOnceWithRecordAndParallel(t *testing.T) {
 		t.Fatalf("%d runs with %d events stored, want %d with %d", len(rs), stored, runs, want)
 	}
 }
+
+// TestExportWithoutRecordEndpoint: against an API without POST
+// /runs/record, short runs go the long way, and the tracker stops trying
+// the endpoint after a few 404s.
+func TestExportWithoutRecordEndpoint(t *testing.T) {
+	sink := newAPISink(t, 0, 0)
+	sink.noRecord = true
+	c := newClient(t, sink.URL+"/v1", fastRetries())
+	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithMaxConcurrentExports(1))
+	const runs, per = 50, 3
+	for range runs {
+		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
+		for j := range per {
+			run.Emit(drip.Event{Type: "step", Quantity: float64(j + 1)})
+		}
+		run.End(drip.RunCompleted)
+	}
+	if err := tr.Shutdown(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	sink.check(t)
+	if sink.events.Load() != runs*per || sink.ended.Load() != runs {
+		t.Fatalf("%d events, %d runs ended", sink.events.Load(), sink.ended.Load())
+	}
+	if n := sink.recordTries.Load(); n == 0 || n > 3 {
+		t.Fatalf("%d tries of POST /runs/record, want 1 to 3", n)
+	}
+}

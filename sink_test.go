@@ -29,6 +29,9 @@ type apiSink struct {
 	*httptest.Server
 	delay time.Duration
 	limit *rate.Limiter
+	// noRecord makes the sink an API without POST /runs/record (404).
+	noRecord    bool
+	recordTries atomic.Int64
 
 	mu         sync.Mutex
 	runs       map[string]*sinkRun // by id
@@ -129,6 +132,13 @@ func (s *apiSink) serve(w http.ResponseWriter, r *http.Request) {
 			s.ended.Add(1)
 		}
 		reply = wire.EndRunResult{Status: "COMPLETED"}
+	case r.Method == "POST" && path == "/runs/record" && s.noRecord:
+		s.recordTries.Add(1)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error":"not found","message":"no route","code":"NOT_FOUND"}`)
+		return
 	case r.Method == "POST" && path == "/runs/record":
 		var req struct {
 			ExternalRunID string            `json:"externalRunId"`
