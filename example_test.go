@@ -1,10 +1,12 @@
 package drip_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log"
 	"log/slog"
+	"net/http/httptest"
 	"time"
 
 	"github.com/sashabaranov/go-openai"
@@ -160,4 +162,34 @@ func ExampleWrapOpenAI() {
 	// Output:
 	// Hello, world!
 	// llm.completion: gpt-4o-mini-2024-07-18, 11 input and 7 output tokens
+}
+
+// A webhook endpoint: deliveries whose X-Drip-Signature does not verify
+// get 400 and never reach the function.
+func ExampleWebhookHandler() {
+	secret := "whsec_example" // as Drip returned it when the webhook was created
+	h := drip.WebhookHandler(secret, func(ctx context.Context, e drip.WebhookEvent) error {
+		if e.Type == drip.WebhookCustomerSpendingWarning {
+			var alert struct {
+				CustomerID string `json:"customerId"`
+				Level      string `json:"level"`
+			}
+			if err := e.DecodeData(&alert); err != nil {
+				return err
+			}
+			fmt.Println("spending", alert.Level, "for", alert.CustomerID)
+		}
+		return nil
+	})
+
+	// What Drip sends, signed as Drip signs it.
+	body := []byte(`{"type":"customer.spending.warning","data":{"customerId":"cus_1","level":"warning"}}`)
+	req := httptest.NewRequest("POST", "/webhooks/drip", bytes.NewReader(body))
+	req.Header.Set(drip.WebhookSignatureHeader, drip.SignWebhookPayload(body, secret, time.Now()))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
+	// Output:
+	// spending warning for cus_1
+	// 204
 }
