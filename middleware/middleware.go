@@ -276,6 +276,8 @@ func (h *handler) finish(r *http.Request, rw *responseWriter, info *Info, start 
 		ev := drip.Event{
 			Type:     drip.EventHTTPRequest,
 			Name:     eventName(r),
+			Quantity: 1,
+			Units:    "requests",
 			Duration: elapsed,
 			Status:   drip.StatusSuccess,
 			Metadata: map[string]any{"method": r.Method, "status": status},

@@ -20,7 +20,6 @@ import (
 	"log"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/langchaingo"
+	"github.com/drip-sdk/drip-go/runreport"
 )
 
 func main() {
@@ -120,7 +120,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	for _, r := range runs {
-		if err := printRun(ctx, out, client, r.ID); err != nil {
+		if err := runreport.Write(ctx, out, client, r.ID, runreport.Options{}); err != nil {
 			return err
 		}
 	}
@@ -166,87 +166,3 @@ func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, local 
 	fmt.Fprintln(out, "DRIP_BASE_URL not set: recording into a local dripd at", local.BaseURL())
 	return client, local, stop, nil
 }
-
-// printRun prints what Drip recorded for a run: each event with its
-// quantity in its own unit, then the totals per event type (tokens and tool
-// calls are different things, so they are never added up) and the cost.
-func printRun(ctx context.Context, out io.Writer, client *drip.Client, runID string) error {
-	tl, err := client.GetRunTimeline(ctx, runID, nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "\nrun %s  %q  %s  %s\n", tl.RunID, tl.WorkflowName, tl.Status, quantity(float64(tl.Summary.TotalEvents), "events"))
-	if tl.ErrorCode != "" || tl.ErrorMessage != "" {
-		fmt.Fprintf(out, "  error %s: %s\n", tl.ErrorCode, tl.ErrorMessage)
-	}
-	type total struct {
-		typ, unit string
-		q         float64
-	}
-	var totals []*total
-	byType := map[string]*total{}
-	costed := false
-	for e, err := range client.TimelineEvents(ctx, runID, 100) {
-		if err != nil {
-			return err
-		}
-		q, _ := e.Metadata["quantity"].(float64)
-		unit, _ := e.Metadata["units"].(string)
-		if byType[e.Type] == nil {
-			byType[e.Type] = &total{typ: e.Type, unit: unit}
-			totals = append(totals, byType[e.Type])
-		}
-		byType[e.Type].q += q
-		what, _ := e.Metadata["model"].(string)
-		if what == "" {
-			what, _ = e.Metadata["name"].(string)
-		}
-		amount := quantity(q, unit)
-		if in, ok := e.Metadata["inputTokens"]; ok {
-			amount += fmt.Sprintf(" (%v in, %v out)", in, e.Metadata["outputTokens"])
-		}
-		cost := ""
-		if e.CostUnits != nil {
-			cost, costed = usd(*e.CostUnits), true
-		}
-		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what, amount, duration(e.Duration), cost)
-		fmt.Fprintln(out, strings.TrimRight(line, " "))
-	}
-	var parts []string
-	for _, t := range totals {
-		parts = append(parts, t.typ+" "+quantity(t.q, t.unit))
-	}
-	cost := "no cost recorded"
-	if costed {
-		usdTotal, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
-		cost = "cost " + usd(usdTotal)
-	}
-	fmt.Fprintf(out, "  totals: %s; %s\n", strings.Join(parts, ", "), cost)
-	return nil
-}
-
-// quantity labels q with its unit: "1500 tokens", "1 call".
-func quantity(q float64, unit string) string {
-	if unit == "" {
-		return fmt.Sprintf("%g (no unit)", q)
-	}
-	if q == 1 {
-		unit = strings.TrimSuffix(unit, "s")
-	}
-	return fmt.Sprintf("%g %s", q, unit)
-}
-
-// duration rounds d for reading ("730ms", "1.2s"); "" when unknown.
-func duration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return ""
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	default:
-		return d.Round(100 * time.Millisecond).String()
-	}
-}
-
-// usd formats a cost in US dollars; LLM calls cost fractions of a cent.
-func usd(v float64) string { return fmt.Sprintf("$%.6f", v) }
