@@ -13,6 +13,7 @@ import (
 
 	"github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
 )
 
@@ -56,15 +57,12 @@ func ExampleNew() {
 // enqueue, and Shutdown delivers everything before the program exits.
 func ExampleTracker_Start() {
 	ctx := context.Background()
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx) // a local Drip; your program calls drip.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer local.Shutdown(ctx)
-	client, err := drip.New(drip.WithAPIKey("sk_test_example_key"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer local.Close()
+	client := local.Client
 	cust, err := client.GetOrCreateCustomer(ctx, "user_42", nil)
 	if err != nil {
 		log.Fatal(err)
@@ -111,15 +109,12 @@ func ExampleTracker_Start() {
 // customer.
 func ExampleWrapOpenAI() {
 	ctx := context.Background()
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx) // a local Drip; your program calls drip.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer local.Shutdown(ctx)
-	dc, err := drip.New(drip.WithAPIKey("sk_test_example_key"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer local.Close()
+	dc := local.Client
 	cust, err := dc.GetOrCreateCustomer(ctx, "user_42", nil)
 	if err != nil {
 		log.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"log/slog"
 	"time"
 
 	"github.com/tmc/langchaingo/chains"
@@ -12,7 +11,7 @@ import (
 	"github.com/tmc/langchaingo/prompts"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/langchaingo"
 )
@@ -23,15 +22,12 @@ import (
 // in your program drip.New() reads DRIP_API_KEY and DRIP_BASE_URL.
 func ExampleNewCallbackHandler() {
 	ctx := context.Background()
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx) // a local Drip; your program calls drip.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer local.Shutdown(ctx)
-	client, err := drip.New(drip.WithAPIKey("sk_test_example_key"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer local.Close()
+	client := local.Client
 	cust, err := client.GetOrCreateCustomer(ctx, "user_42", nil)
 	if err != nil {
 		log.Fatal(err)

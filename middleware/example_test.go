@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/middleware"
 )
 
@@ -23,15 +22,12 @@ import (
 // reads DRIP_API_KEY and DRIP_BASE_URL.
 func ExampleNew() {
 	ctx := context.Background()
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx) // a local Drip; your program calls drip.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer local.Shutdown(ctx)
-	client, err := drip.New(drip.WithAPIKey("sk_test_example_key"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer local.Close()
+	client := local.Client
 	acme, err := client.GetOrCreateCustomer(ctx, "acme", nil)
 	if err != nil {
 		log.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"log/slog"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/otelbridge"
 )
 
@@ -23,15 +22,12 @@ import (
 // DRIP_BASE_URL.
 func ExampleNewSpanProcessor() {
 	ctx := context.Background()
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx) // a local Drip; your program calls drip.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer local.Shutdown(ctx)
-	client, err := drip.New(drip.WithAPIKey("sk_test_example_key"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	defer local.Close()
+	client := local.Client
 	cust, err := client.GetOrCreateCustomer(ctx, "user_42", nil)
 	if err != nil {
 		log.Fatal(err)

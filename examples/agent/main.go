@@ -14,13 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"time"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/runreport"
 )
 
@@ -100,20 +99,10 @@ func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, stop f
 		fmt.Fprintln(out, "recording into Drip at", client.BaseURL())
 		return client, func() {}, nil
 	}
-	local, err := dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	local, err := driptest.StartLocal(ctx)
 	if err != nil {
-		return nil, nil, err
-	}
-	stop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		local.Shutdown(ctx)
-	}
-	client, err = drip.New(drip.WithAPIKey("sk_test_local_dripd"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		stop()
 		return nil, nil, err
 	}
 	fmt.Fprintln(out, "DRIP_BASE_URL not set: recording into a local dripd at", local.BaseURL())
-	return client, stop, nil
+	return local.Client, func() { local.Close() }, nil
 }

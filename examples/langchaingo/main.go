@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -29,7 +28,7 @@ import (
 	"github.com/tmc/langchaingo/tools"
 
 	"github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/langchaingo"
 	"github.com/drip-sdk/drip-go/runreport"
@@ -140,7 +139,7 @@ func shutdown(t *drip.Tracker) error {
 // local dripd with an in-memory store, returned as local to read back what
 // was recorded, and a client for it; any well-formed key is accepted there.
 // stop shuts down what it started.
-func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, local *dripserver.Instance, stop func(), err error) {
+func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, local *driptest.Local, stop func(), err error) {
 	if os.Getenv("DRIP_BASE_URL") != "" || os.Getenv("DRIP_API_URL") != "" {
 		client, err = drip.New()
 		if err != nil {
@@ -149,20 +148,9 @@ func dripClient(ctx context.Context, out io.Writer) (client *drip.Client, local 
 		fmt.Fprintln(out, "recording into Drip at", client.BaseURL())
 		return client, nil, func() {}, nil
 	}
-	local, err = dripserver.Start(ctx, "127.0.0.1:0", nil, dripserver.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	stop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		local.Shutdown(ctx)
-	}
-	client, err = drip.New(drip.WithAPIKey("sk_test_local_dripd"), drip.WithBaseURL(local.BaseURL()))
-	if err != nil {
-		stop()
+	if local, err = driptest.StartLocal(ctx); err != nil {
 		return nil, nil, nil, err
 	}
 	fmt.Fprintln(out, "DRIP_BASE_URL not set: recording into a local dripd at", local.BaseURL())
-	return client, local, stop, nil
+	return local.Client, local, func() { local.Close() }, nil
 }
