@@ -2,36 +2,18 @@ package drip_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	drip "github.com/drip-sdk/drip-go"
 )
 
-// emitBench sets up a run whose tracker exports to a sink that accepts
-// every request without storing it: these benchmarks measure the caller's
-// side of Emit (validate, timestamp, enqueue), not delivery, which
-// BenchmarkTrackerThroughput measures.
+// emitBench sets up a run whose tracker exports to the test sink
+// (apiSink): these benchmarks measure the caller's side of Emit (validate,
+// timestamp, enqueue), not delivery, which BenchmarkTrackerThroughput
+// measures.
 func emitBench(b *testing.B, opts ...drip.TrackerOption) (*drip.Tracker, *drip.Run) {
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.URL.Path == "/v1/runs" && r.Method == "POST":
-			io.WriteString(w, `{"id":"run_sink","status":"RUNNING"}`)
-		case r.URL.Path == "/v1/runs/record":
-			io.WriteString(w, `{"run":{"id":"run_sink","status":"COMPLETED"},"events":{"created":0,"duplicates":0}}`)
-		default:
-			io.WriteString(w, `{"success":true,"created":0,"duplicates":0,"skipped":0,"events":[]}`)
-		}
-	}))
-	b.Cleanup(sink.Close)
+	sink := newAPISink(b, 0, 0)
 	c := newClient(b, sink.URL+"/v1")
 	// The exporter sends only on Flush, outside the timed loop: the figures
 	// are the caller's own cost, not the exporter's competing for the cores.
@@ -86,51 +68,6 @@ func BenchmarkRunEmitParallel(b *testing.B) {
 	})
 }
 
-// countingSink is a minimal Drip for throughput benchmarks: it decodes
-// every batch with encoding/json, counts the events and answers as Drip
-// does, so BenchmarkTrackerThroughput measures the SDK, not a database.
-type countingSink struct {
-	*httptest.Server
-	events atomic.Int64
-}
-
-func newCountingSink(b *testing.B) *countingSink {
-	s := &countingSink{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == "POST" && r.URL.Path == "/v1/runs":
-			io.Copy(io.Discard, r.Body)
-			io.WriteString(w, `{"id":"run_sink","status":"RUNNING"}`)
-		case r.Method == "POST" && r.URL.Path == "/v1/run-events/batch":
-			var body struct {
-				Events []struct {
-					RunID          string          `json:"runId"`
-					EventType      string          `json:"eventType"`
-					IdempotencyKey string          `json:"idempotencyKey"`
-					Metadata       json.RawMessage `json:"metadata"`
-				} `json:"events"`
-			}
-			raw := make([]byte, max(r.ContentLength, 0))
-			if _, err := io.ReadFull(r.Body, raw); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			if err := json.Unmarshal(raw, &body); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			s.events.Add(int64(len(body.Events)))
-			fmt.Fprintf(w, `{"success":true,"created":%d,"duplicates":0,"skipped":0,"events":[]}`, len(body.Events))
-		default:
-			io.Copy(io.Discard, r.Body)
-			io.WriteString(w, `{"id":"run_sink","status":"COMPLETED"}`)
-		}
-	}))
-	b.Cleanup(s.Close)
-	return s
-}
-
 // benchThroughput emits b.N events into one run and reports events/s
 // delivered through tr.
 func benchThroughput(b *testing.B, tr *drip.Tracker, cust string) {
@@ -156,7 +93,8 @@ func benchThroughput(b *testing.B, tr *drip.Tracker, cust string) {
 }
 
 // BenchmarkTrackerThroughput measures what the SDK can ship: events
-// delivered into a counting sink that decodes every batch.
+// delivered into apiSink, a minimal Drip that decodes every batch with
+// encoding/json and counts.
 func BenchmarkTrackerThroughput(b *testing.B) { benchSink(b) }
 
 // BenchmarkTrackerThroughputSpool is the same with every item written to
@@ -164,7 +102,7 @@ func BenchmarkTrackerThroughput(b *testing.B) { benchSink(b) }
 func BenchmarkTrackerThroughputSpool(b *testing.B) { benchSink(b, drip.WithSpool(b.TempDir())) }
 
 func benchSink(b *testing.B, opts ...drip.TrackerOption) {
-	sink := newCountingSink(b)
+	sink := newAPISink(b, 0, 0)
 	c := newClient(b, sink.URL+"/v1")
 	tr, err := drip.OpenTracker(c, append([]drip.TrackerOption{drip.WithoutSelfMetrics(), drip.WithBlockOnFull()}, opts...)...)
 	if err != nil {

@@ -265,9 +265,7 @@ func errText(err error) string {
 // map is never written).
 func withOccurredAt(md map[string]any, at time.Time) map[string]any {
 	out := make(map[string]any, len(md)+1)
-	for k, v := range md {
-		out[k] = v
-	}
+	maps.Copy(out, md)
 	out[wire.MetaOccurredAt] = at.UTC().Format(time.RFC3339Nano)
 	return out
 }

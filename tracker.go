@@ -55,13 +55,10 @@ type Tracker struct {
 // (another process holds it, the disk refuses) is logged and the tracker
 // runs without one: use OpenTracker to get that error instead.
 func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
-	t, err := OpenTracker(client, opts...)
+	cfg := newTrackerConfig(opts)
+	t, err := openTracker(client, cfg)
 	if err != nil {
-		cfg := defaultTrackerConfig()
-		for _, o := range opts {
-			o(&cfg)
-		}
-		cfg.spoolDir = ""
+		cfg.spoolDir = "" // the only way openTracker fails
 		t, _ = openTracker(client, cfg)
 		t.log.LogAttrs(context.Background(), slog.LevelError, "drip: tracker running without its spool",
 			slog.String("error", err.Error()))
@@ -73,11 +70,7 @@ func NewTracker(client *Client, opts ...TrackerOption) *Tracker {
 // another process holds its directory (ErrSpoolLocked) or the disk
 // refuses.
 func OpenTracker(client *Client, opts ...TrackerOption) (*Tracker, error) {
-	cfg := defaultTrackerConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return openTracker(client, cfg)
+	return openTracker(client, newTrackerConfig(opts))
 }
 
 func openTracker(client *Client, cfg trackerConfig) (*Tracker, error) {
@@ -214,7 +207,7 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 // WithBlockOnFull was given.
 func (t *Tracker) enqueue(ctx context.Context, it *item) error {
 	if t.spoolFull.Load() {
-		t.refuse(it)
+		t.refuse(it.kind)
 		return ErrSpoolFull
 	}
 	if !t.cfg.block {
@@ -222,7 +215,7 @@ func (t *Tracker) enqueue(ctx context.Context, it *item) error {
 	}
 	res, err := t.queue.pushWait(ctx, it, t.stopCh)
 	if err != nil {
-		t.refuse(it)
+		t.refuse(it.kind)
 		return &Error{Op: "Tracker.enqueue", Code: CodeQueueFull, Message: "queue full and ctx done", Err: err}
 	}
 	return t.pushResult(res, it)
@@ -232,10 +225,10 @@ func (t *Tracker) enqueue(ctx context.Context, it *item) error {
 func (t *Tracker) pushResult(res pushResult, it *item) error {
 	switch res {
 	case pushFull:
-		t.refuse(it)
+		t.refuse(it.kind)
 		return errQueueFull
 	case pushClosed:
-		t.refuse(it)
+		t.refuse(it.kind)
 		return ErrTrackerShutdown
 	}
 	return nil
@@ -249,8 +242,8 @@ var ErrSpoolFull = sentinel(0, "tracker spool is full; item refused", CodeSpoolF
 
 // refuse counts an event or usage record the tracker did not take, and
 // warns at most once per interval.
-func (t *Tracker) refuse(it *item) {
-	if !it.kind.billable() {
+func (t *Tracker) refuse(kind itemKind) {
+	if !kind.billable() {
 		return
 	}
 	n := t.refused.Add(1)

@@ -70,8 +70,9 @@ type trackerConfig struct {
 	rateBurst       int
 }
 
-func defaultTrackerConfig() trackerConfig {
-	return trackerConfig{
+// newTrackerConfig is the documented defaults with opts applied.
+func newTrackerConfig(opts []TrackerOption) trackerConfig {
+	c := trackerConfig{
 		maxQueue:        DefaultMaxQueueSize,
 		maxBatch:        DefaultMaxBatchSize,
 		batchTimeout:    DefaultBatchTimeout,
@@ -83,6 +84,10 @@ func defaultTrackerConfig() trackerConfig {
 		spoolSync:       DefaultSpoolSyncInterval,
 		spoolMaxBytes:   DefaultSpoolMaxBytes,
 	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
 }
 
 // WithMaxQueueSize sets how many items the queue holds, exactly (default

@@ -100,14 +100,14 @@ func (r *Run) Emit(e Event) error {
 		return ErrNoRun
 	}
 	if r.err != nil {
-		r.t.refuse(&item{kind: kindEvent}) // the run itself was refused
+		r.t.refuse(kindEvent) // the run itself was refused
 		return r.err
 	}
 	if err := e.validate("Run.Emit", false); err != nil {
 		return err
 	}
 	if r.state.Load() != runOpen {
-		r.t.refuse(&item{kind: kindEvent})
+		r.t.refuse(kindEvent)
 		return errRunEnded
 	}
 	if e.Timestamp.IsZero() {
