@@ -3,6 +3,7 @@ package drip_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,4 +102,19 @@ func slogDefault(w io.Writer) func() {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(w, nil)))
 	return func() { slog.SetDefault(prev) }
+}
+
+// refusedBeforeSending checks that call fails with a VALIDATION_ERROR on
+// field and sends srv nothing.
+func refusedBeforeSending(t *testing.T, srv *testServer, call func() error, field string) {
+	t.Helper()
+	before := srv.requests.Load()
+	err := call()
+	var e *drip.Error
+	if !errors.As(err, &e) || e.Code != drip.CodeValidation || e.Field != field {
+		t.Fatalf("got %v, want VALIDATION_ERROR on %s", err, field)
+	}
+	if n := srv.requests.Load() - before; n != 0 {
+		t.Fatalf("%d requests sent for invalid input", n)
+	}
 }

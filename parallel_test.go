@@ -71,16 +71,7 @@ func TestThrottledExportDeliversOnceAndSlowsDown(t *testing.T) {
 	c := newClient(t, sink.URL+"/v1", fastRetries())
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithBlockOnFull(), drip.WithBatchTimeout(time.Millisecond))
 	const runs, per = 150, 5
-	for range runs {
-		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
-		for j := range per {
-			run.Emit(drip.Event{Type: "step", Quantity: float64(j + 1)})
-		}
-		run.End(drip.RunCompleted)
-	}
-	if err := tr.Shutdown(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
+	recordShortRuns(t, tr, runs, per)
 	sink.check(t)
 	st := tr.Stats()
 	if got := sink.events.Load(); got != runs*per || st.Sent != runs*per {
@@ -139,6 +130,20 @@ func TestExportWithoutRecordEndpoint(t *testing.T) {
 	c := newClient(t, sink.URL+"/v1", fastRetries())
 	tr := drip.NewTracker(c, drip.WithoutSelfMetrics(), drip.WithMaxConcurrentExports(1))
 	const runs, per = 50, 3
+	recordShortRuns(t, tr, runs, per)
+	sink.check(t)
+	if sink.events.Load() != runs*per || sink.ended.Load() != runs {
+		t.Fatalf("%d events, %d runs ended", sink.events.Load(), sink.ended.Load())
+	}
+	if n := sink.recordTries.Load(); n == 0 || n > 3 {
+		t.Fatalf("%d tries of POST /runs/record, want 1 to 3", n)
+	}
+}
+
+// recordShortRuns records runs runs of per events each, one after another,
+// and shuts tr down.
+func recordShortRuns(t *testing.T, tr *drip.Tracker, runs, per int) {
+	t.Helper()
 	for range runs {
 		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cust_x", Workflow: "w"})
 		for j := range per {
@@ -148,12 +153,5 @@ func TestExportWithoutRecordEndpoint(t *testing.T) {
 	}
 	if err := tr.Shutdown(ctxT(t)); err != nil {
 		t.Fatal(err)
-	}
-	sink.check(t)
-	if sink.events.Load() != runs*per || sink.ended.Load() != runs {
-		t.Fatalf("%d events, %d runs ended", sink.events.Load(), sink.ended.Load())
-	}
-	if n := sink.recordTries.Load(); n == 0 || n > 3 {
-		t.Fatalf("%d tries of POST /runs/record, want 1 to 3", n)
 	}
 }
