@@ -26,7 +26,14 @@ type KeyType string
 // Key types, from the key prefix.
 const (
 	KeySecret KeyType = "secret" // sk_…: full API access
-	KeyPublic KeyType = "public" // pk_…: usage, customers, runs, events
+	// KeyPublic (pk_…) may track usage, record runs and events, manage
+	// customers and read or act on billing: balances, charges, spending
+	// caps, entitlement checks, cost estimates. Calls that configure the
+	// account need a secret key and are refused with a public one before
+	// anything is sent (403 PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement
+	// plans and rules and assigning them to customers, and creating,
+	// changing or deleting pricing plans.
+	KeyPublic KeyType = "public"
 )
 
 // Client calls the Drip API. It is safe for concurrent use; create one and
@@ -189,6 +196,9 @@ type request struct {
 	// once sends a single attempt: the tracker's exporter retries itself,
 	// so it sees every 429 and can slow down.
 	once bool
+	// secret marks a call Drip serves to secret (sk_) keys only: with a
+	// public key it is refused before sending. See KeyPublic.
+	secret bool
 }
 
 // callInfo reports how a call went, for callers that care (CreateCustomer
@@ -205,6 +215,10 @@ func (c *Client) do(ctx context.Context, r request) (callInfo, error) {
 	var info callInfo
 	if c.initErr != nil {
 		return info, c.initErr
+	}
+	if r.secret && c.keyType == KeyPublic {
+		return info, &Error{Op: r.op, StatusCode: http.StatusForbidden, Code: CodePublicKeyNotAllowed,
+			Message: "this call needs a secret (sk_) API key; a public (pk_) key may track usage, manage customers, read billing and record runs, not manage webhooks, entitlement plans or pricing plans"}
 	}
 	payload := r.raw
 	if payload == nil && r.body != nil {

@@ -129,6 +129,10 @@ UPDATE runs SET ts_unordered = 1,
 	last_ts = (SELECT max(ts) FROM run_events WHERE run_id = runs.id)
 	WHERE EXISTS (SELECT 1 FROM run_events WHERE run_id = runs.id);
 `,
+	schemaBilling,      // 3: billing.go
+	schemaEntitlements, // 4: entitlements.go
+	schemaWebhooks,     // 5: webhooks.go
+	schemaEvents,       // 6: execevents.go
 }
 
 // migrate applies the migrations the database has not seen yet, each in its

@@ -177,8 +177,8 @@ func (s *Server) routes() {
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, errNotFound("no route for %s %s", r.Method, r.URL.Path))
 	})
-	api := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, false)) }
-	secret := func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, true)) }
+	var api routeFunc = func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, false)) }
+	var secret routeFunc = func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, true)) }
 
 	api("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, errNotFound("no route for %s %s", r.Method, r.URL.Path))
@@ -205,26 +205,20 @@ func (s *Server) routes() {
 	api("POST /v1/run-events", s.emitEvent)
 	api("POST /v1/run-events/batch", s.emitEventsBatch)
 
-	// Drip serves webhooks, pricing plans and entitlement plans to secret
-	// keys only. dripd does not implement them yet, but a public key is
-	// refused there already, as Drip does; with a secret key the list
-	// answers empty and the rest 404.
-	secret("GET /v1/webhooks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"data": []any{}, "count": 0})
-	})
-	notYet := func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, errNotFound("dripd does not implement %s %s", r.Method, r.URL.Path))
-	}
-	for _, p := range []string{"/v1/webhooks", "/v1/webhooks/", "/v1/pricing-plans", "/v1/pricing-plans/",
-		"/v1/entitlement-plans", "/v1/entitlement-plans/"} {
-		secret(p, notYet)
-	}
+	s.billingRoutes(api, secret)
+	s.entitlementRoutes(api, secret)
+	s.webhookRoutes(api, secret)
+	s.eventRoutes(api, secret)
 	s.mux = m
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "healthy", "timestamp": time.Now().UnixMilli()})
 }
+
+// routeFunc registers an API route; the secret one refuses public keys
+// with 403 PUBLIC_KEY_NOT_ALLOWED.
+type routeFunc func(pattern string, h http.HandlerFunc)
 
 type ctxKey struct{}
 

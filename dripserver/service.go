@@ -20,6 +20,10 @@ import (
 type service struct {
 	store *Store
 	now   func() time.Time
+
+	bill  billingState     // billing.go
+	ent   entitlementState // entitlements.go
+	hooks webhookState     // webhooks.go
 }
 
 // resolveCustomer finds a customer by its id or, because SDK users commonly
@@ -138,7 +142,10 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 			rec.ChargeID = newID(prefixCharge)
 		}
 		out = usageOutcome{record: rec, customer: c}
-		return t.insertUsage(rec)
+		if err := t.insertUsage(rec); err != nil {
+			return err
+		}
+		return s.countEntitlementUsage(t, rec)
 	})
 	return out, err
 }
