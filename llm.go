@@ -102,6 +102,15 @@ type UsageRecorder struct {
 	Workflow string
 	// Metadata is added to every record (operational context only).
 	Metadata map[string]any
+	// Feature, when set, is a Drip entitlement feature key the calls count
+	// against. Drip counts usage recorded under a meter equal to the
+	// feature key, so every call with tokens reaches that counter once:
+	// when the usage outside runs is already recorded under the feature
+	// (Meter, or one of the split meters, equals it) nothing more is sent;
+	// otherwise (a run event, or another meter) the call's total tokens are
+	// also recorded as internal usage (UsageInternal: counted, never
+	// billed) under the feature. WithOpenAIEntitlement sets it.
+	Feature string
 	// OnError receives records that could not be queued (dropped or
 	// invalid, e.g. no customer); nil logs nothing more than the tracker.
 	OnError func(error)
@@ -139,6 +148,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 			e.Metadata = md
 		}
 		r.fail(run.Emit(e))
+		r.countFeature(ctx, run.CustomerID(), &u, "")
 		return
 	}
 	if u.Total() == 0 {
@@ -164,6 +174,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 			Units: "tokens", Metadata: md}
 		r.fail(t.TrackUsage(ctx, in))
 		r.fail(t.TrackUsage(ctx, out))
+		r.countFeature(ctx, customer, &u, r.InputMeter, r.OutputMeter)
 		return
 	}
 	md["inputTokens"] = u.InputTokens
@@ -174,6 +185,31 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	}
 	r.fail(t.TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: meter, Quantity: float64(u.Total()),
 		Units: "tokens", Metadata: md, Description: "LLM call to " + model}))
+	r.countFeature(ctx, customer, &u, meter)
+}
+
+// countFeature records the call's tokens as internal (never billed) usage
+// under r.Feature, so Drip's entitlement counter sees them, unless one of
+// the meters the call was just recorded under is the feature already.
+func (r *UsageRecorder) countFeature(ctx context.Context, customer string, u *providers.Usage, recordedUnder ...string) {
+	if r.Feature == "" || u.Total() == 0 {
+		return
+	}
+	for _, m := range recordedUnder {
+		if m == r.Feature {
+			return
+		}
+	}
+	t := r.Tracker
+	if t == nil {
+		t = DefaultTracker()
+	}
+	md := map[string]any{"model": u.ResolvedModel()}
+	if u.Provider != "" {
+		md["provider"] = u.Provider
+	}
+	r.fail(t.TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: r.Feature, Quantity: float64(u.Total()),
+		Units: "tokens", Metadata: md, Mode: UsageInternal}))
 }
 
 func (r *UsageRecorder) fail(err error) {

@@ -80,6 +80,11 @@ type Config struct {
 	// unmetered by accident; use SkipPaths or Skip for public endpoints.
 	CustomerResolver func(r *http.Request) (string, error)
 
+	// Entitlement, when set, gates every metered request on the customer's
+	// Drip entitlement before anything else happens to it (before the
+	// ChargeBefore charge and before the handler). See EntitlementGate.
+	Entitlement *EntitlementGate
+
 	// Mode is RecordAfter (default) or ChargeBefore.
 	Mode Mode
 	// UsageMode is the Drip usage endpoint: drip.UsageSync (default,
@@ -142,6 +147,33 @@ type Config struct {
 	Metadata map[string]any
 }
 
+// EntitlementGate checks, before the handler runs, that the request's
+// customer is entitled to a feature (drip.Client.CheckEntitlement, which
+// never consumes). A denied request gets 403 with code ENTITLEMENT_DENIED
+// and Drip's reason in the {error, code} envelope, and the handler never
+// runs. The check is made through Config.Client (or the Tracker's client).
+//
+// Drip counts usage recorded under a meter named like the feature, so with
+// Feature equal to Config.Meter (the default) the usage the middleware
+// records is what the limit counts: a gate on "api_calls" with a COUNT rule
+// of 1000 per day lets through the requests whose quantity still fits. In
+// RecordAfter mode usage reaches Drip in the background, so requests that
+// arrive before the previous ones' usage is delivered see the older count.
+type EntitlementGate struct {
+	// Feature is the entitlement feature key. Default: Config.Meter.
+	Feature string
+	// Quantity returns how much of the feature the request needs (the
+	// check allows it when used + quantity fits the limit). nil, or a
+	// result of 0, means 1. It must be safe for concurrent use; a negative
+	// or non-finite result is reported to OnError and answered 500.
+	Quantity func(r *http.Request) float64
+	// FailOpen serves requests when Drip cannot answer the check (network
+	// failure, 5xx, timeout); a denial is always enforced. Default false:
+	// such requests get 503 ENTITLEMENT_CHECK_FAILED, as a paid feature
+	// must not be served unchecked.
+	FailOpen bool
+}
+
 // DefaultWorkflow is the workflow of StartRun runs when Config.Workflow is
 // empty and the request matched no route pattern.
 const DefaultWorkflow = "http-request"
@@ -167,6 +199,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ChargeTimeout < 0 {
 		errs = append(errs, fmt.Errorf("ChargeTimeout must be >= 0, got %v", c.ChargeTimeout))
+	}
+	if c.Entitlement != nil && strings.TrimSpace(c.Entitlement.Feature) == "" && strings.TrimSpace(c.Meter) == "" {
+		errs = append(errs, errors.New("Entitlement.Feature is required when Meter is empty"))
 	}
 	for _, p := range c.SkipPaths {
 		if !strings.HasPrefix(p, "/") {

@@ -18,6 +18,11 @@ type Info struct {
 	// Usage.IsDuplicate for a replayed Idempotency-Key); nil in RecordAfter
 	// mode, where usage is recorded after the handler returns.
 	Usage *drip.UsageResult
+	// Entitlement is Drip's answer to the entitlement check of
+	// Config.Entitlement (always allowed here: a denied request never
+	// reaches the handler); nil without a gate or when FailOpen let the
+	// request through unchecked.
+	Entitlement *drip.EntitlementCheck
 	// IdempotencyKey is the key the usage is recorded with when the client
 	// sent an Idempotency-Key header (or, in ChargeBefore mode, always);
 	// "" when the tracker generates a fresh one.

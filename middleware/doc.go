@@ -42,6 +42,16 @@
 // X-Payment-* headers of the official middleware, and a PaymentRequest as
 // "paymentRequest" in the body, so an x402 client can pay and retry.
 //
+// # Entitlements
+//
+// Config.Entitlement gates requests on the customer's Drip entitlement
+// before the charge and the handler: a denied request gets 403
+// {"error": <Drip's reason>, "code": "ENTITLEMENT_DENIED"} and the handler
+// never runs. The feature defaults to the Meter, so the usage the
+// middleware records is what the limit counts. In ChargeBefore mode a
+// customer Drip blocks (a spending cap reached) gets 403 CUSTOMER_BLOCKED
+// with Drip's reason in the same envelope.
+//
 // # Customers
 //
 // The customer comes only from Config.CustomerResolver. Before the resolver

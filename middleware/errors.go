@@ -54,7 +54,13 @@ func chargeFailure(err error) (status int, code, msg string, retryAfter time.Dur
 		}
 		return http.StatusPaymentRequired, drip.CodePaymentRequired, msg, 0
 	case e != nil && e.Code == drip.CodeCustomerBlocked:
-		return http.StatusForbidden, drip.CodeCustomerBlocked, "this customer is blocked from usage", 0
+		// A spending cap or a paused customer: Drip's reason is about the
+		// customer's own account, so it is passed on, like a 402's.
+		msg = "this customer is blocked from usage"
+		if e.Message != "" {
+			msg = e.Message
+		}
+		return http.StatusForbidden, drip.CodeCustomerBlocked, msg, 0
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		e != nil && e.Temporary():
 		var ra time.Duration

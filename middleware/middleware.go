@@ -140,6 +140,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := drip.ContextWithCustomer(r.Context(), customer)
 
+	if h.cfg.Entitlement != nil && !h.entitled(w, r, info) {
+		return
+	}
 	if h.cfg.Mode == ChargeBefore && !h.charge(w, r, info) {
 		return
 	}

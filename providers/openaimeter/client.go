@@ -48,6 +48,9 @@ func (c *Client) done(ctx context.Context, cl *call, err error) {
 func (c *Client) CreateChatCompletion(
 	ctx context.Context, request openai.ChatCompletionRequest,
 ) (openai.ChatCompletionResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.ChatCompletionResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpChat, request.Model, true)
 	resp, err := c.Client.CreateChatCompletion(cl.ctx, request)
 	if err == nil {
@@ -67,6 +70,9 @@ func (c *Client) CreateChatCompletion(
 func (c *Client) CreateCompletion(
 	ctx context.Context, request openai.CompletionRequest,
 ) (openai.CompletionResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.CompletionResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpTextCompletion, request.Model, true)
 	resp, err := c.Client.CreateCompletion(cl.ctx, request)
 	if err == nil {
@@ -94,6 +100,9 @@ func (c *Client) Edits(ctx context.Context, request openai.EditsRequest) (openai
 	if request.Model != nil {
 		model = *request.Model
 	}
+	if err := c.m.admit(ctx); err != nil {
+		return openai.EditsResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpChat, model, true)
 	resp, err := c.Client.Edits(cl.ctx, request) //nolint:staticcheck
 	if err == nil {
@@ -111,6 +120,9 @@ func (c *Client) CreateEmbeddings(
 	if conv != nil {
 		model = string(conv.Convert().Model)
 	}
+	if err := c.m.admit(ctx); err != nil {
+		return openai.EmbeddingResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpEmbeddings, model, true)
 	resp, err := c.Client.CreateEmbeddings(cl.ctx, conv)
 	if err == nil {
@@ -124,6 +136,9 @@ func (c *Client) CreateEmbeddings(
 // CreateImage calls the embedded client and reports its images and, for
 // token-billed image models, its tokens.
 func (c *Client) CreateImage(ctx context.Context, request openai.ImageRequest) (openai.ImageResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.ImageResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
@@ -134,6 +149,9 @@ func (c *Client) CreateImage(ctx context.Context, request openai.ImageRequest) (
 func (c *Client) CreateEditImage(
 	ctx context.Context, request openai.ImageEditRequest,
 ) (openai.ImageResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.ImageResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateEditImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
@@ -144,6 +162,9 @@ func (c *Client) CreateEditImage(
 func (c *Client) CreateVariImage(
 	ctx context.Context, request openai.ImageVariRequest,
 ) (openai.ImageResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.ImageResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpImage, request.Model, true)
 	resp, err := c.Client.CreateVariImage(cl.ctx, request)
 	c.image(ctx, &cl, &resp, err)
@@ -166,6 +187,9 @@ func (c *Client) image(ctx context.Context, cl *call, resp *openai.ImageResponse
 func (c *Client) CreateResponse(
 	ctx context.Context, request openai.CreateResponseRequest,
 ) (openai.CreateResponseResponse, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.CreateResponseResponse{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	resp, err := c.Client.CreateResponse(cl.ctx, request)
 	if err != nil {
@@ -187,6 +211,9 @@ func (c *Client) CreateResponse(
 func (c *Client) CompactResponse(
 	ctx context.Context, request openai.CompactResponseRequest,
 ) (openai.ResponseCompaction, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.ResponseCompaction{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	resp, err := c.Client.CompactResponse(cl.ctx, request)
 	if err == nil {

@@ -41,17 +41,27 @@ type meter struct {
 	now      func() time.Time
 	pending  *Pending
 	inject   bool
+	gate     func(context.Context) error // nil: every call may go
 }
 
 func newMeter(r providers.Reporter, o options) *meter {
 	if r == nil {
 		r = providers.ReporterFunc(func(context.Context, providers.Usage) {})
 	}
-	m := &meter{r: r, provider: o.provider, now: o.now, pending: o.pending, inject: !o.noInject}
+	m := &meter{r: r, provider: o.provider, now: o.now, pending: o.pending, inject: !o.noInject, gate: o.gate}
 	if o.tp != nil {
 		m.tracer = o.tp.Tracer(instrumentationName)
 	}
 	return m
+}
+
+// admit asks the gate (WithGate) whether a call that starts provider work
+// may go.
+func (m *meter) admit(ctx context.Context) error {
+	if m.gate == nil {
+		return nil
+	}
+	return m.gate(ctx)
 }
 
 // call is one metered provider call in flight.

@@ -1,6 +1,7 @@
 package openaimeter
 
 import (
+	"context"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -28,6 +29,7 @@ type options struct {
 	pending     *Pending
 	provider    string
 	noInject    bool
+	gate        func(context.Context) error
 }
 
 func buildOptions(opts []Option) options {
@@ -93,4 +95,18 @@ func WithProvider(name string) Option {
 // always asks for usage; it has typed access to the request.)
 func WithoutStreamUsageInjection() Option {
 	return func(o *options) { o.noInject = true }
+}
+
+// WithGate makes every call that starts provider work (chat, completions,
+// embeddings, images, responses, assistant runs, their streams) ask gate
+// first, under the call's ctx. A non-nil error is returned as the call's
+// error, unchanged: nothing is sent to the provider and no usage is
+// reported. Polls of work already started (retrieving or cancelling a run
+// or a background response) are not gated. The HTTP meter asks gate in
+// RoundTrip, so the error reaches the caller wrapped by http.Client in a
+// *url.Error (errors.Is and errors.As see through it); requests a
+// decorator above has already gated (providers.MarkMetered) are not asked
+// again. drip.WithOpenAIEntitlement uses it to enforce Drip entitlements.
+func WithGate(gate func(ctx context.Context) error) Option {
+	return func(o *options) { o.gate = gate }
 }

@@ -18,6 +18,9 @@ import (
 func (c *Client) CreateRun(
 	ctx context.Context, threadID string, request openai.RunRequest,
 ) (openai.Run, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.Run{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpAssistantRun, request.Model, true)
 	run, err := c.Client.CreateRun(cl.ctx, threadID, request)
 	c.runCreated(ctx, &cl, &run, err)
@@ -28,6 +31,9 @@ func (c *Client) CreateRun(
 func (c *Client) CreateThreadAndRun(
 	ctx context.Context, request openai.CreateThreadAndRunRequest,
 ) (openai.Run, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return openai.Run{}, err
+	}
 	cl := c.m.begin(ctx, providers.OpAssistantRun, request.Model, true)
 	run, err := c.Client.CreateThreadAndRun(cl.ctx, request)
 	c.runCreated(ctx, &cl, &run, err)

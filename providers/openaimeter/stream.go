@@ -289,6 +289,9 @@ func (c *Client) CreateChatCompletionStream(
 	ctx context.Context, request openai.ChatCompletionRequest,
 ) (*ChatCompletionStream, error) {
 	swallow := askUsage(&request.StreamOptions)
+	if err := c.m.admit(ctx); err != nil {
+		return nil, err
+	}
 	cl := c.m.begin(ctx, providers.OpChat, request.Model, true)
 	inner, err := c.Client.CreateChatCompletionStream(cl.ctx, request)
 	if err != nil {
@@ -340,6 +343,9 @@ func (c *Client) CreateCompletionStream(
 	ctx context.Context, request openai.CompletionRequest,
 ) (*CompletionStream, error) {
 	swallow := askUsage(&request.StreamOptions)
+	if err := c.m.admit(ctx); err != nil {
+		return nil, err
+	}
 	cl := c.m.begin(ctx, providers.OpTextCompletion, request.Model, true)
 	inner, err := c.Client.CreateCompletionStream(cl.ctx, request)
 	if err != nil {
@@ -393,6 +399,9 @@ var responseEvents = &chunkKind[openai.ResponseStreamEvent]{
 func (c *Client) CreateResponseStream(
 	ctx context.Context, request openai.CreateResponseRequest,
 ) (*ResponseStream, error) {
+	if err := c.m.admit(ctx); err != nil {
+		return nil, err
+	}
 	cl := c.m.begin(ctx, providers.OpResponses, request.Model, true)
 	inner, err := c.Client.CreateResponseStream(cl.ctx, request)
 	if err != nil {

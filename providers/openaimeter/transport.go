@@ -130,6 +130,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if op == "" {
 		return t.base.RoundTrip(req)
 	}
+	if err := t.m.admit(ctx); err != nil {
+		// A RoundTripper must close the body, even when it sends nothing.
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
 
 	out := req
 	var wr wireRequest
