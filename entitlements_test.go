@@ -13,8 +13,8 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/driptest/openaitest"
 	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
 )
 
 // testClock is dripd's injected clock, moved by the test.

@@ -193,7 +193,9 @@ func TestChargeBeforeFailsClosed(t *testing.T) {
 	}{
 		{"payment required", 402, "PAYMENT_REQUIRED", "insufficient balance: amount 0.25", 402, "PAYMENT_REQUIRED", "insufficient balance: amount 0.25"},
 		{"insufficient balance", 400, "INSUFFICIENT_BALANCE", "balance too low", 402, "PAYMENT_REQUIRED", "balance too low"},
-		{"customer blocked", 403, "CUSTOMER_BLOCKED", "blocked by spending cap", 403, "CUSTOMER_BLOCKED", ""},
+		// A spending cap is about the customer's own account: Drip's reason
+		// is passed on, as for entitlement denials and payment.
+		{"customer blocked", 403, "CUSTOMER_BLOCKED", "blocked by spending cap", 403, "CUSTOMER_BLOCKED", "blocked by spending cap"},
 		{"drip down", 503, "SERVICE_UNAVAILABLE", "maintenance at db-7.internal", 503, "CHARGE_FAILED", ""},
 		{"bad api key", 401, "UNAUTHORIZED", "invalid key sk_test_fake", 500, "CHARGE_FAILED", ""},
 		{"unknown customer", 404, "CUSTOMER_NOT_FOUND", "customer acme not found", 500, "CHARGE_FAILED", ""},
