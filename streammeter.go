@@ -88,6 +88,8 @@ type streamFlush struct {
 	done chan struct{}
 	res  *StreamFlushResult
 	err  error
+	// joined counts the Flush calls sharing it (tests wait on it).
+	joined int
 }
 
 // NewStreamMeter returns a meter for one customer and meter. Bad
@@ -174,6 +176,7 @@ func (m *StreamMeter) Accumulate(quantity float64) {
 func (m *StreamMeter) Flush(ctx context.Context) (*StreamFlushResult, error) {
 	m.mu.Lock()
 	if f := m.inflight; f != nil {
+		f.joined++
 		m.mu.Unlock()
 		return f.wait(ctx)
 	}
