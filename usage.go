@@ -110,9 +110,23 @@ type UsageResult struct {
 	IdempotencyKey string
 }
 
-// TrackUsage records usage for a customer. The mode picks billing (default),
-// queued billing or visibility only; see UsageMode. Retries reuse one
-// idempotency key, so usage is never counted twice.
+// TrackUsage records usage for a customer. Whether it bills depends on
+// p.Mode, which picks the endpoint:
+//
+//   - UsageSync, the default, bills: POST /usage. When a pricing plan
+//     matches the meter Drip creates a charge and the reply carries it;
+//     otherwise the usage is only recorded. This is what the current
+//     official clients' track-usage call does.
+//   - UsageAsync bills too, queued: POST /usage/async answers at once with
+//     a pending charge; charge webhooks tell the outcome.
+//   - UsageInternal never bills: POST /usage/internal records usage for
+//     visibility only.
+//
+// Mind this when porting code: the npm @drip-sdk/node 0.1.2 client's
+// trackUsage posts to /usage/internal by default, so there the same call
+// never bills. Use UsageInternal to keep that behaviour; its charge() is
+// what UsageSync does. Retries reuse one idempotency key, so usage is never
+// counted twice.
 func (c *Client) TrackUsage(ctx context.Context, p UsageParams) (*UsageResult, error) {
 	const op = "TrackUsage"
 	if err := p.validate(op); err != nil {

@@ -105,6 +105,14 @@
 //     metadata plus usageType, quantity and units. The summary covers the
 //     whole run. limit is 1–500 (default 100); nextCursor is opaque
 //     ("<eventId>.<seq>"), and a bare event id works as a cursor too.
+//   - Execution events (GET /events, /events/{id}, /events/{id}/trace; a
+//     public key may read them) are the run events above, each with its
+//     run's customer, across runs in timeline order; filters customerId
+//     (id or externalCustomerId), runId, eventType, outcome, limit 1–100,
+//     offset, and total counts every match. A trace links events of the
+//     same run: parentEventId names the parent by event id or span id,
+//     and metadata retryOfEventId names the attempt an event retries
+//     (execevents.go).
 //   - Run times: a run's startedAt (POST /runs) and endedAt (PATCH) are the
 //     client's metadata occurredAt when valid and not more than five
 //     minutes ahead, since SDKs that export runs in the background send
