@@ -29,7 +29,7 @@ func TestBillingWireMappings(t *testing.T) {
 		{name: "SyncBalance", method: "POST", path: "/v1/customers/cu/sync-balance", reply: &wire.SyncBalanceResult{},
 			call: func(ctx context.Context, c *Client) (any, error) { return c.SyncBalance(ctx, "cu") }},
 		{name: "ProvisionCustomer", method: "POST", path: "/v1/customers/cu/provision", reply: &wire.Customer{},
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ProvisionCustomer(ctx, "cu") },
+			call:     func(ctx context.Context, c *Client) (any, error) { return c.ProvisionCustomer(ctx, "cu") },
 			unreadOK: []string{"businessId"}},
 		{name: "SetSpendingCap", method: "PUT", path: "/v1/customers/cu/spending-cap", request: &wire.SpendingCapRequest{},
 			reply: &wire.SpendingCap{},
@@ -39,7 +39,9 @@ func TestBillingWireMappings(t *testing.T) {
 		{name: "ListSpendingCaps", method: "GET", path: "/v1/customers/cu/spending-caps", reply: &wire.SpendingCapList{},
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListSpendingCaps(ctx, "cu") }},
 		{name: "RemoveSpendingCap", method: "DELETE", path: "/v1/customers/cu/spending-caps/cap", reply: &wire.RemoveSpendingCapResult{},
-			call: func(ctx context.Context, c *Client) (any, error) { return struct{}{}, c.RemoveSpendingCap(ctx, "cu", "cap") },
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return struct{}{}, c.RemoveSpendingCap(ctx, "cu", "cap")
+			},
 			// success is implied by a 2xx reply.
 			unreadOK: []string{"success"}},
 		{name: "CreatePricingPlan", method: "POST", path: "/v1/pricing-plans", request: &wire.CreatePricingPlanRequest{},
