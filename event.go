@@ -72,8 +72,11 @@ type Event struct {
 	Status      string
 	Description string
 
-	Quantity  float64
-	Units     string
+	Quantity float64
+	Units    string
+	// CostUnits is what the event cost, sent as a JSON number (the API
+	// takes event costs as numbers), so it is a float64 on the way in;
+	// costs read back (timelines, run totals) are exact Decimals.
 	CostUnits float64
 
 	// Metadata holds operational context only (ids, counts, names): never

@@ -93,7 +93,7 @@ func ExampleTracker_Start() {
 			fmt.Printf(", %v", e.Duration)
 		}
 		if e.CostUnits != nil { // the tracker prices LLM calls
-			fmt.Printf(", $%.6f", *e.CostUnits)
+			fmt.Printf(", $%s", e.CostUnits.StringFixed(6))
 		}
 		fmt.Println()
 	}

@@ -34,14 +34,16 @@ type RecordRunParams struct {
 
 // RecordRunResult is the reply to RecordRun.
 type RecordRunResult struct {
-	RunID             string
-	WorkflowID        string
-	WorkflowName      string
-	Status            RunStatus
-	Duration          time.Duration
-	EventsCreated     int
-	EventsDuplicates  int
-	TotalCostUnits    string
+	RunID            string
+	WorkflowID       string
+	WorkflowName     string
+	Status           RunStatus
+	Duration         time.Duration
+	EventsCreated    int
+	EventsDuplicates int
+	// TotalCostUnits sums the run's event costs exactly; zero when no
+	// event carried a cost.
+	TotalCostUnits    Decimal
 	Summary           string
 	UsedFallbackCalls bool
 }
@@ -116,7 +118,7 @@ func (c *Client) RecordRun(ctx context.Context, p RecordRunParams) (*RecordRunRe
 		Duration:         msPtr(out.Run.DurationMs),
 		EventsCreated:    out.Events.Created,
 		EventsDuplicates: out.Events.Duplicates,
-		TotalCostUnits:   deref(out.TotalCostUnits),
+		TotalCostUnits:   parseDecimalPtr(out.TotalCostUnits),
 		Summary:          out.Summary,
 	}, nil
 }

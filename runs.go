@@ -105,34 +105,37 @@ func (p *EndRunParams) validate(op string) error {
 
 // EndRunResult is the reply to EndRun.
 type EndRunResult struct {
-	ID             string
-	Status         RunStatus
-	EndedAt        time.Time
-	Duration       time.Duration
-	EventCount     int
-	TotalCostUnits string
+	ID         string
+	Status     RunStatus
+	EndedAt    time.Time
+	Duration   time.Duration
+	EventCount int
+	// TotalCostUnits sums the run's event costs exactly; zero when no
+	// event carried a cost.
+	TotalCostUnits Decimal
 }
 
 // RunDetails is a run with its totals (GetRun).
 type RunDetails struct {
-	ID             string
-	CustomerID     string
-	CustomerName   string
-	WorkflowID     string
-	WorkflowName   string
-	Status         RunStatus
-	StartedAt      time.Time
-	EndedAt        time.Time
-	Duration       time.Duration
-	ErrorMessage   string
-	ErrorCode      string
-	CorrelationID  string
-	ParentRunID    string
-	ExternalRunID  string
-	Metadata       map[string]any
-	EventCount     int
-	TotalQuantity  string
-	TotalCostUnits string
+	ID            string
+	CustomerID    string
+	CustomerName  string
+	WorkflowID    string
+	WorkflowName  string
+	Status        RunStatus
+	StartedAt     time.Time
+	EndedAt       time.Time
+	Duration      time.Duration
+	ErrorMessage  string
+	ErrorCode     string
+	CorrelationID string
+	ParentRunID   string
+	ExternalRunID string
+	Metadata      map[string]any
+	EventCount    int
+	TotalQuantity string
+	// TotalCostUnits sums the run's event costs exactly.
+	TotalCostUnits Decimal
 	TimelineURL    string
 }
 
@@ -196,7 +199,7 @@ func (c *Client) EndRun(ctx context.Context, runID string, p EndRunParams) (*End
 		EndedAt:        parseTime(out.EndedAt),
 		Duration:       msPtr(out.DurationMs),
 		EventCount:     out.EventCount,
-		TotalCostUnits: deref(out.TotalCostUnits),
+		TotalCostUnits: parseDecimalPtr(out.TotalCostUnits),
 	}, nil
 }
 

@@ -50,18 +50,21 @@ type TimelineEvent struct {
 	ParentEventID string
 	SpanID        string
 	CorrelationID string
-	CostUnits     *float64
-	Metadata      map[string]any
+	// CostUnits is the event's cost, exactly as the server stored it; nil
+	// when the event carried none.
+	CostUnits *Decimal
+	Metadata  map[string]any
 }
 
 // TimelineSummary aggregates the whole run, not just the page.
 type TimelineSummary struct {
-	TotalEvents    int
-	ByType         map[string]int
-	ByOutcome      map[string]int
-	FailedEvents   int
-	TotalQuantity  string
-	TotalCostUnits string
+	TotalEvents   int
+	ByType        map[string]int
+	ByOutcome     map[string]int
+	FailedEvents  int
+	TotalQuantity string
+	// TotalCostUnits sums the whole run's event costs exactly.
+	TotalCostUnits Decimal
 }
 
 // GetRunTimeline returns one page of a run's events (GET

@@ -80,15 +80,6 @@ func (p *UsageParams) validate(op string) error {
 	return checkMetadata(op, "metadata", p.Metadata)
 }
 
-// Charge is the billing side of a usage record.
-type Charge struct {
-	ID          string
-	AmountUSDC  string
-	AmountToken string
-	TxHash      string
-	Status      string
-}
-
 // UsageResult is the reply to TrackUsage.
 type UsageResult struct {
 	Success      bool
@@ -97,7 +88,11 @@ type UsageResult struct {
 	// key; nothing was counted twice.
 	IsDuplicate bool
 	// Charge is nil when nothing was billed (internal usage, no matching
-	// pricing plan, auto-promoted to internal).
+	// pricing plan, auto-promoted to internal). It carries the fields the
+	// usage reply has (ID, UsageID, amounts, TxHash, Status,
+	// FailureReason); GetCharge returns the rest. A charge the balance did
+	// not cover has Status ChargeFailed and says why in FailureReason: the
+	// usage itself was recorded.
 	Charge *Charge
 	// Mode is the server's word for the path taken ("internal" when it
 	// auto-promoted a billing call), if it said one.

@@ -127,8 +127,9 @@ func usageResultFromWire(w *wire.UsageResult) *UsageResult {
 		r.AutoPromoted = *w.AutoPromoted
 	}
 	if w.Charge != nil {
-		r.Charge = &Charge{ID: w.Charge.ID, AmountUSDC: w.Charge.AmountUsdc, AmountToken: w.Charge.AmountToken,
-			TxHash: deref(w.Charge.TxHash), Status: w.Charge.Status}
+		r.Charge = &Charge{ID: w.Charge.ID, UsageID: w.UsageEventID, AmountUSDC: parseDecimal(w.Charge.AmountUsdc),
+			AmountToken: parseDecimal(w.Charge.AmountToken), TxHash: deref(w.Charge.TxHash),
+			Status: ChargeStatus(w.Charge.Status), FailureReason: deref(w.Charge.FailureReason)}
 	}
 	return r
 }
@@ -146,7 +147,7 @@ func runDetailsFromWire(w *wire.RunDetails) *RunDetails {
 		StartedAt: parseTimePtr(w.StartedAt), EndedAt: parseTimePtr(w.EndedAt), Duration: msPtr(w.DurationMs),
 		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), CorrelationID: deref(w.CorrelationID),
 		ParentRunID: deref(w.ParentRunID), ExternalRunID: deref(w.ExternalRunID), Metadata: w.Metadata, EventCount: w.Totals.EventCount, TotalQuantity: w.Totals.TotalQuantity,
-		TotalCostUnits: w.Totals.TotalCostUnits, TimelineURL: w.Links.Timeline,
+		TotalCostUnits: parseDecimal(w.Totals.TotalCostUnits), TimelineURL: w.Links.Timeline,
 	}
 }
 
@@ -157,14 +158,14 @@ func timelineFromWire(w *wire.Timeline) *Timeline {
 		ErrorMessage: deref(w.ErrorMessage), ErrorCode: deref(w.ErrorCode), StartedAt: parseTimePtr(w.StartedAt),
 		EndedAt: parseTimePtr(w.EndedAt), Duration: msPtr(w.DurationMs), HasMore: w.HasMore, NextCursor: deref(w.NextCursor),
 		Summary: TimelineSummary{TotalEvents: w.Summary.TotalEvents, ByType: w.Summary.ByType, ByOutcome: w.Summary.ByOutcome,
-			FailedEvents: w.Summary.FailedEvents, TotalQuantity: w.Summary.TotalQuantity, TotalCostUnits: w.Summary.TotalCostUnits},
+			FailedEvents: w.Summary.FailedEvents, TotalQuantity: w.Summary.TotalQuantity, TotalCostUnits: parseDecimal(w.Summary.TotalCostUnits)},
 		Events: make([]TimelineEvent, len(w.Events)),
 	}
 	for i := range w.Events {
 		e := &w.Events[i]
 		t.Events[i] = TimelineEvent{ID: e.ID, Type: e.EventType, Outcome: e.Outcome, Description: deref(e.Description),
 			Timestamp: parseTime(e.Timestamp), Duration: msPtr(e.DurationMs), ParentEventID: deref(e.ParentEventID), SpanID: deref(e.SpanID), CorrelationID: deref(e.CorrelationID),
-			CostUnits: e.CostUnits, Metadata: e.Metadata}
+			CostUnits: floatDecimal(e.CostUnits), Metadata: e.Metadata}
 	}
 	return t
 }

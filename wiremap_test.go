@@ -125,6 +125,11 @@ func TestWireMappingsHandleEveryField(t *testing.T) {
 			// TestPing checks the conversion.
 			unreadOK: []string{"timestamp"}},
 	}
+	runWireCases(t, cases)
+}
+
+// runWireCases runs each case against a server answering its filled reply.
+func runWireCases(t *testing.T, cases []wireCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			wiretest.Fill(tc.reply)

@@ -43,7 +43,7 @@
 //   - Auth: Authorization: Bearer sk_…|pk_…. With no WithAPIKeys, any key
 //     of that shape and at least 10 characters is accepted (dev mode).
 //     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas
-//     (webhooks, pricing-plans, entitlement-plans); with a secret key
+//     (webhooks, pricing-plan writes, entitlement-plans); with a secret key
 //     GET /v1/webhooks answers an empty list and the rest of those areas
 //     404, as dripd does not implement them yet.
 //   - Slow clients are cut off: headers must arrive within
@@ -75,12 +75,39 @@
 //     externalCustomerId on the usage routes provisions a new (internal)
 //     customer.
 //   - Usage: the four endpoints share one idempotency key space; a repeated
-//     key answers isDuplicate true with the original usageEventId and stores
-//     nothing. dripd has no pricing plans: /usage and /usage/async create a
-//     zero charge for a customer with an on-chain address that is not
-//     internal, and otherwise auto-promote (mode "internal", charge null,
-//     a reason). /usage/async and /usage/internal/batch answer 202 but, like
-//     the others, have committed before they answer (pendingEvents is 0).
+//     key answers isDuplicate true with the original usageEventId (and
+//     charge) and stores nothing. /usage and /usage/async charge a customer
+//     with an on-chain address that is not internal when an active pricing
+//     plan prices the usageType (no plan: recorded, charge null), and
+//     otherwise auto-promote (mode "internal", charge null, a reason).
+//     /usage/async and /usage/internal/batch answer 202 but, like the
+//     others, have committed before they answer (pendingEvents is 0).
+//   - Billing (billing*.go): GET/POST /pricing-plans, GET/PATCH/DELETE
+//     /pricing-plans/{id}, GET /pricing-plans/by-type/{unitType} (writes
+//     need sk_); GET /charges (customerId, status, limit 1–100, offset;
+//     count is the total) and /charges/{id}; GET /customers/{id}/balance,
+//     POST …/sync-balance and …/provision; PUT …/spending-cap, GET
+//     …/spending-caps, DELETE …/spending-caps/{capId}; POST
+//     /cost-estimate/from-usage and /cost-estimate/hypothetical.
+//     Pricing: FLAT only (other models 400 INVALID_PARAMETER), unitPriceUsd
+//     ≥ 0 with at most 6 decimals, one active plan per unitType (409
+//     DUPLICATE_PRICING_PLAN), PATCH changes a plan in place, DELETE
+//     deactivates. A charge is quantity × unit price rounded to 6 decimals
+//     (halves away from zero), exact (decimal TEXT, big.Rat). Customers
+//     created with an onchainAddress, or provisioned (a dev 0x address),
+//     start with WithStartingBalance (default 100 USDC). Charges settle at
+//     once: CONFIRMED (balance down; pendingChargesUsdc stays 0) when the
+//     available balance covers them, else FAILED with failureReason, the
+//     usage still recorded (200, charge.status FAILED). Spending caps count
+//     confirmed charges per UTC day or month (SINGLE_CHARGE_LIMIT: per
+//     charge); with autoBlock, billed usage once the period's usage has
+//     reached the limit (or a single charge above it) is 403
+//     CUSTOMER_BLOCKED with nothing recorded; the charge that crosses the
+//     limit goes through. Webhook events queued: usage.recorded,
+//     charge.succeeded/failed, customer.created, customer.balance.low
+//     (available below 10% of the starting balance, once per crossing; the
+//     customer becomes LOW_BALANCE) and customer.spending.warning/blocked
+//     at 50/80/95/100% once per level per period.
 //   - Workflows: POST /workflows with a slug that exists answers 200 with
 //     the existing workflow. POST /runs and /runs/record take a workflow id
 //     or slug and create an unknown slug (name: words capitalised).

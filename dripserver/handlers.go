@@ -110,10 +110,12 @@ func (s *Server) usage(endpoint string) http.HandlerFunc {
 	}
 }
 
-// usageReply builds the reply of a usage endpoint. dripd has no pricing
-// plans: /usage and /usage/async create a zero charge for a customer that
-// can be billed (on-chain address, not internal) and otherwise auto-promote
-// to the internal path (mode "internal", charge null), as Drip does.
+// usageReply builds the reply of a usage endpoint. /usage and /usage/async
+// carry the charge when an active pricing plan priced the usage (confirmed
+// at once, or FAILED with a reason when the balance did not cover it),
+// charge null when no plan matched, and auto-promote to the internal path
+// (mode "internal", charge null, a reason) for a customer that cannot be
+// billed, as Drip does.
 func usageReply(endpoint string, out usageOutcome) (int, wire.UsageResult) {
 	rec := out.record
 	qty := rec.Quantity
@@ -128,13 +130,20 @@ func usageReply(endpoint string, out usageOutcome) (int, wire.UsageResult) {
 		if endpoint == endpointUsageAsync {
 			status = http.StatusAccepted
 		}
-		if rec.ChargeID != "" {
-			res.Charge = &wire.UsageCharge{ID: rec.ChargeID, AmountUsdc: "0", AmountToken: "0", Status: "CONFIRMED"}
-			res.Message = "Usage recorded; dripd has no pricing plans, so the charge is zero"
-			if endpoint == endpointUsageAsync {
-				res.Charge.Status = "PENDING"
-				res.Message = "Usage queued for billing; dripd has no pricing plans, so the charge is zero"
+		if ch := out.charge; ch != nil {
+			res.Charge = &wire.UsageCharge{ID: ch.ID, AmountUsdc: ch.Amount, AmountToken: tokenUnits(ch.Amount),
+				Status: ch.Status, FailureReason: strPtr(ch.FailureReason)}
+			if ch.Status == ChargeConfirmed {
+				tx := devTxHash(ch.ID)
+				res.Charge.TxHash = &tx
+				res.Message = "Usage recorded and charged " + ch.Amount + " USDC"
+			} else {
+				res.Message = "Usage recorded; the charge failed: " + ch.FailureReason
 			}
+			return status, res
+		}
+		if billable(endpoint, out.customer) {
+			res.Message = "Usage recorded; no active pricing plan for usageType " + rec.UsageType + ", so nothing was charged"
 			return status, res
 		}
 		internal()

@@ -278,15 +278,24 @@ func TestUsage(t *testing.T) {
 	a.ok(201, "POST", "/customers", wire.CreateCustomerRequest{ExternalCustomerID: "payer", OnchainAddress: "0xabc"}, &payer)
 	plain := a.customer("plain")
 
-	t.Run("billing with an onchain address makes a zero charge", func(t *testing.T) {
+	t.Run("billing with an onchain address and no pricing plan charges nothing", func(t *testing.T) {
 		var res wire.UsageResult
 		a.ok(200, "POST", "/usage", wire.UsageRequest{CustomerID: payer.ID, UsageType: "api_calls"}, &res)
-		if res.Charge == nil || res.Charge.AmountUsdc != "0" || res.Charge.Status != "CONFIRMED" || res.Mode != "" {
+		if res.Charge != nil || res.Mode != "" || res.AutoPromoted != nil || res.Message == "" {
+			t.Fatalf("reply = %+v", res)
+		}
+	})
+	t.Run("billing with a pricing plan charges quantity × unit price", func(t *testing.T) {
+		a.ok(201, "POST", "/pricing-plans", map[string]any{"name": "Calls", "unitType": "calls", "unitPriceUsd": 0.25}, nil)
+		var res wire.UsageResult
+		a.ok(200, "POST", "/usage", wire.UsageRequest{CustomerID: payer.ID, UsageType: "calls", Quantity: f64(3)}, &res)
+		if res.Charge == nil || res.Charge.AmountUsdc != "0.750000" || res.Charge.AmountToken != "750000" ||
+			res.Charge.Status != "CONFIRMED" || res.Charge.TxHash == nil || res.Mode != "" {
 			t.Fatalf("reply = %+v", res)
 		}
 		var async wire.UsageResult
-		a.ok(202, "POST", "/usage/async", wire.UsageRequest{CustomerID: payer.ID}, &async)
-		if async.Charge == nil || async.Charge.Status != "PENDING" || async.Message == "" {
+		a.ok(202, "POST", "/usage/async", wire.UsageRequest{CustomerID: payer.ID, UsageType: "calls"}, &async)
+		if async.Charge == nil || async.Charge.Status != "CONFIRMED" || async.Charge.AmountUsdc != "0.250000" || async.Message == "" {
 			t.Fatalf("async reply = %+v", async)
 		}
 	})

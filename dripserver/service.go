@@ -73,7 +73,10 @@ func (s *service) createCustomer(ctx context.Context, req wire.CreateCustomerReq
 					existingCustomerID: existing.ID}
 			}
 		}
-		return t.insertCustomer(c)
+		if err := t.insertCustomer(c); err != nil {
+			return err
+		}
+		return s.customerCreated(t, c)
 	})
 	return c, err
 }
@@ -103,6 +106,7 @@ type usageOutcome struct {
 	record    UsageRecord
 	customer  Customer
 	duplicate bool
+	charge    *Charge // nil when the usage was not charged
 }
 
 // trackUsage records one usage write from any of the four usage endpoints.
@@ -118,7 +122,11 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 			}
 			if ok {
 				c, _, err := t.customerByID(rec.CustomerID)
+				if err != nil {
+					return err
+				}
 				out = usageOutcome{record: rec, customer: c, duplicate: true}
+				out.charge, err = usageCharge(t, rec)
 				return err
 			}
 		}
@@ -138,14 +146,19 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 			Endpoint:       endpoint,
 			CreatedAt:      now,
 		}
-		if billable(endpoint, c) {
-			rec.ChargeID = newID(prefixCharge)
+		pc, err := s.priceUsage(t, endpoint, c, &rec)
+		if err != nil {
+			return err
 		}
 		out = usageOutcome{record: rec, customer: c}
 		if err := t.insertUsage(rec); err != nil {
 			return err
 		}
-		return s.countEntitlementUsage(t, rec)
+		if err := s.countEntitlementUsage(t, rec); err != nil {
+			return err
+		}
+		out.charge, err = s.settleUsage(t, c, rec, pc)
+		return err
 	})
 	return out, err
 }
@@ -162,15 +175,19 @@ func (s *service) usageCustomer(t *txn, req wire.UsageRequest, now time.Time) (C
 	}
 	c = Customer{ID: newID(prefixCustomer), ExternalCustomerID: req.ExternalCustomerID, IsInternal: true,
 		Status: "ACTIVE", CreatedAt: now, UpdatedAt: now}
-	return c, t.insertCustomer(c)
+	if err := t.insertCustomer(c); err != nil {
+		return c, err
+	}
+	return c, s.customerCreated(t, c)
 }
 
-// billable reports whether a usage write creates a charge. dripd has no
-// pricing plans, so a charge is always zero; the billing endpoints create
-// one only for customers that could be billed (an on-chain address and not
-// internal) and otherwise auto-promote to the internal path, as Drip does.
+// billable reports whether a usage write may be charged: on the billing
+// endpoints, for a customer that can be billed (an on-chain address and
+// not internal); other writes to those endpoints auto-promote to the
+// internal path, as Drip does. A charge is made when an active pricing
+// plan prices the usage type (billing_service.go).
 func billable(endpoint string, c Customer) bool {
-	return (endpoint == endpointUsage || endpoint == endpointUsageAsync) && c.OnchainAddress != "" && !c.IsInternal
+	return (endpoint == endpointUsage || endpoint == endpointUsageAsync) && canBeBilled(c)
 }
 
 // The usage endpoints, as stored in UsageRecord.Endpoint.

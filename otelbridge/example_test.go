@@ -73,7 +73,7 @@ func ExampleNewSpanProcessor() {
 	}
 	fmt.Println(tl.WorkflowName, tl.Status)
 	for _, e := range tl.Events {
-		fmt.Printf("%s: %v, %v %v, $%.6f\n", e.Type, e.Metadata["model"], e.Metadata["quantity"], e.Metadata["units"], *e.CostUnits)
+		fmt.Printf("%s: %v, %v %v, $%s\n", e.Type, e.Metadata["model"], e.Metadata["quantity"], e.Metadata["units"], e.CostUnits.StringFixed(6))
 	}
 	// Output:
 	// Chat Api COMPLETED

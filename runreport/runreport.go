@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func Write(ctx context.Context, w io.Writer, c *drip.Client, runID string, o Opt
 		}
 		cost := ""
 		if e.CostUnits != nil {
-			cost, costed = USD(*e.CostUnits), true
+			cost, costed = USD(e.CostUnits.Float64()), true
 		}
 		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what, amount, Duration(e.Duration), cost)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
@@ -80,8 +79,7 @@ func Write(ctx context.Context, w io.Writer, c *drip.Client, runID string, o Opt
 	}
 	cost := "no cost recorded"
 	if costed {
-		usd, _ := strconv.ParseFloat(tl.Summary.TotalCostUnits, 64)
-		cost = "cost " + USD(usd)
+		cost = "cost " + USD(tl.Summary.TotalCostUnits.Float64())
 	}
 	fmt.Fprintf(w, "  totals: %s; %s\n", strings.Join(parts, ", "), cost)
 	return nil

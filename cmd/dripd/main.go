@@ -6,7 +6,7 @@
 // Usage:
 //
 //	dripd [--addr 127.0.0.1:7420] [--db PATH|:memory:] [--api-key KEY]...
-//	      [--log-level debug|info|warn|error]
+//	      [--log-level debug|info|warn|error] [--starting-balance USDC]
 //	      [--chaos-error-rate P] [--chaos-drop-rate P] [--chaos-latency D]
 //
 // On start it prints the base URL to use, for example
@@ -16,6 +16,10 @@
 // The database defaults to $XDG_DATA_HOME/drip/dripd.db (or
 // ~/.local/share/drip/dripd.db). With no --api-key and no DRIPD_API_KEYS
 // (comma-separated), any well-formed sk_/pk_ key is accepted (dev mode).
+//
+// --starting-balance is the USDC balance a customer that can be billed
+// (created with an onchainAddress, or provisioned) starts with: 100 by
+// default. Charges draw on it; one it does not cover fails.
 //
 // The chaos flags inject faults for resilience testing, off by default:
 // --chaos-error-rate answers that fraction of API requests 503 before doing
@@ -76,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		errorRate = fs.Float64("chaos-error-rate", 0, "fraction of API requests answered 503 before doing anything")
 		dropRate  = fs.Float64("chaos-drop-rate", 0, "fraction of API requests committed and then left without a reply")
 		latency   = fs.Duration("chaos-latency", 0, "delay added to every API request")
+		starting  = fs.String("starting-balance", dripserver.DefaultStartingBalance, "USDC balance a billable customer starts with")
 	)
 	fs.Var(&keys, "api-key", "accepted API key (repeatable; also DRIPD_API_KEYS, comma-separated); none: any well-formed key")
 	if err := fs.Parse(args); err != nil {
@@ -92,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("%s must be between 0 and 1", p.name)
 		}
+	}
+	if _, err := dripserver.ParseStartingBalance(*starting); err != nil {
+		return fmt.Errorf("--starting-balance: %w", err)
 	}
 	if env := os.Getenv("DRIPD_API_KEYS"); env != "" {
 		keys = append(keys, strings.Split(env, ",")...)
@@ -117,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dripserver.WithErrorRate(*errorRate),
 		dripserver.WithDropRate(*dropRate),
 		dripserver.WithLatency(*latency),
+		dripserver.WithStartingBalance(*starting),
 	)
 	if err != nil {
 		return err

@@ -168,6 +168,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--chaos-error-rate", "1.5"}, "--chaos-error-rate"},
 		{[]string{"--chaos-drop-rate", "-0.1"}, "--chaos-drop-rate"},
+		{[]string{"--starting-balance", "-5"}, "--starting-balance"},
+		{[]string{"--starting-balance", "lots"}, "--starting-balance"},
 		{[]string{"--addr", "256.0.0.1:99999", "--db", ":memory:"}, "listen"},
 	}
 	for _, tt := range tests {

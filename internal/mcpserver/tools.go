@@ -101,7 +101,7 @@ func trackUsage(ctx context.Context, c *drip.Client, in trackUsageIn) (trackUsag
 	out := trackUsageOut{Success: r.Success, UsageEventID: r.UsageEventID, IsDuplicate: r.IsDuplicate,
 		IdempotencyKey: r.IdempotencyKey, Mode: r.Mode, Message: r.Message}
 	if r.Charge != nil {
-		out.Charge = &chargeOut{ID: r.Charge.ID, AmountUSDC: r.Charge.AmountUSDC, Status: r.Charge.Status}
+		out.Charge = &chargeOut{ID: r.Charge.ID, AmountUSDC: r.Charge.AmountUSDC.String(), Status: string(r.Charge.Status)}
 	}
 	return out, nil
 }
@@ -142,7 +142,7 @@ func recordRun(ctx context.Context, c *drip.Client, in recordRunIn) (recordRunOu
 	}
 	return recordRunOut{RunID: r.RunID, WorkflowID: r.WorkflowID, WorkflowName: r.WorkflowName, Status: string(r.Status),
 		DurationMs: r.Duration.Milliseconds(), EventsCreated: r.EventsCreated, EventsDuplicates: r.EventsDuplicates,
-		TotalCostUnits: r.TotalCostUnits, Summary: r.Summary}, nil
+		TotalCostUnits: r.TotalCostUnits.String(), Summary: r.Summary}, nil
 }
 
 func startRun(ctx context.Context, c *drip.Client, in startRunIn) (runOut, error) {
@@ -171,7 +171,7 @@ func endRun(ctx context.Context, c *drip.Client, in endRunIn) (endRunOut, error)
 		return endRunOut{}, err
 	}
 	return endRunOut{ID: r.ID, Status: string(r.Status), EndedAt: stamp(r.EndedAt), DurationMs: r.Duration.Milliseconds(),
-		EventCount: r.EventCount, TotalCostUnits: r.TotalCostUnits}, nil
+		EventCount: r.EventCount, TotalCostUnits: r.TotalCostUnits.String()}, nil
 }
 
 func getRun(ctx context.Context, c *drip.Client, in runIDIn) (runDetailsOut, error) {
@@ -182,7 +182,7 @@ func getRun(ctx context.Context, c *drip.Client, in runIDIn) (runDetailsOut, err
 	return runDetailsOut{ID: r.ID, CustomerID: r.CustomerID, WorkflowID: r.WorkflowID, WorkflowName: r.WorkflowName,
 		Status: string(r.Status), StartedAt: stamp(r.StartedAt), EndedAt: stamp(r.EndedAt), DurationMs: r.Duration.Milliseconds(),
 		ErrorMessage: r.ErrorMessage, ErrorCode: r.ErrorCode, CorrelationID: r.CorrelationID, Metadata: r.Metadata,
-		EventCount: r.EventCount, TotalQuantity: r.TotalQuantity, TotalCostUnits: r.TotalCostUnits}, nil
+		EventCount: r.EventCount, TotalQuantity: r.TotalQuantity, TotalCostUnits: r.TotalCostUnits.String()}, nil
 }
 
 func getRunTimeline(ctx context.Context, c *drip.Client, in timelineIn) (timelineOut, error) {
@@ -194,10 +194,10 @@ func getRunTimeline(ctx context.Context, c *drip.Client, in timelineIn) (timelin
 		DurationMs: tl.Duration.Milliseconds(), HasMore: tl.HasMore, NextCursor: tl.NextCursor,
 		Events: make([]timelineEventOut, len(tl.Events)),
 		Summary: timelineSummaryOut{TotalEvents: tl.Summary.TotalEvents, ByType: tl.Summary.ByType, ByOutcome: tl.Summary.ByOutcome,
-			FailedEvents: tl.Summary.FailedEvents, TotalQuantity: tl.Summary.TotalQuantity, TotalCostUnits: tl.Summary.TotalCostUnits}}
+			FailedEvents: tl.Summary.FailedEvents, TotalQuantity: tl.Summary.TotalQuantity, TotalCostUnits: tl.Summary.TotalCostUnits.String()}}
 	for i, e := range tl.Events {
 		out.Events[i] = timelineEventOut{ID: e.ID, EventType: e.Type, Outcome: e.Outcome, Description: e.Description,
-			Timestamp: stamp(e.Timestamp), DurationMs: e.Duration.Milliseconds(), CostUnits: e.CostUnits, Metadata: e.Metadata}
+			Timestamp: stamp(e.Timestamp), DurationMs: e.Duration.Milliseconds(), CostUnits: costFloat(e.CostUnits), Metadata: e.Metadata}
 	}
 	return out, nil
 }
@@ -242,4 +242,13 @@ func stamp(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// costFloat shows an exact cost as the JSON number the tool schema uses.
+func costFloat(d *drip.Decimal) *float64 {
+	if d == nil {
+		return nil
+	}
+	f := d.Float64()
+	return &f
 }

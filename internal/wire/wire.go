@@ -72,6 +72,7 @@ type UsageCharge struct {
 	AmountToken               string  `json:"amountToken"`
 	TxHash                    *string `json:"txHash"`
 	Status                    string  `json:"status"`
+	FailureReason             *string `json:"failureReason,omitempty"`
 	EstimatedConfirmationTime string  `json:"estimatedConfirmationTime,omitempty"`
 }
 

@@ -27,8 +27,10 @@ var counter atomic.Int64
 
 // Fill sets every exported field reachable from v (a pointer) to a distinct
 // non-zero value: strings "s<n>" (an RFC 3339 time when the field name ends
-// in "At" or is "Timestamp"), numbers n, booleans true, one element per
-// slice, one entry per map, and a new value behind every pointer.
+// in "At", starts with "Period" or is "Timestamp"; a decimal "<n>.5" for
+// money and quantities, see decimalField), numbers n, booleans true, one
+// element per slice, one entry per map, and a new value behind every
+// pointer.
 func Fill(v any) {
 	n := int(counter.Add(1000))
 	fill(reflect.ValueOf(v).Elem(), "", &n)
@@ -38,9 +40,14 @@ func fill(v reflect.Value, name string, n *int) {
 	*n++
 	switch v.Kind() {
 	case reflect.String:
-		if strings.HasSuffix(name, "At") || name == "Timestamp" {
+		switch {
+		case strings.HasSuffix(name, "At") || name == "Timestamp" || strings.HasPrefix(name, "Period"):
 			v.SetString(base.Add(time.Duration(*n) * time.Second).Format(time.RFC3339))
-		} else {
+		case decimalField(name):
+			v.SetString(strconv.Itoa(*n) + ".5")
+		case name == "LastAlertLevel":
+			v.SetString(strconv.Itoa(*n))
+		default:
 			v.SetString("s" + strconv.Itoa(*n))
 		}
 	case reflect.Bool:
@@ -90,6 +97,18 @@ func fill(v reflect.Value, name string, n *int) {
 	}
 }
 
+// decimalField reports whether a wire string field named name holds a
+// decimal number (money, quantities): Fill writes "<n>.5" there, which the
+// public side parses.
+func decimalField(name string) bool {
+	for _, suffix := range []string{"Usdc", "Usd", "CostUnits", "Token", "Price", "Quantity", "LimitValue", "CurrentUsage"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return name == "Balance"
+}
+
 // Leaves calls fn for each leaf field of v with its path (JSON names where
 // a field has a json tag, else Go names; slice elements as path[], map
 // entries as path.key) and its value rendered so that a wire value and its
@@ -134,6 +153,15 @@ func leaves(v reflect.Value, path string, out func(path, value string)) {
 			}
 			return
 		}
+		if st, ok := v.Interface().(fmt.Stringer); ok && !hasExported(v.Type()) {
+			// An opaque value such as drip.Decimal: compare its text.
+			if v.IsZero() {
+				out(path, "")
+			} else {
+				out(path, st.String())
+			}
+			return
+		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			if !f.IsExported() {
@@ -151,6 +179,15 @@ func leaves(v reflect.Value, path string, out func(path, value string)) {
 	default:
 		out(path, render(v))
 	}
+}
+
+func hasExported(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if t.Field(i).IsExported() {
+			return true
+		}
+	}
+	return false
 }
 
 func render(v reflect.Value) string {

@@ -1,0 +1,174 @@
+package drip
+
+import (
+	"context"
+	"iter"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drip-sdk/drip-go/internal/wire"
+)
+
+// ChargeStatus is where a charge is in settlement.
+type ChargeStatus string
+
+// Charge statuses.
+const (
+	ChargePendingSettlement ChargeStatus = "PENDING_SETTLEMENT"
+	ChargePending           ChargeStatus = "PENDING"
+	ChargeConfirmed         ChargeStatus = "CONFIRMED"
+	ChargeFailed            ChargeStatus = "FAILED"
+	ChargeRefunded          ChargeStatus = "REFUNDED"
+)
+
+// Charge is what a billed usage record cost. TrackUsage's reply fills the
+// fields the usage reply carries; GetCharge and ListCharges fill them all.
+type Charge struct {
+	ID         string
+	UsageID    string
+	CustomerID string
+	// Customer is the charged customer as the charge records it.
+	Customer ChargeCustomer
+	// Usage is the usage record the charge bills.
+	Usage ChargeUsage
+	// AmountUSDC is the charge in USDC (6 decimals); AmountToken the same
+	// amount in the token's base units.
+	AmountUSDC  Decimal
+	AmountToken Decimal
+	TxHash      string
+	BlockNumber string
+	Status      ChargeStatus
+	// FailureReason says why a FAILED charge failed (e.g. insufficient
+	// balance).
+	FailureReason string
+	CreatedAt     time.Time
+	ConfirmedAt   time.Time
+}
+
+// ChargeCustomer is the customer of a charge.
+type ChargeCustomer struct {
+	ID                 string
+	OnchainAddress     string
+	ExternalCustomerID string
+}
+
+// ChargeUsage is the usage record of a charge.
+type ChargeUsage struct {
+	ID       string
+	Meter    string
+	Quantity float64
+	Metadata map[string]any
+}
+
+// ListChargesParams filters and pages ListCharges.
+type ListChargesParams struct {
+	CustomerID string
+	Status     ChargeStatus
+	// Limit is 1–100 (server default 100).
+	Limit  int
+	Offset int
+}
+
+// ChargeList is one page of charges, newest first.
+type ChargeList struct {
+	Charges []Charge
+	// Count is the number of charges matching the filter.
+	Count int
+}
+
+// ListCharges returns one page of charges (GET /charges). Use Charges to
+// walk every page.
+func (c *Client) ListCharges(ctx context.Context, p *ListChargesParams) (*ChargeList, error) {
+	const op = "ListCharges"
+	q := url.Values{}
+	if p != nil {
+		if p.Limit < 0 || p.Limit > 100 {
+			return nil, validationError(op, "limit", "limit must be between 1 and 100")
+		}
+		if p.Offset < 0 {
+			return nil, validationError(op, "offset", "offset must be >= 0")
+		}
+		if err := checkIDs(op, "customerId", p.CustomerID, "status", string(p.Status)); err != nil {
+			return nil, err
+		}
+		if p.CustomerID != "" {
+			q.Set("customerId", p.CustomerID)
+		}
+		if p.Status != "" {
+			q.Set("status", string(p.Status))
+		}
+		if p.Limit > 0 {
+			q.Set("limit", strconv.Itoa(p.Limit))
+		}
+		if p.Offset > 0 {
+			q.Set("offset", strconv.Itoa(p.Offset))
+		}
+	}
+	path := "/charges"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out wire.ChargeList
+	if _, err := c.do(ctx, request{op: op, method: "GET", path: path, out: &out}); err != nil {
+		return nil, err
+	}
+	l := &ChargeList{Charges: make([]Charge, len(out.Data)), Count: out.Count}
+	for i := range out.Data {
+		l.Charges[i] = chargeFromWire(&out.Data[i])
+	}
+	return l, nil
+}
+
+// Charges iterates over every charge matching p, page by page. Iteration
+// stops at the first error, which is yielded.
+func (c *Client) Charges(ctx context.Context, p *ListChargesParams) iter.Seq2[Charge, error] {
+	return func(yield func(Charge, error) bool) {
+		q := ListChargesParams{Limit: 100}
+		if p != nil {
+			q = *p
+			if q.Limit == 0 {
+				q.Limit = 100
+			}
+		}
+		for {
+			page, err := c.ListCharges(ctx, &q)
+			if err != nil {
+				yield(Charge{}, err)
+				return
+			}
+			for _, ch := range page.Charges {
+				if !yield(ch, nil) {
+					return
+				}
+			}
+			if len(page.Charges) < q.Limit {
+				return
+			}
+			q.Offset += len(page.Charges)
+		}
+	}
+}
+
+// GetCharge returns a charge by id (GET /charges/{id}).
+func (c *Client) GetCharge(ctx context.Context, id string) (*Charge, error) {
+	const op = "GetCharge"
+	if err := requireID(op, "chargeId", id); err != nil {
+		return nil, err
+	}
+	var out wire.Charge
+	if _, err := c.do(ctx, request{op: op, method: "GET", path: "/charges/" + url.PathEscape(id), out: &out}); err != nil {
+		return nil, err
+	}
+	ch := chargeFromWire(&out)
+	return &ch, nil
+}
+
+// requireID is the VALIDATION_ERROR for a missing or malformed id.
+func requireID(op, field, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return validationError(op, field, field+" is required")
+	}
+	return checkIDs(op, field, id)
+}
