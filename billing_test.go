@@ -4,40 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/dripserver"
 )
-
-// testClock is an injectable dripd clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func dec(s string) drip.Decimal { return drip.MustDecimal(s) }
-
-func wantDec(t *testing.T, what string, got drip.Decimal, want string) {
-	t.Helper()
-	if got.Cmp(dec(want)) != 0 {
-		t.Fatalf("%s = %s, want %s", what, got, want)
-	}
-}
 
 // payer creates a customer dripd can bill (it has an on-chain address).
 func payer(t *testing.T, c *drip.Client, ext string) *drip.Customer {
@@ -248,8 +220,8 @@ func TestBillingInsufficientBalanceFailsTheCharge(t *testing.T) {
 
 func TestSpendingCapBlocksAndResetsNextPeriod(t *testing.T) {
 	ctx := ctxT(t)
-	clock := &testClock{now: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}
-	srv := startServer(t, nil, dripserver.WithClock(clock.Now))
+	clock := &testClock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}
+	srv := startServer(t, nil, dripserver.WithClock(clock.now))
 	c := newClient(t, srv.BaseURL())
 	if _, err := c.CreatePricingPlan(ctx, drip.PricingPlanParams{Name: "Tokens", UnitType: "tok", UnitPrice: dec("0.01")}); err != nil {
 		t.Fatal(err)
@@ -299,7 +271,7 @@ func TestSpendingCapBlocksAndResetsNextPeriod(t *testing.T) {
 		t.Fatalf("a refused usage was recorded: %d records, want %d", n, records)
 	}
 
-	clock.Set(time.Date(2025, 3, 11, 0, 0, 1, 0, time.UTC))
+	clock.set(time.Date(2025, 3, 11, 0, 0, 1, 0, time.UTC))
 	if l, u := level(); l != 0 || !u.IsZero() {
 		t.Fatalf("next day: level %d, usage %s; want a fresh period", l, u)
 	}
@@ -343,8 +315,8 @@ func mustUsage(t *testing.T, srv *testServer) []dripserver.UsageRecord {
 
 func TestCostEstimates(t *testing.T) {
 	ctx := ctxT(t)
-	clock := &testClock{now: time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)}
-	srv := startServer(t, nil, dripserver.WithClock(clock.Now))
+	clock := &testClock{t: time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)}
+	srv := startServer(t, nil, dripserver.WithClock(clock.now))
 	c := newClient(t, srv.BaseURL())
 	if _, err := c.CreatePricingPlan(ctx, drip.PricingPlanParams{Name: "Tokens", UnitType: "tok", UnitPrice: dec("0.000002")}); err != nil {
 		t.Fatal(err)
@@ -360,7 +332,7 @@ func TestCostEstimates(t *testing.T) {
 	}
 	def := dec("0.04")
 	est, err := c.EstimateFromUsage(ctx, drip.EstimateFromUsageParams{CustomerID: cu.ID,
-		PeriodStart: clock.now.Add(-time.Hour), PeriodEnd: clock.now.Add(time.Hour), DefaultUnitPrice: &def})
+		PeriodStart: clock.now().Add(-time.Hour), PeriodEnd: clock.now().Add(time.Hour), DefaultUnitPrice: &def})
 	if err != nil {
 		t.Fatal(err)
 	}

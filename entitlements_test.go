@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,28 +15,6 @@ import (
 	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
 )
-
-// testClock is dripd's injected clock, moved by the test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)}
-}
 
 func dec(s string) drip.Decimal { return drip.MustDecimal(s) }
 

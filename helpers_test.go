@@ -118,3 +118,25 @@ func refusedBeforeSending(t *testing.T, srv *testServer, call func() error, fiel
 		t.Fatalf("%d requests sent for invalid input", n)
 	}
 }
+
+// testClock is dripd's injected clock, moved by the test.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func newClock() *testClock {
+	return &testClock{t: time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)}
+}

@@ -176,8 +176,8 @@ func (c *Client) ListPricingPlans(ctx context.Context) ([]PricingPlan, error) {
 	return ps, nil
 }
 
-// Meter is a pricing plan seen as a meter usage can be tracked against.
-type Meter struct {
+// PricedMeter is a pricing plan seen as a meter usage can be tracked against.
+type PricedMeter struct {
 	ID        string // the plan's id
 	Name      string
 	Meter     string // the unit type: TrackUsage's Meter
@@ -187,7 +187,7 @@ type Meter struct {
 
 // ListMeters returns the meters the pricing plans define, as the official
 // clients' listMeters does (GET /pricing-plans).
-func (c *Client) ListMeters(ctx context.Context) ([]Meter, error) {
+func (c *Client) ListMeters(ctx context.Context) ([]PricedMeter, error) {
 	ps, err := c.ListPricingPlans(ctx)
 	if err != nil {
 		if e, ok := AsError(err); ok {
@@ -195,9 +195,9 @@ func (c *Client) ListMeters(ctx context.Context) ([]Meter, error) {
 		}
 		return nil, err
 	}
-	ms := make([]Meter, len(ps))
+	ms := make([]PricedMeter, len(ps))
 	for i, p := range ps {
-		ms[i] = Meter{ID: p.ID, Name: p.Name, Meter: p.UnitType, UnitPrice: p.UnitPrice, IsActive: p.IsActive}
+		ms[i] = PricedMeter{ID: p.ID, Name: p.Name, Meter: p.UnitType, UnitPrice: p.UnitPrice, IsActive: p.IsActive}
 	}
 	return ms, nil
 }

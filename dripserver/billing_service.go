@@ -222,17 +222,23 @@ func (s *service) debit(t *txn, c Customer, bal balance, amount *big.Rat) error 
 
 // --- spending caps
 
-// periodStart is the start of the cap period holding now: the UTC day or
-// month; a single-charge cap's "period" is the charge itself.
-func periodStart(capType string, now time.Time) time.Time {
-	now = now.UTC()
-	switch capType {
-	case capDaily:
-		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	case capMonthly:
-		return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+// capPeriodStart is the start of the cap period holding now: the UTC day
+// or month; a single-charge cap's "period" is the charge itself.
+func capPeriodStart(capType string, now time.Time) time.Time {
+	if capType == capDaily || capType == capMonthly {
+		return utcPeriodStart(capType == capDaily, now)
 	}
-	return now
+	return now.UTC()
+}
+
+// utcPeriodStart is the start of the UTC day, or else month, holding now:
+// the periods of spending caps and entitlements.
+func utcPeriodStart(daily bool, now time.Time) time.Time {
+	now = now.UTC()
+	if daily {
+		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
 // current returns cap as of now: a daily or monthly cap whose period has
@@ -241,7 +247,7 @@ func current(cp SpendingCap, now time.Time) SpendingCap {
 	if cp.CapType == capSingle {
 		return cp
 	}
-	if start := periodStart(cp.CapType, now); !cp.PeriodStart.Equal(start) {
+	if start := capPeriodStart(cp.CapType, now); !cp.PeriodStart.Equal(start) {
 		cp.PeriodStart, cp.CurrentUsage, cp.LastAlertLevel = start, usdc(new(big.Rat)), 0
 	}
 	return cp
@@ -369,7 +375,7 @@ func (s *service) setSpendingCap(ctx context.Context, customerRef string, capTyp
 		}
 		if !found {
 			cp = SpendingCap{ID: newID(prefixCap), CustomerID: c.ID, CapType: capType, CreatedAt: now,
-				PeriodStart: periodStart(capType, now), CurrentUsage: usdc(new(big.Rat))}
+				PeriodStart: capPeriodStart(capType, now), CurrentUsage: usdc(new(big.Rat))}
 			if capType != capSingle {
 				amounts, err := t.confirmedAmountsSince(c.ID, cp.PeriodStart)
 				if err != nil {

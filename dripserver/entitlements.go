@@ -149,22 +149,18 @@ func (s *service) countEntitlementUsage(t *txn, rec UsageRecord) error {
 	return nil
 }
 
-// chargeAmount is the USDC amount charged for rec, which AMOUNT rules
-// count. dripd does not price usage here: a usage write's charge is zero
-// until pricing plans give it an amount, and this is where that amount is
-// to be read (internal usage has no charge and counts zero).
+// chargeAmount is the USDC amount confirmed for rec, which AMOUNT rules
+// count (internal usage and failed charges count zero).
 func (s *service) chargeAmount(t *txn, rec UsageRecord) (*big.Rat, error) {
-	return new(big.Rat), nil
+	ch, err := usageCharge(t, rec)
+	if err != nil || ch == nil || ch.Status != ChargeConfirmed {
+		return new(big.Rat), err
+	}
+	return rat(ch.Amount), nil
 }
 
-// periodStart is the start of the period p that contains now, in UTC.
-func periodStart(p string, now time.Time) time.Time {
-	now = now.UTC()
-	if p == periodDaily {
-		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	}
-	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
+// periodStart is the start of the entitlement period p that contains now.
+func periodStart(p string, now time.Time) time.Time { return utcPeriodStart(p == periodDaily, now) }
 
 // periodEnd is when the period p that contains now resets.
 func periodEnd(p string, now time.Time) time.Time {

@@ -154,11 +154,11 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 		if err := t.insertUsage(rec); err != nil {
 			return err
 		}
-		if err := s.countEntitlementUsage(t, rec); err != nil {
+		if out.charge, err = s.settleUsage(t, c, rec, pc); err != nil {
 			return err
 		}
-		out.charge, err = s.settleUsage(t, c, rec, pc)
-		return err
+		// After settling, so AMOUNT rules see the charge.
+		return s.countEntitlementUsage(t, rec)
 	})
 	return out, err
 }
