@@ -20,9 +20,11 @@ import (
 var allTools = []string{
 	"drip_ping", "drip_track_usage", "drip_record_run", "drip_start_run", "drip_emit_event", "drip_end_run",
 	"drip_get_run", "drip_get_run_timeline", "drip_create_customer", "drip_get_customer", "drip_list_customers",
+	"drip_get_balance", "drip_list_charges", "drip_check_entitlement",
 }
 
-var readTools = []string{"drip_ping", "drip_get_run", "drip_get_run_timeline", "drip_get_customer", "drip_list_customers"}
+var readTools = []string{"drip_ping", "drip_get_run", "drip_get_run_timeline", "drip_get_customer", "drip_list_customers",
+	"drip_get_balance", "drip_list_charges", "drip_check_entitlement"}
 
 func newClient(t *testing.T, key, baseURL string) *drip.Client {
 	t.Helper()
@@ -207,6 +209,45 @@ func TestEveryToolAgainstDripd(t *testing.T) {
 		})
 		if again.EventsDuplicates != 2 {
 			t.Errorf("replayed record_run = %+v", again)
+		}
+	})
+
+	t.Run("drip_get_balance, drip_list_charges, drip_check_entitlement", func(t *testing.T) {
+		ctx := context.Background()
+		if _, err := c.CreatePricingPlan(ctx, drip.PricingPlanParams{Name: "Searches", UnitType: "searches", UnitPrice: drip.MustDecimal("0.25")}); err != nil {
+			t.Fatal(err)
+		}
+		payer, err := c.CreateCustomer(ctx, drip.CustomerParams{ExternalCustomerID: "payer", OnchainAddress: "0x00000000000000000000000000000000000000a1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := call[balanceOut](t, cs, "drip_get_balance", map[string]any{"customerId": payer.ID})
+		billed := call[trackUsageOut](t, cs, "drip_track_usage", map[string]any{"customerId": payer.ID, "meter": "searches", "quantity": 3})
+		if billed.Charge == nil || billed.Charge.AmountUSDC != "0.75" {
+			t.Fatalf("billed usage = %+v", billed)
+		}
+		after := call[balanceOut](t, cs, "drip_get_balance", map[string]any{"customerId": payer.ID})
+		if drip.MustDecimal(before.BalanceUSDC).Sub(drip.MustDecimal(after.BalanceUSDC)).String() != "0.75" || after.CustomerID != payer.ID {
+			t.Errorf("balance %+v then %+v", before, after)
+		}
+		charges := call[listChargesOut](t, cs, "drip_list_charges", map[string]any{"customerId": payer.ID, "limit": 10})
+		if charges.Count != 1 || len(charges.Charges) != 1 || charges.Charges[0].ID != billed.Charge.ID ||
+			charges.Charges[0].Meter != "searches" || charges.Charges[0].Quantity != "3" || charges.Charges[0].Status != "CONFIRMED" {
+			t.Errorf("list_charges = %+v", charges)
+		}
+
+		plan, err := c.CreateEntitlementPlan(ctx, drip.EntitlementPlanParams{Name: "Starter", Slug: "starter", IsDefault: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateEntitlementRule(ctx, plan.ID, drip.EntitlementRuleParams{FeatureKey: "searches",
+			LimitType: drip.LimitCount, Period: drip.PeriodDaily, LimitValue: drip.MustDecimal("4")}); err != nil {
+			t.Fatal(err)
+		}
+		ok := call[checkEntitlementOut](t, cs, "drip_check_entitlement", map[string]any{"customerId": payer.ID, "featureKey": "searches"})
+		no := call[checkEntitlementOut](t, cs, "drip_check_entitlement", map[string]any{"customerId": payer.ID, "featureKey": "searches", "quantity": 5})
+		if !ok.Allowed || ok.Limit != "4" || ok.Period != "DAILY" || ok.PeriodResetsAt == "" || no.Allowed || no.Reason == "" {
+			t.Errorf("check_entitlement = %+v then %+v", ok, no)
 		}
 	})
 

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -74,6 +75,25 @@ var tools = []toolDef{
 			minimum(s, 0, "offset")
 			enum(s, "status", "ACTIVE", "LOW_BALANCE", "PAUSED")
 		}, listCustomers),
+	tool("drip_get_balance",
+		"Get a customer's USDC balance: balance, pending charges and what is available to spend. Amounts are exact decimal strings.",
+		true, func(s *jsonschema.Schema) { nonEmpty(s, "customerId") }, getBalance),
+	tool("drip_list_charges",
+		"List charges (what Drip billed for usage), newest first, one page at a time (limit up to 100, offset), optionally for one customer or with one status "+
+			"(PENDING_SETTLEMENT, PENDING, CONFIRMED, FAILED, REFUNDED). Amounts are exact decimal strings in USDC.",
+		true, func(s *jsonschema.Schema) {
+			prop(s, "limit").Minimum = new(1.0)
+			prop(s, "limit").Maximum = new(100.0)
+			minimum(s, 0, "offset")
+			enum(s, "status", "PENDING_SETTLEMENT", "PENDING", "CONFIRMED", "FAILED", "REFUNDED")
+		}, listCharges),
+	tool("drip_check_entitlement",
+		"Check whether a customer may use a feature (featureKey, e.g. llm_calls) for a quantity (default 1) under their entitlement plan, before doing the work. "+
+			"Returns allowed, remaining and limit for the period (-1 when unlimited), when the period resets, and Drip's reason when denied. Checking does not use anything up.",
+		true, func(s *jsonschema.Schema) {
+			nonEmpty(s, "customerId", "featureKey")
+			minimum(s, 0, "quantity")
+		}, checkEntitlement),
 }
 
 func ping(ctx context.Context, c *drip.Client, _ pingIn) (pingOut, error) {
@@ -251,4 +271,38 @@ func costFloat(d *drip.Decimal) *float64 {
 	}
 	f := d.Float64()
 	return &f
+}
+
+func getBalance(ctx context.Context, c *drip.Client, in getCustomerIn) (balanceOut, error) {
+	b, err := c.GetBalance(ctx, in.CustomerID)
+	if err != nil {
+		return balanceOut{}, err
+	}
+	return balanceOut{CustomerID: b.CustomerID, BalanceUSDC: b.Balance.String(),
+		PendingChargesUSDC: b.PendingCharges.String(), AvailableUSDC: b.Available.String()}, nil
+}
+
+func listCharges(ctx context.Context, c *drip.Client, in listChargesIn) (listChargesOut, error) {
+	l, err := c.ListCharges(ctx, &drip.ListChargesParams{CustomerID: in.CustomerID, Status: drip.ChargeStatus(in.Status),
+		Limit: in.Limit, Offset: in.Offset})
+	if err != nil {
+		return listChargesOut{}, err
+	}
+	out := listChargesOut{Charges: make([]chargeOut, len(l.Charges)), Count: l.Count}
+	for i, ch := range l.Charges {
+		out.Charges[i] = chargeOut{ID: ch.ID, CustomerID: ch.CustomerID, AmountUSDC: ch.AmountUSDC.String(),
+			Status: string(ch.Status), Meter: ch.Usage.Meter, Quantity: strconv.FormatFloat(ch.Usage.Quantity, 'f', -1, 64),
+			FailureReason: ch.FailureReason, CreatedAt: stamp(ch.CreatedAt)}
+	}
+	return out, nil
+}
+
+func checkEntitlement(ctx context.Context, c *drip.Client, in checkEntitlementIn) (checkEntitlementOut, error) {
+	r, err := c.CheckEntitlement(ctx, in.CustomerID, in.FeatureKey, in.Quantity)
+	if err != nil {
+		return checkEntitlementOut{}, err
+	}
+	return checkEntitlementOut{Allowed: r.Allowed, FeatureKey: r.FeatureKey, Remaining: r.Remaining.String(),
+		Limit: r.Limit.String(), Unlimited: r.Unlimited, Period: string(r.Period),
+		PeriodResetsAt: stamp(r.PeriodResetsAt), Reason: r.Reason}, nil
 }

@@ -29,9 +29,50 @@ type trackUsageIn struct {
 }
 
 type chargeOut struct {
-	ID         string `json:"id"`
-	AmountUSDC string `json:"amountUsdc,omitempty"`
-	Status     string `json:"status,omitempty"`
+	ID            string `json:"id"`
+	CustomerID    string `json:"customerId,omitempty"`
+	AmountUSDC    string `json:"amountUsdc,omitempty" jsonschema:"amount in USDC, an exact decimal string"`
+	Status        string `json:"status,omitempty"`
+	Meter         string `json:"meter,omitempty" jsonschema:"the usage type the charge bills"`
+	Quantity      string `json:"quantity,omitempty"`
+	FailureReason string `json:"failureReason,omitempty"`
+	CreatedAt     string `json:"createdAt,omitempty"`
+}
+
+type balanceOut struct {
+	CustomerID         string `json:"customerId"`
+	BalanceUSDC        string `json:"balanceUsdc"`
+	PendingChargesUSDC string `json:"pendingChargesUsdc"`
+	AvailableUSDC      string `json:"availableUsdc" jsonschema:"balance minus pending charges: what the customer can still spend"`
+}
+
+type listChargesIn struct {
+	CustomerID string `json:"customerId,omitempty" jsonschema:"only this customer's charges (Drip id)"`
+	Status     string `json:"status,omitempty" jsonschema:"only charges with this status"`
+	Limit      int    `json:"limit,omitempty" jsonschema:"page size, 1 to 100 (default 100)"`
+	Offset     int    `json:"offset,omitempty" jsonschema:"how many charges to skip"`
+}
+
+type listChargesOut struct {
+	Charges []chargeOut `json:"charges"`
+	Count   int         `json:"count"`
+}
+
+type checkEntitlementIn struct {
+	CustomerID string  `json:"customerId" jsonschema:"Drip customer id"`
+	FeatureKey string  `json:"featureKey" jsonschema:"the feature to check, e.g. llm_calls"`
+	Quantity   float64 `json:"quantity,omitempty" jsonschema:"how much the customer is about to use (default 1)"`
+}
+
+type checkEntitlementOut struct {
+	Allowed        bool   `json:"allowed"`
+	FeatureKey     string `json:"featureKey"`
+	Remaining      string `json:"remaining" jsonschema:"what is left this period; -1 when unlimited"`
+	Limit          string `json:"limit" jsonschema:"the period's limit; -1 when unlimited"`
+	Unlimited      bool   `json:"unlimited"`
+	Period         string `json:"period,omitempty" jsonschema:"DAILY or MONTHLY"`
+	PeriodResetsAt string `json:"periodResetsAt,omitempty"`
+	Reason         string `json:"reason,omitempty" jsonschema:"why the check was denied"`
 }
 
 type trackUsageOut struct {
