@@ -73,7 +73,10 @@ func (s *service) createCustomer(ctx context.Context, req wire.CreateCustomerReq
 					existingCustomerID: existing.ID}
 			}
 		}
-		return t.insertCustomer(c)
+		if err := t.insertCustomer(c); err != nil {
+			return err
+		}
+		return s.notify(t, "customer.created", c.ID, "", customerWire(c))
 	})
 	return c, err
 }
@@ -162,7 +165,10 @@ func (s *service) usageCustomer(t *txn, req wire.UsageRequest, now time.Time) (C
 	}
 	c = Customer{ID: newID(prefixCustomer), ExternalCustomerID: req.ExternalCustomerID, IsInternal: true,
 		Status: "ACTIVE", CreatedAt: now, UpdatedAt: now}
-	return c, t.insertCustomer(c)
+	if err := t.insertCustomer(c); err != nil {
+		return c, err
+	}
+	return c, s.notify(t, "customer.created", c.ID, "", customerWire(c))
 }
 
 // billable reports whether a usage write creates a charge. dripd has no
