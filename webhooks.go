@@ -398,7 +398,7 @@ type UsageRecorded struct {
 
 // SpendingAlert decodes the data of a customer.spending.warning or
 // customer.spending.blocked event; another type is a VALIDATION_ERROR.
-func (e *WebhookEvent) SpendingAlert() (*SpendingAlert, error) {
+func (e WebhookEvent) SpendingAlert() (*SpendingAlert, error) {
 	var w wire.WebhookSpendingAlert
 	if err := e.decodeAs("SpendingAlert", &w, WebhookCustomerSpendingWarning, WebhookCustomerSpendingBlocked); err != nil {
 		return nil, err
@@ -417,7 +417,7 @@ func (e *WebhookEvent) SpendingAlert() (*SpendingAlert, error) {
 
 // BalanceLow decodes the data of a customer.balance.low event; another
 // type is a VALIDATION_ERROR.
-func (e *WebhookEvent) BalanceLow() (*BalanceLow, error) {
+func (e WebhookEvent) BalanceLow() (*BalanceLow, error) {
 	var w wire.WebhookBalanceLow
 	if err := e.decodeAs("BalanceLow", &w, WebhookCustomerBalanceLow); err != nil {
 		return nil, err
@@ -439,7 +439,7 @@ func (e *WebhookEvent) BalanceLow() (*BalanceLow, error) {
 
 // UsageRecorded decodes the data of a usage.recorded event; another type
 // is a VALIDATION_ERROR.
-func (e *WebhookEvent) UsageRecorded() (*UsageRecorded, error) {
+func (e WebhookEvent) UsageRecorded() (*UsageRecorded, error) {
 	var w wire.WebhookUsageRecorded
 	if err := e.decodeAs("UsageRecorded", &w, WebhookUsageRecorded); err != nil {
 		return nil, err
@@ -450,7 +450,7 @@ func (e *WebhookEvent) UsageRecorded() (*UsageRecorded, error) {
 
 // Customer decodes the data of a customer.created event, the customer as
 // GetCustomer returns it; another type is a VALIDATION_ERROR.
-func (e *WebhookEvent) Customer() (*Customer, error) {
+func (e WebhookEvent) Customer() (*Customer, error) {
 	var w wire.Customer
 	if err := e.decodeAs("Customer", &w, WebhookCustomerCreated); err != nil {
 		return nil, err
@@ -460,7 +460,7 @@ func (e *WebhookEvent) Customer() (*Customer, error) {
 }
 
 // decodeAs decodes the data into v when the event is of one of types.
-func (e *WebhookEvent) decodeAs(op string, v any, types ...string) error {
+func (e WebhookEvent) decodeAs(op string, v any, types ...string) error {
 	op = "WebhookEvent." + op
 	ok := false
 	for _, t := range types {
