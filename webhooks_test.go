@@ -228,15 +228,34 @@ func TestWebhookRefusedBeforeSending(t *testing.T) {
 	good := drip.WebhookParams{URL: "https://hooks.example.com/", Events: []string{drip.WebhookChargeSucceeded}}
 
 	for name, call := range map[string]func() error{
-		"relative url":   func() error { p := good; p.URL = "/hooks"; _, err := sk.CreateWebhook(ctx, p); return err },
-		"ftp url":        func() error { p := good; p.URL = "ftp://x.example/"; _, err := sk.CreateWebhook(ctx, p); return err },
-		"no events":      func() error { p := good; p.Events = nil; _, err := sk.CreateWebhook(ctx, p); return err },
-		"unknown event":  func() error { p := good; p.Events = []string{"charge.maybe"}; _, err := sk.CreateWebhook(ctx, p); return err },
-		"bad severity":   func() error { p := good; p.Filters = &drip.WebhookFilters{Severities: []string{"urgent"}}; _, err := sk.CreateWebhook(ctx, p); return err },
-		"no id":          func() error { _, err := sk.GetWebhook(ctx, " "); return err },
-		"both filters":   func() error { _, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{Filters: &drip.WebhookFilters{}, RemoveFilters: true}); return err },
-		"empty events":   func() error { _, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{Events: []string{}}); return err },
-		"update bad url": func() error { _, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{URL: "nope"}); return err },
+		"relative url": func() error { p := good; p.URL = "/hooks"; _, err := sk.CreateWebhook(ctx, p); return err },
+		"ftp url":      func() error { p := good; p.URL = "ftp://x.example/"; _, err := sk.CreateWebhook(ctx, p); return err },
+		"no events":    func() error { p := good; p.Events = nil; _, err := sk.CreateWebhook(ctx, p); return err },
+		"unknown event": func() error {
+			p := good
+			p.Events = []string{"charge.maybe"}
+			_, err := sk.CreateWebhook(ctx, p)
+			return err
+		},
+		"bad severity": func() error {
+			p := good
+			p.Filters = &drip.WebhookFilters{Severities: []string{"urgent"}}
+			_, err := sk.CreateWebhook(ctx, p)
+			return err
+		},
+		"no id": func() error { _, err := sk.GetWebhook(ctx, " "); return err },
+		"both filters": func() error {
+			_, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{Filters: &drip.WebhookFilters{}, RemoveFilters: true})
+			return err
+		},
+		"empty events": func() error {
+			_, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{Events: []string{}})
+			return err
+		},
+		"update bad url": func() error {
+			_, err := sk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{URL: "nope"})
+			return err
+		},
 	} {
 		if err := call(); !errors.Is(err, drip.ErrValidation) {
 			t.Errorf("%s: got %v, want a validation error", name, err)
@@ -246,7 +265,10 @@ func TestWebhookRefusedBeforeSending(t *testing.T) {
 		"create": func() error { _, err := pk.CreateWebhook(ctx, good); return err },
 		"list":   func() error { _, err := pk.ListWebhooks(ctx); return err },
 		"get":    func() error { _, err := pk.GetWebhook(ctx, "wh_1"); return err },
-		"update": func() error { _, err := pk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{URL: good.URL}); return err },
+		"update": func() error {
+			_, err := pk.UpdateWebhook(ctx, "wh_1", drip.UpdateWebhookParams{URL: good.URL})
+			return err
+		},
 		"delete": func() error { return pk.DeleteWebhook(ctx, "wh_1") },
 		"test":   func() error { _, err := pk.TestWebhook(ctx, "wh_1"); return err },
 		"rotate": func() error { _, err := pk.RotateWebhookSecret(ctx, "wh_1"); return err },
