@@ -2,21 +2,19 @@ package drip
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/drip-sdk/drip-go/internal/webhooksig"
+	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
 // WebhookSignatureHeader is the header a Drip webhook delivery carries its
 // signature in: "t=<unix seconds>,v1=<hex HMAC-SHA256>".
-const WebhookSignatureHeader = "X-Drip-Signature"
+const WebhookSignatureHeader = webhooksig.Header
 
 // DefaultWebhookTolerance is how far a delivery's signed time may be from
 // now, either way, before it is refused as a replay.
@@ -74,16 +72,7 @@ func newWebhookConfig(opts []WebhookOption) webhookConfig {
 // secret exactly as issued (whsec_ prefix included), of "<t>." and the raw
 // body. For tests of your own webhook receiver.
 func SignWebhookPayload(payload []byte, secret string, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + webhookDigest(payload, secret, ts)
-}
-
-func webhookDigest(payload []byte, secret, ts string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts))
-	mac.Write([]byte{'.'})
-	mac.Write(payload)
-	return hex.EncodeToString(mac.Sum(nil))
+	return webhooksig.Sign(payload, secret, t)
 }
 
 // VerifyWebhookSignature checks that header (the X-Drip-Signature value)
@@ -93,58 +82,105 @@ func webhookDigest(payload []byte, secret, ts string) string {
 // says why, never echoing the secret.
 func VerifyWebhookSignature(payload []byte, header, secret string, opts ...WebhookOption) error {
 	cfg := newWebhookConfig(opts)
-	fail := func(msg string) error {
-		return &Error{Op: "VerifyWebhookSignature", Code: CodeWebhookSignature, Message: msg}
+	err := webhooksig.Verify(payload, header, secret, cfg.now(), cfg.tolerance)
+	if err == nil {
+		return nil
 	}
-	if secret == "" {
-		return fail("no webhook secret configured")
+	msg := err.Error()
+	if errors.Is(err, webhooksig.ErrTooOld) {
+		msg += " of " + cfg.tolerance.String()
 	}
-	var ts, sig string
-	for part := range strings.SplitSeq(header, ",") {
-		part = strings.TrimSpace(part)
-		switch {
-		case ts == "" && strings.HasPrefix(part, "t="):
-			ts = part[2:]
-		case sig == "" && strings.HasPrefix(part, "v1="):
-			sig = part[3:]
-		}
+	return &Error{Op: "VerifyWebhookSignature", Code: CodeWebhookSignature, Message: msg}
+}
+
+// WebhookEvent is one delivery from Drip,
+// {"id": …, "type": …, "createdAt": …, "data": …}: the event's id (the same
+// for every endpoint it is delivered to, and on every retry: use it to
+// drop repeats), its type (a Webhook* constant), when it happened, and its
+// data, to decode with DecodeData or a typed accessor (SpendingAlert,
+// BalanceLow, UsageRecorded, Customer).
+type WebhookEvent struct {
+	ID        string
+	Type      string
+	CreatedAt time.Time
+	Data      json.RawMessage
+}
+
+// UnmarshalJSON reads a delivery body; a missing or malformed createdAt
+// is the zero time rather than an error, so an event is never refused for
+// its timestamp alone.
+func (e *WebhookEvent) UnmarshalJSON(b []byte) error {
+	var w wire.WebhookEventBody
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
 	}
-	if ts == "" || sig == "" {
-		return fail("signature header needs t= and v1=")
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return fail("signature timestamp is not an integer")
-	}
-	if d := cfg.now().Sub(time.Unix(sec, 0)); d > cfg.tolerance || d < -cfg.tolerance {
-		return fail("signature timestamp is outside the tolerance of " + cfg.tolerance.String())
-	}
-	if !hmac.Equal([]byte(sig), []byte(webhookDigest(payload, secret, ts))) {
-		return fail("signature does not match the payload")
-	}
+	*e = WebhookEvent{ID: w.ID, Type: w.Type, CreatedAt: parseTime(w.CreatedAt), Data: w.Data}
 	return nil
 }
 
-// WebhookEvent is one delivery from Drip, {"type": …, "data": …}: its
-// type (a Webhook* constant) and its data, to decode with DecodeData.
-type WebhookEvent struct {
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
+// MarshalJSON writes the event as Drip delivers it.
+func (e WebhookEvent) MarshalJSON() ([]byte, error) {
+	w := wire.WebhookEventBody{ID: e.ID, Type: e.Type, Data: e.Data}
+	if !e.CreatedAt.IsZero() {
+		w.CreatedAt = e.CreatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return json.Marshal(w)
 }
 
 // DecodeData decodes the event's data into v.
 func (e *WebhookEvent) DecodeData(v any) error { return json.Unmarshal(e.Data, v) }
 
-// Webhook event types.
+// Webhook event types: the ones a webhook may subscribe to.
 const (
-	WebhookUsageRecorded           = "usage.recorded"
-	WebhookChargeSucceeded         = "charge.succeeded"
-	WebhookChargeFailed            = "charge.failed"
-	WebhookCustomerCreated         = "customer.created"
-	WebhookCustomerBalanceLow      = "customer.balance.low"
-	WebhookCustomerSpendingWarning = "customer.spending.warning"
-	WebhookCustomerSpendingBlocked = "customer.spending.blocked"
+	WebhookUsageRecorded             = "usage.recorded"
+	WebhookChargeSucceeded           = "charge.succeeded"
+	WebhookChargeFailed              = "charge.failed"
+	WebhookCustomerCreated           = "customer.created"
+	WebhookCustomerBalanceLow        = "customer.balance.low"
+	WebhookCustomerDepositConfirmed  = "customer.deposit.confirmed"
+	WebhookCustomerWithdrawConfirmed = "customer.withdraw.confirmed"
+	WebhookCustomerUsageCapReached   = "customer.usage_cap.reached"
+	WebhookCustomerSpendingWarning   = "customer.spending.warning"
+	WebhookCustomerSpendingBlocked   = "customer.spending.blocked"
+	WebhookCustomerSpendingExceeded  = "customer.spending.exceeded"
+	WebhookEndpointUnhealthy         = "webhook.endpoint.unhealthy"
+	WebhookAPIKeyCreated             = "api_key.created"
+	WebhookPricingPlanUpdated        = "pricing_plan.updated"
+	WebhookTransactionCreated        = "transaction.created"
+	WebhookTransactionPending        = "transaction.pending"
+	WebhookTransactionConfirmed      = "transaction.confirmed"
+	WebhookTransactionFailed         = "transaction.failed"
+	WebhookSubscriptionCreated       = "subscription.created"
+	WebhookSubscriptionRenewed       = "subscription.renewed"
+	WebhookSubscriptionCancelled     = "subscription.cancelled"
+	WebhookSubscriptionPaused        = "subscription.paused"
+	WebhookSubscriptionResumed       = "subscription.resumed"
+	WebhookSubscriptionTrialEnded    = "subscription.trial_ended"
+	WebhookSubscriptionPaymentFailed = "subscription.payment_failed"
+	WebhookWithdrawalCreated         = "withdrawal.created"
+	WebhookWithdrawalCompleted       = "withdrawal.completed"
+	WebhookWithdrawalFailed          = "withdrawal.failed"
 )
+
+// WebhookTest is the type of the event TestWebhook sends; its data is
+// {"webhookId": …}. No webhook subscribes to it: every endpoint gets it
+// when tested.
+const WebhookTest = "webhook.test"
+
+// webhookEventTypes are the types CreateWebhook and UpdateWebhook accept.
+var webhookEventTypes = map[string]bool{
+	WebhookUsageRecorded: true, WebhookChargeSucceeded: true, WebhookChargeFailed: true,
+	WebhookCustomerCreated: true, WebhookCustomerBalanceLow: true, WebhookCustomerDepositConfirmed: true,
+	WebhookCustomerWithdrawConfirmed: true, WebhookCustomerUsageCapReached: true,
+	WebhookCustomerSpendingWarning: true, WebhookCustomerSpendingBlocked: true,
+	WebhookCustomerSpendingExceeded: true, WebhookEndpointUnhealthy: true, WebhookAPIKeyCreated: true,
+	WebhookPricingPlanUpdated: true, WebhookTransactionCreated: true, WebhookTransactionPending: true,
+	WebhookTransactionConfirmed: true, WebhookTransactionFailed: true, WebhookSubscriptionCreated: true,
+	WebhookSubscriptionRenewed: true, WebhookSubscriptionCancelled: true, WebhookSubscriptionPaused: true,
+	WebhookSubscriptionResumed: true, WebhookSubscriptionTrialEnded: true,
+	WebhookSubscriptionPaymentFailed: true, WebhookWithdrawalCreated: true, WebhookWithdrawalCompleted: true,
+	WebhookWithdrawalFailed: true,
+}
 
 // WebhookHandler returns the http.Handler of a webhook endpoint: it reads
 // the body (at most WithWebhookMaxBody; larger is 413), verifies the

@@ -43,9 +43,8 @@
 //   - Auth: Authorization: Bearer sk_…|pk_…. With no WithAPIKeys, any key
 //     of that shape and at least 10 characters is accepted (dev mode).
 //     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas
-//     (webhooks, pricing-plan writes, entitlement-plans); with a secret key
-//     GET /v1/webhooks answers an empty list and the rest of those areas
-//     404, as dripd does not implement them yet.
+//     (webhooks, pricing-plan writes, entitlement plans and rules, and
+//     assigning an entitlement plan to a customer).
 //   - Slow clients are cut off: headers must arrive within
 //     DefaultReadHeaderTimeout (10 s) and an API request's body within
 //     DefaultBodyReadTimeout (30 s) of its handler starting, else the
@@ -147,6 +146,31 @@
 //   - Durability: a 2xx means committed. The store uses WAL with
 //     synchronous=NORMAL, which survives a crash of the process (kill -9),
 //     not a power cut. Each request is one transaction.
+//   - Webhooks (secret key only): POST/GET /webhooks, GET/PATCH/DELETE
+//     /webhooks/{id}, POST /webhooks/{id}/test and /rotate-secret. The url
+//     must be https, or http to a loopback host (else 400
+//     INVALID_PARAMETER); events must be known types; at most MaxWebhooks
+//     (20) endpoints (400 WEBHOOK_LIMIT_EXCEEDED). The whsec_ secret is in
+//     the create and rotate replies only. PATCH "filters": null removes the
+//     filters; filter kinds are ANDed, values ORed, and a kind the event
+//     does not carry (customer.created has no usage type) does not hold it
+//     back; severities come from spending levels (info low, warning
+//     medium, critical high, blocked critical) and are high for
+//     customer.balance.low, charge.failed and webhook.endpoint.unhealthy.
+//     dripd sends customer.created for created and auto-provisioned
+//     customers.
+//   - Webhook delivery: an event is stored as one delivery per matching
+//     endpoint in the transaction that caused it, and POSTed as
+//     {"id","type","createdAt","data"} with X-Drip-Signature
+//     (t=<unix s>,v1=<hex HMAC-SHA256 of "t." + body>), X-Drip-Event and
+//     X-Drip-Delivery. A non-2xx answer, a redirect, a network error or
+//     no answer within WithWebhookTimeout (10 s) is retried with
+//     exponential backoff (WithWebhookRetry: 10 s doubling, 8 attempts,
+//     then FAILED). Three consecutive failed attempts make an endpoint
+//     DEGRADED, ten UNHEALTHY (sending webhook.endpoint.unhealthy), a
+//     success HEALTHY again. Start delivers in the background and
+//     Instance.Shutdown stops it; a Server from New delivers only while
+//     Server.Run runs. Pending deliveries survive a restart.
 //   - Faults for resilience tests (WithErrorRate, WithDropRate, WithLatency,
 //     WithSeed) apply to /v1 only, so health checks keep working.
 package dripserver

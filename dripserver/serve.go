@@ -15,6 +15,10 @@ type Instance struct {
 	origin    string
 	done      chan error
 	ownsStore bool
+	// stopHooks ends the webhook delivery loop; hooksDone closes when it
+	// has.
+	stopHooks context.CancelFunc
+	hooksDone chan struct{}
 }
 
 // Start serves a Server for store on addr ("127.0.0.1:0" picks a free
@@ -59,6 +63,12 @@ func Start(ctx context.Context, addr string, store *Store, opts ...Option) (*Ins
 		done:      make(chan error, 1),
 		ownsStore: owns,
 	}
+	hctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	inst.stopHooks, inst.hooksDone = stop, make(chan struct{})
+	go func() {
+		defer close(inst.hooksDone)
+		_ = srv.Run(hctx)
+	}()
 	go func() {
 		err := inst.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -77,7 +87,9 @@ func (i *Instance) URL() string { return i.origin }
 func (i *Instance) BaseURL() string { return i.origin + "/v1" }
 
 // Shutdown stops accepting requests, waits (until ctx ends) for the ones in
-// flight, and closes the store if Start opened it.
+// flight, stops webhook delivery (an attempt in flight is cut short and
+// sent again by the next dripd on the same store), and closes the store if
+// Start opened it.
 func (i *Instance) Shutdown(ctx context.Context) error {
 	err := i.http.Shutdown(ctx)
 	if err != nil {
@@ -86,6 +98,8 @@ func (i *Instance) Shutdown(ctx context.Context) error {
 	if serr := <-i.done; err == nil {
 		err = serr
 	}
+	i.stopHooks()
+	<-i.hooksDone
 	if i.ownsStore {
 		err = errors.Join(err, i.store.Close())
 	}

@@ -100,11 +100,15 @@ func (s *Store) update(ctx context.Context, fn func(*txn) error) error {
 	// Also rolls back when fn panics, so the single writer is never left
 	// inside a transaction.
 	defer tx.Rollback()
-	if err := fn(&txn{tx: tx, ctx: ctx}); err != nil {
+	t := &txn{tx: tx, ctx: ctx}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dripserver: commit: %w", err)
+	}
+	for _, f := range t.committed {
+		f()
 	}
 	return nil
 }
@@ -125,7 +129,13 @@ func (s *Store) view(ctx context.Context, fn func(*txn) error) error {
 type txn struct {
 	tx  *sql.Tx
 	ctx context.Context
+	// committed run after a write transaction commits (never after a
+	// rollback): e.g. waking the webhook worker for what it queued.
+	committed []func()
 }
+
+// afterCommit runs f once t has committed.
+func (t *txn) afterCommit(f func()) { t.committed = append(t.committed, f) }
 
 func (t *txn) exec(query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(t.ctx, query, args...)

@@ -76,7 +76,7 @@ step('setup', async () => {
   const res = await fetch(`${baseUrl}/pricing-plans`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Tokens', unitType: 'tokens', unitPriceUsd: 0.0000025 }),
+    body: JSON.stringify({ name: 'Tokens', unitType: 'tokens', unitPriceUsd: 0.000003 }),
   });
   check(res.status === 201 || res.status === 200, 'pricing plan created', res.status);
 });
@@ -145,7 +145,7 @@ step('getCustomerSpendingCaps', async () => {
 step('charge', async () => {
   const r = await drip.charge({ customerId: state.customer.id, meter: 'tokens', quantity: 1234 });
   check(r.success === true && r.isDuplicate === false, 'charged', r);
-  check(micro(r.charge.amountUsdc) === 3085n, '1234 tokens at 0.0000025 = 0.003085 USDC', r);
+  check(micro(r.charge.amountUsdc) === 3702n, '1234 tokens at 0.000003 = 0.003702 USDC', r);
   state.charge = r.charge;
   const d = await waitFor('charge.succeeded', (x) => x.body.includes(r.charge.id));
   check(await Drip.verifyWebhookSignature(d.body, d.signature, state.secret), 'delivery verifies with Node', d);
@@ -161,15 +161,15 @@ step('listCharges', async () => {
 step('getCharge', async () => {
   const c = await drip.getCharge(state.charge.id);
   check(c.id === state.charge.id && c.customerId === state.customer.id && c.customer.id === state.customer.id, 'charge owner', c);
-  check(c.usageEvent.type === 'tokens' && Number(c.usageEvent.quantity) === 1234 && micro(c.amountUsdc) === 3085n, 'charge usage', c);
+  check(c.usageEvent.type === 'tokens' && Number(c.usageEvent.quantity) === 1234 && micro(c.amountUsdc) === 3702n, 'charge usage', c);
   check(c.status === 'CONFIRMED' && typeof c.createdAt === 'string', 'charge confirmed', c);
 });
 
 step('balanceAfterCharge', async () => {
   const b = await drip.getBalance(state.customer.id);
-  check(micro(b.balanceUsdc) === state.startBalance - 3085n, 'balance went down by the charge exactly', b);
+  check(micro(b.balanceUsdc) === state.startBalance - 3702n, 'balance went down by the charge exactly', b);
   const caps = await drip.getCustomerSpendingCaps(state.customer.id);
-  check(micro(caps.caps[0].currentUsage) === 3085n, 'cap usage counts the charge', caps);
+  check(micro(caps.caps[0].currentUsage) === 3702n, 'cap usage counts the charge', caps);
 });
 
 step('removeCustomerSpendingCap', async () => {
@@ -256,7 +256,7 @@ step('deleteEntitlementPlan', async () => {
 step('listMeters', async () => {
   const r = await drip.listMeters();
   const m = r.data.find((x) => x.meter === 'tokens');
-  check(m && m.isActive === true && Number(m.unitPriceUsd) === 0.0000025, 'tokens meter listed', r);
+  check(m && m.isActive === true && Number(m.unitPriceUsd) === 0.000003, 'tokens meter listed', r);
 });
 
 step('estimateFromUsage', async () => {
@@ -265,13 +265,13 @@ step('estimateFromUsage', async () => {
     customerId: state.customer.id, periodStart: new Date(now - 3600e3), periodEnd: new Date(now + 3600e3),
   });
   const li = e.lineItems.find((x) => x.usageType === 'tokens');
-  check(li && li.hasPricingPlan === true && micro(li.estimatedCostUsdc) === 3085n, 'tokens line item', e);
+  check(li && li.hasPricingPlan === true && micro(li.estimatedCostUsdc) === 3702n, 'tokens line item', e);
   check(e.currency === 'USDC' && e.isEstimate === true && typeof e.generatedAt === 'string', 'estimate envelope', e);
 });
 
 step('estimateFromHypothetical', async () => {
   const e = await drip.estimateFromHypothetical({ items: [{ usageType: 'tokens', quantity: 1000000 }, { usageType: 'other', quantity: 4, unitPriceOverride: '0.25' }] });
-  check(micro(e.estimatedTotalUsdc) === 3500000n, '2.5 + 1.0 USDC', e);
+  check(micro(e.estimatedTotalUsdc) === 4000000n, '3.0 + 1.0 USDC', e);
 });
 
 step('listEvents', async () => {
@@ -302,7 +302,7 @@ step('createStreamMeter', async () => {
   m.addSync(100);
   await m.add(200);
   const r = await m.flush();
-  check(r.success === true && r.quantity === 300 && micro(r.charge.amountUsdc) === 750n, 'one charge for the total', r);
+  check(r.success === true && r.quantity === 300 && micro(r.charge.amountUsdc) === 900n, 'one charge for the total', r);
   const again = await m.flush();
   check(again.quantity === 0 && again.charge === null, 'nothing left to flush', again);
 });
