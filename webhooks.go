@@ -448,6 +448,17 @@ func (e WebhookEvent) UsageRecorded() (*UsageRecorded, error) {
 		Quantity: w.Quantity, ChargeID: deref(w.ChargeID), Endpoint: w.Endpoint}, nil
 }
 
+// Charge decodes the data of a charge.succeeded or charge.failed event, the
+// charge as GetCharge returns it; another type is a VALIDATION_ERROR.
+func (e WebhookEvent) Charge() (*Charge, error) {
+	var w wire.Charge
+	if err := e.decodeAs("Charge", &w, WebhookChargeSucceeded, WebhookChargeFailed); err != nil {
+		return nil, err
+	}
+	ch := chargeFromWire(&w)
+	return &ch, nil
+}
+
 // Customer decodes the data of a customer.created event, the customer as
 // GetCustomer returns it; another type is a VALIDATION_ERROR.
 func (e WebhookEvent) Customer() (*Customer, error) {
