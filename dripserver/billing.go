@@ -74,8 +74,6 @@ type billingState struct {
 	// starting is the balance a billable customer starts with; nil means
 	// DefaultStartingBalance.
 	starting *big.Rat
-	// onNotify, when set, sees every webhook event billing queues (tests).
-	onNotify func(typ string, data any)
 }
 
 func (b *billingState) startingBalance() *big.Rat {

@@ -50,14 +50,6 @@ func quantityRat(q float64) *big.Rat {
 
 // --- events
 
-// emit queues a webhook event in t (see notify).
-func (s *service) emit(t *txn, typ, customerID, usageType string, data any) error {
-	if s.bill.onNotify != nil {
-		s.bill.onNotify(typ, data)
-	}
-	return s.notify(t, typ, customerID, usageType, data)
-}
-
 // Webhook event types billing sends.
 const (
 	eventUsageRecorded   = "usage.recorded"
@@ -93,7 +85,7 @@ func (s *service) customerCreated(t *txn, c Customer) error {
 			return err
 		}
 	}
-	return s.emit(t, eventCustomerCreated, c.ID, "", customerWire(c))
+	return s.notify(t, eventCustomerCreated, c.ID, "", customerWire(c))
 }
 
 // canBeBilled reports whether charges can be made to c: an on-chain
@@ -151,7 +143,7 @@ func (s *service) settleUsage(t *txn, c Customer, rec UsageRecord, pc *pendingCh
 	if pc != nil {
 		chargeID = pc.id
 	}
-	err := s.emit(t, eventUsageRecorded, c.ID, rec.UsageType, map[string]any{
+	err := s.notify(t, eventUsageRecorded, c.ID, rec.UsageType, map[string]any{
 		"usageEventId": rec.ID, "customerId": c.ID, "usageType": rec.UsageType, "quantity": rec.Quantity,
 		"chargeId": chargeID, "endpoint": rec.Endpoint,
 	})
@@ -179,9 +171,9 @@ func (s *service) settleUsage(t *txn, c Customer, rec UsageRecord, pc *pendingCh
 		return nil, err
 	}
 	if ch.Status == ChargeFailed {
-		return &stored, s.emit(t, eventChargeFailed, c.ID, rec.UsageType, chargeWire(stored))
+		return &stored, s.notify(t, eventChargeFailed, c.ID, rec.UsageType, chargeWire(stored))
 	}
-	if err := s.emit(t, eventChargeSucceeded, c.ID, rec.UsageType, chargeWire(stored)); err != nil {
+	if err := s.notify(t, eventChargeSucceeded, c.ID, rec.UsageType, chargeWire(stored)); err != nil {
 		return nil, err
 	}
 	if err := s.debit(t, c, bal, pc.amount); err != nil {
@@ -208,7 +200,7 @@ func (s *service) debit(t *txn, c Customer, bal balance, amount *big.Rat) error 
 			return err
 		}
 		if low {
-			err := s.emit(t, eventBalanceLow, c.ID, "", map[string]any{
+			err := s.notify(t, eventBalanceLow, c.ID, "", map[string]any{
 				"customerId": c.ID, "balanceUsdc": bal.Balance, "availableUsdc": usdc(available),
 				"thresholdUsdc": usdc(threshold),
 			})
@@ -320,7 +312,7 @@ func (s *service) countCaps(t *txn, c Customer, amount *big.Rat, now time.Time) 
 			if lvl == percentOf {
 				typ, level = eventSpendingBlocked, "blocked"
 			}
-			err := s.emit(t, typ, c.ID, "", map[string]any{
+			err := s.notify(t, typ, c.ID, "", map[string]any{
 				"customerId": c.ID, "capId": cp.ID, "capType": cp.CapType, "level": level, "percentage": lvl,
 				"limitValue": cp.Limit, "currentUsage": cp.CurrentUsage, "periodStart": cp.PeriodStart.Format(time.RFC3339),
 			})
