@@ -2,7 +2,8 @@
 // agents (Claude Code, Cursor, any MCP client) native Drip tools:
 // drip_track_usage, drip_record_run, drip_start_run, drip_emit_event,
 // drip_end_run, drip_get_run, drip_get_run_timeline, drip_create_customer,
-// drip_get_customer, drip_list_customers and drip_ping.
+// drip_get_customer, drip_list_customers, drip_get_balance,
+// drip_list_charges, drip_check_entitlement and drip_ping.
 //
 // Install and configure:
 //
