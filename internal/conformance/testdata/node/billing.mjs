@@ -307,11 +307,32 @@ step('createStreamMeter', async () => {
   check(again.quantity === 0 && again.charge === null, 'nothing left to flush', again);
 });
 
+step('wrapApiCall', async () => {
+  const w = await drip.wrapApiCall({
+    customerId: state.customer.id, meter: 'tokens',
+    call: async () => ({ usage: { total_tokens: 50 } }), extractUsage: (r) => r.usage.total_tokens,
+  });
+  check(w.result.usage.total_tokens === 50 && w.idempotencyKey.startsWith('wrap_'), 'the call ran once, keyed before it', w);
+  check(w.charge.success === true && micro(w.charge.charge.amountUsdc) === 150n, 'its usage billed', w);
+});
+
+step('chargeAsync', async () => {
+  const r = await drip.chargeAsync({ customerId: state.customer.id, meter: 'tokens', quantity: 10 });
+  check(r.success === true && r.isDuplicate === false && typeof r.usageEventId === 'string', 'queued charge accepted', r);
+  check(r.charge && typeof r.charge.id === 'string' && typeof r.charge.status === 'string', 'queued charge', r);
+});
+
+// Calls both clients refuse with a public key before sending anything.
 step('publicKey', async () => {
   const pub = new Drip({ apiKey: publicKey, baseUrl, resilience: false });
+  const w = await pub.listWebhooks().catch((e) => e);
+  check(w instanceof DripError && w.statusCode === 403 && w.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ webhooks locally', w);
   const b = await pub.checkEntitlement({ customerId: state.customer.id, featureKey: 'llm_calls' }).catch((e) => e);
-  check(b instanceof DripError && b.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ locally', b);
-  // The server refuses a public key on the secret-only routes.
+  check(b instanceof DripError && b.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ entitlement checks locally', b);
+});
+
+// The server refuses a public key on the secret-only routes.
+step('publicKey.server', async () => {
   const res = await fetch(`${baseUrl}/webhooks`, { headers: { Authorization: `Bearer ${publicKey}` } });
   const body = await res.json();
   check(res.status === 403 && body.code === 'PUBLIC_KEY_NOT_ALLOWED', 'dripd refuses pk_ on webhooks', body);
