@@ -68,6 +68,8 @@ func checkBillingCaptures(t *testing.T, rec *Recorder) {
 		{"getCustomerEntitlement", []string{"GET /v1/customers/*/entitlement 200"}, nil},
 		{"checkEntitlement", []string{"POST /v1/entitlements/check 200", "POST /v1/usage/internal 200", "POST /v1/entitlements/check 200"},
 			map[string]any{"customerId": "cust_*", "featureKey": "llm_calls", "quantity": json.Number("1")}},
+		{"checkEntitlement.unlimited", []string{"POST /v1/entitlement-plans/*/rules 201", "POST /v1/entitlements/check 200"},
+			map[string]any{"featureKey": "embeddings", "period": "MONTHLY", "limitValue": json.Number("0"), "unlimited": true}},
 		{"deleteEntitlementRule", []string{"DELETE /v1/entitlement-rules/* 200"}, nil},
 		{"deleteEntitlementPlan", []string{"POST /v1/entitlement-plans 201", "DELETE /v1/entitlement-plans/* 200"}, nil},
 		{"listMeters", []string{"GET /v1/pricing-plans 200"}, nil},
@@ -83,6 +85,8 @@ func checkBillingCaptures(t *testing.T, rec *Recorder) {
 			map[string]any{"usageType": "tokens", "quantity": json.Number("50"), "idempotencyKey": "wrap_*"}},
 		{"chargeAsync", []string{"POST /v1/usage/async 202"},
 			map[string]any{"usageType": "tokens", "quantity": json.Number("10"), "idempotencyKey": "chg-async_*"}},
+		{"charge.replay", []string{"POST /v1/usage 200", "POST /v1/usage 200", "GET /v1/charges 200"},
+			map[string]any{"quantity": json.Number("1"), "idempotencyKey": "conf-charge-replay"}},
 		{"publicKey", nil, nil}, // refused by Node before sending
 		{"deleteWebhook", []string{"DELETE /v1/webhooks/* 200"}, nil},
 	})

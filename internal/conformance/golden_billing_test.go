@@ -133,6 +133,13 @@ func goBillingSteps(t *testing.T, env goEnv) []goStep {
 			_, err = c.CheckEntitlement(ctx, cust.ID, "llm_calls", 1)
 			must(err)
 		}},
+		{"checkEntitlement.unlimited", func() {
+			_, err := c.CreateEntitlementRule(ctx, plan.ID, drip.EntitlementRuleParams{FeatureKey: "embeddings",
+				LimitType: drip.LimitCount, Period: drip.PeriodMonthly, LimitValue: dec("0"), Unlimited: true})
+			must(err)
+			_, err = c.CheckEntitlement(ctx, cust.ID, "embeddings", 1000)
+			must(err)
+		}},
 		{"deleteEntitlementRule", func() { must(c.DeleteEntitlementRule(ctx, rule.ID)) }},
 		{"deleteEntitlementPlan", func() {
 			spare, err := c.CreateEntitlementPlan(ctx, drip.EntitlementPlanParams{Name: "Spare", Slug: "spare"})
@@ -185,6 +192,15 @@ func goBillingSteps(t *testing.T, env goEnv) []goStep {
 		// Node's chargeAsync is drip-go's TrackUsage in UsageAsync mode.
 		{"chargeAsync", func() {
 			_, err := c.TrackUsage(ctx, drip.UsageParams{CustomerID: cust.ID, Meter: "tokens", Quantity: 10, Mode: drip.UsageAsync})
+			must(err)
+		}},
+		{"charge.replay", func() {
+			p := drip.UsageParams{CustomerID: cust.ID, Meter: "tokens", Quantity: 1, IdempotencyKey: "conf-charge-replay"}
+			_, err := c.TrackUsage(ctx, p)
+			must(err)
+			_, err = c.TrackUsage(ctx, p)
+			must(err)
+			_, err = c.ListCharges(ctx, &drip.ListChargesParams{CustomerID: cust.ID, Limit: 100})
 			must(err)
 		}},
 		// Both clients refuse an sk-only call with a public key before
