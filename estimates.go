@@ -38,6 +38,8 @@ type CostLineItem struct {
 // EstimateFromUsageParams prices the usage recorded in a period.
 type EstimateFromUsageParams struct {
 	// PeriodStart and PeriodEnd bound the period [start, end); required.
+	// They go on the wire in milliseconds, as the official clients send
+	// them: the start rounded down, the end up.
 	PeriodStart, PeriodEnd time.Time
 	// CustomerID limits the estimate to one customer.
 	CustomerID string
@@ -73,8 +75,8 @@ func (c *Client) EstimateFromUsage(ctx context.Context, p EstimateFromUsageParam
 	}
 	body := wire.EstimateFromUsageRequest{
 		CustomerID:    p.CustomerID,
-		PeriodStart:   p.PeriodStart.UTC().Format(time.RFC3339Nano),
-		PeriodEnd:     p.PeriodEnd.UTC().Format(time.RFC3339Nano),
+		PeriodStart:   isoMillis(p.PeriodStart),
+		PeriodEnd:     isoMillis(ceilMillis(p.PeriodEnd)),
 		UsageTypes:    p.Meters,
 		CustomPricing: pricesToWire(p.CustomPricing),
 	}
@@ -86,6 +88,19 @@ func (c *Client) EstimateFromUsage(ctx context.Context, p EstimateFromUsageParam
 		body.IncludeChargedEvents = &f
 	}
 	return c.estimate(ctx, op, "/cost-estimate/from-usage", &body)
+}
+
+// isoMillis writes t as the official clients do (JavaScript's
+// toISOString): UTC, milliseconds, "Z".
+func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// ceilMillis rounds t up to a whole millisecond, so a period end written
+// with isoMillis still covers everything up to t.
+func ceilMillis(t time.Time) time.Time {
+	if r := t.Truncate(time.Millisecond); !r.Equal(t) {
+		return r.Add(time.Millisecond)
+	}
+	return t
 }
 
 // HypotheticalUsage is one meter and quantity to price.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,8 @@ import (
 const (
 	goodKey = "sk_test_conformance_0001"
 	badKey  = "sk_test_not_configured_0002"
+	// publicKey is dripd's public key, for the key-scoping steps.
+	publicKey = "pk_test_conformance_0003"
 )
 
 // TestNodeClient runs the official Node client against dripd and checks
@@ -31,45 +34,66 @@ func TestNodeClient(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	store, err := dripserver.OpenStore(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	rec := NewRecorder(dripserver.New(store,
-		dripserver.WithAPIKeys(goodKey), dripserver.WithLogger(slog.New(slog.DiscardHandler))))
-	srv := httptest.NewServer(rec)
-	defer srv.Close()
-
+	rec, origin := startDripd(t)
 	out, err := RunScript(ctx, NodeDir, "conformance.mjs",
-		"DRIP_BASE_URL="+srv.URL+"/v1", "DRIP_API_KEY="+goodKey, "DRIP_BAD_KEY="+badKey, "DRIP_API_URL=")
+		"DRIP_BASE_URL="+origin+"/v1", "DRIP_API_KEY="+goodKey, "DRIP_BAD_KEY="+badKey, "DRIP_API_URL=")
 	t.Logf("node output:\n%s", out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if path := os.Getenv("CONFORMANCE_CAPTURE"); path != "" {
-		raw, _ := json.MarshalIndent(rec.Calls(), "", "  ")
-		if err := os.WriteFile(path, raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeCapture(t, rec, "")
 	checkCaptures(t, rec)
-	t.Run("golden", func(t *testing.T) { compareGoClient(t, rec) })
+	t.Run("golden", func(t *testing.T) { compareGoClient(t, rec, goSteps) })
+}
+
+// startDripd starts dripd on a memory store behind a Recorder, with a
+// secret and a public key, delivering webhooks until the test ends, and
+// returns the recorder and the origin URL (the API is under /v1).
+func startDripd(t *testing.T) (*Recorder, string) {
+	t.Helper()
+	store, err := dripserver.OpenStore(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dripserver.New(store, dripserver.WithAPIKeys(goodKey, publicKey),
+		dripserver.WithLogger(slog.New(slog.DiscardHandler)))
+	rec := NewRecorder(d)
+	srv := httptest.NewServer(rec)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("webhook delivery: %v", err)
+		}
+		srv.Close()
+		store.Close()
+	})
+	return rec, srv.URL
+}
+
+// writeCapture writes the captured requests to $CONFORMANCE_CAPTURE, with
+// suffix before its extension, when that is set.
+func writeCapture(t *testing.T, rec *Recorder, suffix string) {
+	path := os.Getenv("CONFORMANCE_CAPTURE")
+	if path == "" {
+		return
+	}
+	if suffix != "" {
+		ext := filepath.Ext(path)
+		path = strings.TrimSuffix(path, ext) + suffix + ext
+	}
+	raw, _ := json.MarshalIndent(rec.Calls(), "", "  ")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkCaptures pins what @drip-sdk/node 0.1.2 sends, so a change in the
 // client (or in the capture) shows up here first.
 func checkCaptures(t *testing.T, rec *Recorder) {
-	for _, c := range rec.Calls() {
-		if _, ok := c.Header["Authorization"]; ok {
-			t.Errorf("%s %s: Authorization was captured", c.Method, c.Path)
-		}
-	}
-	tests := []struct {
-		label  string
-		calls  []string // "METHOD path status" per request
-		fields map[string]any
-	}{
+	checkCalls(t, rec, []captureCheck{
 		{"ping", []string{"GET /health 200"}, nil},
 		{"createCustomer", []string{"POST /v1/customers 201"},
 			map[string]any{"externalCustomerId": "conf-user-1", "metadata.plan": "pro"}},
@@ -91,6 +115,24 @@ func checkCaptures(t *testing.T, rec *Recorder) {
 		{"recordRun", []string{"POST /v1/runs/record 201", "POST /v1/runs/record 200"},
 			map[string]any{"workflow": "conformance-record", "events.1.costUnits": json.Number("0.5")}},
 		{"invalidKey", []string{"GET /v1/workflows 401"}, nil},
+	})
+}
+
+// captureCheck is what one labelled step must have sent: "METHOD path
+// status" per request (a * in the path stands for one segment), and fields
+// of the first request's body (a value ending in * is a prefix).
+type captureCheck struct {
+	label  string
+	calls  []string
+	fields map[string]any
+}
+
+func checkCalls(t *testing.T, rec *Recorder, tests []captureCheck) {
+	t.Helper()
+	for _, c := range rec.Calls() {
+		if _, ok := c.Header["Authorization"]; ok {
+			t.Errorf("%s %s: Authorization was captured", c.Method, c.Path)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
@@ -106,6 +148,9 @@ func checkCaptures(t *testing.T, rec *Recorder) {
 				if c.Path != "/health" && !strings.HasPrefix(c.Header["Content-Type"], "application/json") {
 					t.Errorf("request %d: Content-Type %q", i, c.Header["Content-Type"])
 				}
+			}
+			if len(calls) == 0 {
+				return
 			}
 			got, err := Fields(calls[0].Body)
 			if err != nil {

@@ -23,6 +23,13 @@ function check(cond, what, got) {
   }
 }
 
+// has checks that obj carries every one of fields, the fields Drip's API
+// sends in that reply; a field Drip may send as null must still be there.
+function has(obj, fields, what) {
+  const missing = fields.filter((f) => obj === null || typeof obj !== 'object' || !(f in obj));
+  check(missing.length === 0, `${what} has ${missing.join(', ')}`, obj);
+}
+
 // micro converts a USDC decimal string to integer micro-USDC, exactly.
 function micro(s) {
   check(typeof s === 'string' && /^-?\d+(\.\d{1,6})?$/.test(s), 'a USDC decimal string', s);
@@ -87,12 +94,15 @@ step('createWebhook', async () => {
   });
   check(typeof w.secret === 'string' && w.secret.startsWith('whsec_'), 'secret returned once', w);
   check(w.url === receiverUrl && w.isActive === true && w.events.length === 2, 'webhook fields', w);
+  has(w, ['id', 'url', 'events', 'description', 'filters', 'isActive', 'healthStatus', 'consecutiveFailures',
+    'lastHealthChange', 'createdAt', 'updatedAt', 'secret', 'message'], 'created webhook');
   state.webhook = w;
   state.secret = w.secret;
 });
 
 step('listWebhooks', async () => {
   const l = await drip.listWebhooks();
+  has(l.data[0], ['id', 'url', 'events', 'isActive', 'healthStatus', 'createdAt', 'updatedAt'], 'listed webhook');
   check(l.count === 1 && l.data[0].id === state.webhook.id && l.data[0].secret === undefined, 'listed without secret', l);
 });
 
@@ -109,11 +119,13 @@ step('updateWebhook', async () => {
 step('testWebhook', async () => {
   const r = await drip.testWebhook(state.webhook.id);
   check(typeof r.message === 'string' && typeof r.status === 'string', 'test delivery reply', r);
+  has(r, ['message', 'deliveryId', 'status'], 'test delivery reply');
   check(r.responseCode === 204, 'receiver answered the test delivery', r);
 });
 
 step('getBalance', async () => {
   const b = await drip.getBalance(state.customer.id);
+  has(b, ['customerId', 'onchainAddress', 'balanceUsdc', 'pendingChargesUsdc', 'availableUsdc', 'lastSyncedAt'], 'balance');
   check(b.customerId === state.customer.id && b.onchainAddress === state.customer.onchainAddress, 'balance owner', b);
   check(micro(b.balanceUsdc) > 0n && micro(b.availableUsdc) === micro(b.balanceUsdc) - micro(b.pendingChargesUsdc),
     'available = balance - pending', b);
@@ -133,6 +145,7 @@ step('syncCustomerBalance', async () => {
 
 step('setCustomerSpendingCap', async () => {
   const cap = await drip.setCustomerSpendingCap(state.customer.id, { capType: 'DAILY_CHARGE_LIMIT', limitValue: 5, autoBlock: true });
+  has(cap, ['id', 'capType', 'limitValue', 'currentUsage', 'periodStart', 'isActive', 'autoBlock', 'lastAlertLevel'], 'spending cap');
   check(cap.capType === 'DAILY_CHARGE_LIMIT' && micro(cap.limitValue) === 5000000n && cap.autoBlock === true, 'cap set', cap);
   state.cap = cap;
 });
@@ -145,6 +158,8 @@ step('getCustomerSpendingCaps', async () => {
 step('charge', async () => {
   const r = await drip.charge({ customerId: state.customer.id, meter: 'tokens', quantity: 1234 });
   check(r.success === true && r.isDuplicate === false, 'charged', r);
+  has(r, ['success', 'usageEventId', 'isDuplicate', 'charge'], 'charge reply');
+  has(r.charge, ['id', 'amountUsdc', 'amountToken', 'txHash', 'status'], 'charge reply charge');
   check(micro(r.charge.amountUsdc) === 3702n, '1234 tokens at 0.000003 = 0.003702 USDC', r);
   state.charge = r.charge;
   const d = await waitFor('charge.succeeded', (x) => x.body.includes(r.charge.id));
@@ -160,6 +175,11 @@ step('listCharges', async () => {
 
 step('getCharge', async () => {
   const c = await drip.getCharge(state.charge.id);
+  has(c, ['id', 'usageId', 'customerId', 'customer', 'usageEvent', 'amountUsdc', 'amountToken', 'txHash', 'blockNumber',
+    'status', 'failureReason', 'createdAt', 'confirmedAt'], 'charge');
+  has(c.customer, ['id', 'onchainAddress', 'externalCustomerId'], 'charge customer');
+  has(c.usageEvent, ['id', 'type', 'quantity', 'metadata'], 'charge usage event');
+  check(typeof c.usageEvent.quantity === 'string', 'usage quantity is a decimal string', c);
   check(c.id === state.charge.id && c.customerId === state.customer.id && c.customer.id === state.customer.id, 'charge owner', c);
   check(c.usageEvent.type === 'tokens' && Number(c.usageEvent.quantity) === 1234 && micro(c.amountUsdc) === 3702n, 'charge usage', c);
   check(c.status === 'CONFIRMED' && typeof c.createdAt === 'string', 'charge confirmed', c);
@@ -180,6 +200,7 @@ step('removeCustomerSpendingCap', async () => {
 step('rotateWebhookSecret', async () => {
   const r = await drip.rotateWebhookSecret(state.webhook.id);
   check(r.secret.startsWith('whsec_') && r.secret !== state.secret, 'a new secret', r);
+  has(r, ['secret', 'message'], 'rotated secret reply');
   state.secret = r.secret;
   const c = await drip.createCustomer({ externalCustomerId: 'conf-billing-3' });
   const d = await waitFor('customer.created', (x) => x.body.includes(c.id));
@@ -189,6 +210,7 @@ step('rotateWebhookSecret', async () => {
 step('createEntitlementPlan', async () => {
   const p = await drip.createEntitlementPlan({ name: 'Pro', slug: 'pro', description: 'conformance' });
   check(p.id && p.slug === 'pro' && p.isActive === true, 'plan created', p);
+  has(p, ['id', 'name', 'slug', 'description', 'isDefault', 'isActive', 'createdAt', 'updatedAt'], 'entitlement plan');
   state.plan = p;
 });
 
@@ -210,6 +232,7 @@ step('updateEntitlementPlan', async () => {
 step('addEntitlementRule', async () => {
   const r = await drip.addEntitlementRule(state.plan.id, { featureKey: 'llm_calls', limitType: 'COUNT', period: 'DAILY', limitValue: 2 });
   check(r.planId === state.plan.id && r.featureKey === 'llm_calls' && r.limitValue === 2, 'rule added', r);
+  has(r, ['id', 'planId', 'featureKey', 'limitType', 'period', 'limitValue', 'unlimited'], 'entitlement rule');
   state.rule = r;
 });
 
@@ -231,15 +254,28 @@ step('assignCustomerEntitlement', async () => {
 step('getCustomerEntitlement', async () => {
   const e = await drip.getCustomerEntitlement(state.customer.id);
   check(e.planId === state.plan.id && e.rules.length === 1, 'entitlement read', e);
+  has(e, ['planId', 'planName', 'planSlug', 'rules', 'overrides', 'usage'], 'customer entitlement');
 });
 
 step('checkEntitlement', async () => {
   const r = await drip.checkEntitlement({ customerId: state.customer.id, featureKey: 'llm_calls' });
   check(r.allowed === true && r.limit === 3 && r.remaining === 3 && r.unlimited === false && r.period === 'DAILY', 'allowed', r);
   check(typeof r.periodResetsAt === 'string', 'reset time', r);
+  has(r, ['allowed', 'featureKey', 'remaining', 'limit', 'unlimited', 'period', 'periodResetsAt'], 'entitlement check');
+  check(!('reason' in r), 'no reason when allowed', r);
   await drip.trackUsage({ customerId: state.customer.id, meter: 'llm_calls', quantity: 3 });
   const d = await drip.checkEntitlement({ customerId: state.customer.id, featureKey: 'llm_calls', quantity: 1 });
   check(d.allowed === false && d.remaining === 0 && typeof d.reason === 'string', 'denied once used up', d);
+});
+
+step('checkEntitlement.unlimited', async () => {
+  const rule = await drip.addEntitlementRule(state.plan.id, {
+    featureKey: 'embeddings', limitType: 'COUNT', period: 'MONTHLY', limitValue: 0, unlimited: true,
+  });
+  check(rule.unlimited === true, 'unlimited rule added', rule);
+  const r = await drip.checkEntitlement({ customerId: state.customer.id, featureKey: 'embeddings', quantity: 1000 });
+  check(r.allowed === true && r.unlimited === true && r.limit === -1 && r.remaining === -1 && r.period === 'MONTHLY',
+    'unlimited: limit and remaining are -1', r);
 });
 
 step('deleteEntitlementRule', async () => {
@@ -257,6 +293,7 @@ step('listMeters', async () => {
   const r = await drip.listMeters();
   const m = r.data.find((x) => x.meter === 'tokens');
   check(m && m.isActive === true && Number(m.unitPriceUsd) === 0.000003, 'tokens meter listed', r);
+  check(typeof m.unitPriceUsd === 'string' && typeof m.id === 'string' && m.name === 'Tokens' && r.count === r.data.length, 'meter fields', r);
 });
 
 step('estimateFromUsage', async () => {
@@ -267,6 +304,9 @@ step('estimateFromUsage', async () => {
   const li = e.lineItems.find((x) => x.usageType === 'tokens');
   check(li && li.hasPricingPlan === true && micro(li.estimatedCostUsdc) === 3702n, 'tokens line item', e);
   check(e.currency === 'USDC' && e.isEstimate === true && typeof e.generatedAt === 'string', 'estimate envelope', e);
+  has(e, ['lineItems', 'subtotalUsdc', 'estimatedTotalUsdc', 'currency', 'isEstimate', 'generatedAt', 'notes'], 'cost estimate');
+  has(li, ['usageType', 'quantity', 'unitPrice', 'estimatedCostUsdc', 'hasPricingPlan'], 'line item');
+  check(typeof li.quantity === 'string' && typeof li.unitPrice === 'string', 'line item decimals are strings', li);
 });
 
 step('estimateFromHypothetical', async () => {
@@ -281,6 +321,8 @@ step('listEvents', async () => {
   });
   state.eventRun = rec.run.id;
   const l = await drip.listEvents({ runId: rec.run.id, limit: 10 });
+  has(l, ['data', 'total', 'limit', 'offset'], 'event list');
+  has(l.data[0], ['id', 'customerId', 'eventType', 'outcome', 'createdAt'], 'execution event');
   check(l.total === 2 && l.data.length === 2 && l.data.every((e) => e.runId === rec.run.id), 'run events listed', l);
   check(l.data.every((e) => e.customerId === state.customer.id), 'events carry the customer', l);
   state.event = l.data[0];
@@ -307,11 +349,45 @@ step('createStreamMeter', async () => {
   check(again.quantity === 0 && again.charge === null, 'nothing left to flush', again);
 });
 
+step('wrapApiCall', async () => {
+  const w = await drip.wrapApiCall({
+    customerId: state.customer.id, meter: 'tokens',
+    call: async () => ({ usage: { total_tokens: 50 } }), extractUsage: (r) => r.usage.total_tokens,
+  });
+  check(w.result.usage.total_tokens === 50 && w.idempotencyKey.startsWith('wrap_'), 'the call ran once, keyed before it', w);
+  check(w.charge.success === true && micro(w.charge.charge.amountUsdc) === 150n, 'its usage billed', w);
+});
+
+step('chargeAsync', async () => {
+  const r = await drip.chargeAsync({ customerId: state.customer.id, meter: 'tokens', quantity: 10 });
+  check(r.success === true && r.isDuplicate === false && typeof r.usageEventId === 'string', 'queued charge accepted', r);
+  check(r.charge && typeof r.charge.id === 'string' && typeof r.charge.status === 'string', 'queued charge', r);
+  has(r, ['success', 'usageEventId', 'isDuplicate', 'charge', 'message'], 'queued charge reply');
+  has(r.charge, ['id', 'amountUsdc', 'status'], 'queued charge reply charge');
+});
+
+step('charge.replay', async () => {
+  const p = { customerId: state.customer.id, meter: 'tokens', quantity: 1, idempotencyKey: 'conf-charge-replay' };
+  const first = await drip.charge(p);
+  const again = await drip.charge(p);
+  check(first.isDuplicate === false && again.isDuplicate === true, 'the replay is a duplicate', again);
+  check(again.charge && again.charge.id === first.charge.id && again.charge.amountUsdc === first.charge.amountUsdc,
+    'the replay returns the original charge', again);
+  const l = await drip.listCharges({ customerId: state.customer.id, limit: 100 });
+  check(l.data.filter((c) => c.id === first.charge.id).length === 1, 'charged once', l);
+});
+
+// Calls both clients refuse with a public key before sending anything.
 step('publicKey', async () => {
   const pub = new Drip({ apiKey: publicKey, baseUrl, resilience: false });
+  const w = await pub.listWebhooks().catch((e) => e);
+  check(w instanceof DripError && w.statusCode === 403 && w.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ webhooks locally', w);
   const b = await pub.checkEntitlement({ customerId: state.customer.id, featureKey: 'llm_calls' }).catch((e) => e);
-  check(b instanceof DripError && b.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ locally', b);
-  // The server refuses a public key on the secret-only routes.
+  check(b instanceof DripError && b.code === 'PUBLIC_KEY_NOT_ALLOWED', 'Node refuses pk_ entitlement checks locally', b);
+});
+
+// The server refuses a public key on the secret-only routes.
+step('publicKey.server', async () => {
   const res = await fetch(`${baseUrl}/webhooks`, { headers: { Authorization: `Bearer ${publicKey}` } });
   const body = await res.json();
   check(res.status === 403 && body.code === 'PUBLIC_KEY_NOT_ALLOWED', 'dripd refuses pk_ on webhooks', body);
