@@ -70,7 +70,7 @@ func Write(ctx context.Context, w io.Writer, c *drip.Client, runID string, o Opt
 		if e.CostUnits != nil {
 			cost, costed = USD(e.CostUnits.Float64()), true
 		}
-		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what(e), amount(e), Duration(e.Duration), cost)
+		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, Name(e.Metadata), Amount(e.Metadata), Duration(e.Duration), cost)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	parts := make([]string, 0, len(totals))

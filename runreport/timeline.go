@@ -95,7 +95,7 @@ func WriteTimeline(w io.Writer, tl *drip.Timeline, o TimelineOptions) error {
 			cost = Money(*e.CostUnits)
 		}
 		fmt.Fprintf(tw, "+%s\t%s\t%s\t%s\t%s\t%s\t%s\n", offset(off), bar(off, e.Duration, span, width),
-			Duration(e.Duration), typ, what(e), amount(e), cost)
+			Duration(e.Duration), typ, Name(e.Metadata), Amount(e.Metadata), cost)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -199,24 +199,25 @@ func nest(events []drip.TimelineEvent) []node {
 	return out
 }
 
-// what names what an event used: the model of an LLM call, else the tool
-// or step name.
-func what(e drip.TimelineEvent) string {
-	s, _ := e.Metadata["model"].(string)
+// Name is what an event used, read from its metadata: the model of an
+// LLM call, else the tool or step name.
+func Name(metadata map[string]any) string {
+	s, _ := metadata["model"].(string)
 	if s == "" {
-		s, _ = e.Metadata["name"].(string)
+		s, _ = metadata["name"].(string)
 	}
 	return s
 }
 
-// amount is an event's quantity in its unit, with the input/output token
-// split when the event carries one.
-func amount(e drip.TimelineEvent) string {
-	q, _ := e.Metadata["quantity"].(float64)
-	unit, _ := e.Metadata["units"].(string)
+// Amount is an event's quantity in its unit, read from its metadata, with
+// the input/output token split when the event carries one:
+// "1500 tokens (1200 in, 300 out)", "1 call".
+func Amount(metadata map[string]any) string {
+	q, _ := metadata["quantity"].(float64)
+	unit, _ := metadata["units"].(string)
 	s := Quantity(q, unit)
-	if in, ok := e.Metadata["inputTokens"]; ok {
-		s += fmt.Sprintf(" (%v in, %v out)", in, e.Metadata["outputTokens"])
+	if in, ok := metadata["inputTokens"]; ok {
+		s += fmt.Sprintf(" (%v in, %v out)", in, metadata["outputTokens"])
 	}
 	return s
 }
