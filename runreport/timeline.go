@@ -1,6 +1,7 @@
 package runreport
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -80,7 +81,8 @@ func WriteTimeline(w io.Writer, tl *drip.Timeline, o TimelineOptions) error {
 
 	start, span := window(tl)
 	fmt.Fprintln(ew)
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OFFSET\tTIMELINE\tDURATION\tTYPE\tMODEL/NAME\tQUANTITY\tCOST")
 	nodes := nest(tl.Events)
 	for _, n := range nodes {
@@ -99,6 +101,9 @@ func WriteTimeline(w io.Writer, tl *drip.Timeline, o TimelineOptions) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for l := range strings.Lines(table.String()) {
+		fmt.Fprintln(ew, strings.TrimRight(l, " \n"))
 	}
 	fmt.Fprintln(ew)
 	fmt.Fprintf(ew, "totals: %s; cost %s\n", totals(nodes), Money(tl.Summary.TotalCostUnits))
