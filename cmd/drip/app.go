@@ -73,6 +73,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("drip", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	a.globals(fs)
+	version := fs.Bool("version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return a.help(nil)
@@ -80,6 +81,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return usageErrorf("%v", err)
 	}
 	args = fs.Args()
+	if *version {
+		args = []string{"version"}
+	}
 	if len(args) == 0 {
 		a.writeHelp(a.stderr)
 		return usageErrorf("no command given")
@@ -87,16 +91,13 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "help":
 		return a.help(args[1:])
-	case "version", "--version":
+	case "version":
 		fmt.Fprintln(a.stdout, "drip", drip.Version)
 		return nil
 	}
 	cmd, rest, err := lookup(args)
 	if err != nil {
 		return err
-	}
-	if a.timeout <= 0 {
-		return usageErrorf("--timeout must be positive")
 	}
 	cfs := a.flagSet(cmd)
 	runCmd := cmd.define(cfs)
@@ -107,6 +108,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return usageErrorf("%s: %v (see drip %s -h)", cmd.name, err, cmd.name)
+	}
+	if a.timeout <= 0 {
+		return usageErrorf("--timeout must be positive")
 	}
 	if len(pos) != cmd.nargs {
 		want := "no arguments"

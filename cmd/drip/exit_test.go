@@ -44,6 +44,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"missing flag", good, []string{"usage", "track", "--customer", "c", "--meter", "m"}, exitUsage, "needs --quantity"},
 		{"bad mode", good, []string{"usage", "track", "--customer", "c", "--meter", "m", "--quantity", "1", "--mode", "later"}, exitUsage, "--mode"},
 		{"refused before sending", good, []string{"usage", "track", "--customer", "c", "--meter", "m", "--quantity", "-1"}, exitUsage, "VALIDATION_ERROR"},
+		{"zero timeout", good, []string{"customers", "list", "--timeout", "0s"}, exitUsage, "--timeout must be positive"},
 		{"bad base URL", env{key: good.key, baseURL: "ftp://example"}, []string{"ping"}, exitUsage, "base URL"},
 		{"no runs list", good, []string{"runs", "list"}, exitUsage, "the Drip API has no endpoint to list runs"},
 		{"no usage list", good, []string{"usage", "list"}, exitUsage, "no endpoint to list usage records"},
@@ -96,8 +97,10 @@ func TestHelp(t *testing.T) {
 		res := ok(t, env{}, args...)
 		wantLines(t, "usage track -h", res.stdout, "Usage: drip usage track [flags]", "-idempotency-key", "-mode string", "Global flags:", "-json")
 	}
-	if res := ok(t, env{}, "version"); !strings.Contains(res.stdout, drip.Version) {
-		t.Errorf("version = %q", res.stdout)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if res := ok(t, env{}, args...); res.stdout != "drip "+drip.Version+"\n" {
+			t.Errorf("%v = %q", args, res.stdout)
+		}
 	}
 }
 
