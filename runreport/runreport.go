@@ -5,6 +5,14 @@
 //
 //	err := runreport.Write(ctx, os.Stdout, client, run.ID(), runreport.Options{})
 //
+// WriteTimeline draws the same run as a waterfall instead: each event's
+// offset from the run's start and a bar showing when it ran, nested under
+// its parent event, with model, tokens and exact cost:
+//
+//	tl, err := runreport.Fetch(ctx, client, run.ID())
+//	...
+//	err = runreport.WriteTimeline(os.Stdout, tl, runreport.TimelineOptions{})
+//
 // It reads the run through the public client (GetRunTimeline and
 // TimelineEvents), so it works against Drip and dripd alike.
 package runreport
@@ -58,19 +66,11 @@ func Write(ctx context.Context, w io.Writer, c *drip.Client, runID string, o Opt
 			totals = append(totals, byType[e.Type])
 		}
 		byType[e.Type].q += q
-		what, _ := e.Metadata["model"].(string)
-		if what == "" {
-			what, _ = e.Metadata["name"].(string)
-		}
-		amount := Quantity(q, unit)
-		if in, ok := e.Metadata["inputTokens"]; ok {
-			amount += fmt.Sprintf(" (%v in, %v out)", in, e.Metadata["outputTokens"])
-		}
 		cost := ""
 		if e.CostUnits != nil {
 			cost, costed = USD(e.CostUnits.Float64()), true
 		}
-		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, what, amount, Duration(e.Duration), cost)
+		line := fmt.Sprintf("  %-15s %-8s %-23s %-30s %6s  %s", e.Type, e.Outcome, Name(e.Metadata), Amount(e.Metadata), Duration(e.Duration), cost)
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	parts := make([]string, 0, len(totals))
