@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,33 +81,15 @@ type ChargeList struct {
 // walk every page.
 func (c *Client) ListCharges(ctx context.Context, p *ListChargesParams) (*ChargeList, error) {
 	const op = "ListCharges"
-	q := url.Values{}
-	if p != nil {
-		if p.Limit < 0 || p.Limit > 100 {
-			return nil, validationError(op, "limit", "limit must be between 1 and 100")
-		}
-		if p.Offset < 0 {
-			return nil, validationError(op, "offset", "offset must be >= 0")
-		}
-		if err := checkIDs(op, "customerId", p.CustomerID, "status", string(p.Status)); err != nil {
-			return nil, err
-		}
-		if p.CustomerID != "" {
-			q.Set("customerId", p.CustomerID)
-		}
-		if p.Status != "" {
-			q.Set("status", string(p.Status))
-		}
-		if p.Limit > 0 {
-			q.Set("limit", strconv.Itoa(p.Limit))
-		}
-		if p.Offset > 0 {
-			q.Set("offset", strconv.Itoa(p.Offset))
-		}
+	if p == nil {
+		p = &ListChargesParams{}
 	}
-	path := "/charges"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
+	if err := checkIDs(op, "customerId", p.CustomerID, "status", string(p.Status)); err != nil {
+		return nil, err
+	}
+	path, err := listPath(op, "/charges", p.Limit, p.Offset, "customerId", p.CustomerID, "status", string(p.Status))
+	if err != nil {
+		return nil, err
 	}
 	var out wire.ChargeList
 	if _, err := c.do(ctx, request{op: op, method: "GET", path: path, out: &out}); err != nil {
@@ -124,31 +105,18 @@ func (c *Client) ListCharges(ctx context.Context, p *ListChargesParams) (*Charge
 // Charges iterates over every charge matching p, page by page. Iteration
 // stops at the first error, which is yielded.
 func (c *Client) Charges(ctx context.Context, p *ListChargesParams) iter.Seq2[Charge, error] {
-	return func(yield func(Charge, error) bool) {
-		q := ListChargesParams{Limit: 100}
-		if p != nil {
-			q = *p
-			if q.Limit == 0 {
-				q.Limit = 100
-			}
-		}
-		for {
-			page, err := c.ListCharges(ctx, &q)
-			if err != nil {
-				yield(Charge{}, err)
-				return
-			}
-			for _, ch := range page.Charges {
-				if !yield(ch, nil) {
-					return
-				}
-			}
-			if len(page.Charges) < q.Limit {
-				return
-			}
-			q.Offset += len(page.Charges)
-		}
+	q := ListChargesParams{}
+	if p != nil {
+		q = *p
 	}
+	return offsetPages(q.Limit, q.Offset, func(limit, offset int) ([]Charge, int, error) {
+		q.Limit, q.Offset = limit, offset
+		page, err := c.ListCharges(ctx, &q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page.Charges, -1, nil
+	})
 }
 
 // GetCharge returns a charge by id (GET /charges/{id}).

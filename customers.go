@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,27 +136,12 @@ type CustomerList struct {
 // Customers to walk every page.
 func (c *Client) ListCustomers(ctx context.Context, p *ListCustomersParams) (*CustomerList, error) {
 	const op = "ListCustomers"
-	q := url.Values{}
-	if p != nil {
-		if p.Limit < 0 || p.Limit > 100 {
-			return nil, validationError(op, "limit", "limit must be between 1 and 100")
-		}
-		if p.Offset < 0 {
-			return nil, validationError(op, "offset", "offset must be >= 0")
-		}
-		if p.Limit > 0 {
-			q.Set("limit", strconv.Itoa(p.Limit))
-		}
-		if p.Offset > 0 {
-			q.Set("offset", strconv.Itoa(p.Offset))
-		}
-		if p.Status != "" {
-			q.Set("status", p.Status)
-		}
+	if p == nil {
+		p = &ListCustomersParams{}
 	}
-	path := "/customers"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
+	path, err := listPath(op, "/customers", p.Limit, p.Offset, "status", p.Status)
+	if err != nil {
+		return nil, err
 	}
 	var out wire.CustomerList
 	if _, err := c.do(ctx, request{op: op, method: "GET", path: path, out: &out}); err != nil {
@@ -173,29 +157,16 @@ func (c *Client) ListCustomers(ctx context.Context, p *ListCustomersParams) (*Cu
 // Customers iterates over every customer matching p, page by page. Iteration
 // stops at the first error, which is yielded.
 func (c *Client) Customers(ctx context.Context, p *ListCustomersParams) iter.Seq2[Customer, error] {
-	return func(yield func(Customer, error) bool) {
-		q := ListCustomersParams{Limit: 100}
-		if p != nil {
-			q = *p
-			if q.Limit == 0 {
-				q.Limit = 100
-			}
-		}
-		for {
-			page, err := c.ListCustomers(ctx, &q)
-			if err != nil {
-				yield(Customer{}, err)
-				return
-			}
-			for _, cu := range page.Customers {
-				if !yield(cu, nil) {
-					return
-				}
-			}
-			if len(page.Customers) < q.Limit {
-				return
-			}
-			q.Offset += len(page.Customers)
-		}
+	q := ListCustomersParams{}
+	if p != nil {
+		q = *p
 	}
+	return offsetPages(q.Limit, q.Offset, func(limit, offset int) ([]Customer, int, error) {
+		q.Limit, q.Offset = limit, offset
+		page, err := c.ListCustomers(ctx, &q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page.Customers, -1, nil
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,65 +90,31 @@ func (c *Client) ListEvents(ctx context.Context, p *ListEventsParams) (*EventLis
 
 func listEventsPath(op string, p *ListEventsParams) (string, error) {
 	if p == nil {
-		return "/events", nil
-	}
-	if p.Limit < 0 || p.Limit > 100 {
-		return "", validationError(op, "limit", "limit must be between 1 and 100")
-	}
-	if p.Offset < 0 {
-		return "", validationError(op, "offset", "offset must be >= 0")
+		p = &ListEventsParams{}
 	}
 	if err := checkIDs(op, "customerId", p.CustomerID, "runId", p.RunID, "eventType", p.Type,
 		"outcome", p.Outcome); err != nil {
 		return "", err
 	}
-	q := url.Values{}
-	for _, kv := range [...][2]string{{"customerId", p.CustomerID}, {"runId", p.RunID},
-		{"eventType", p.Type}, {"outcome", p.Outcome}} {
-		if kv[1] != "" {
-			q.Set(kv[0], kv[1])
-		}
-	}
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	if p.Offset > 0 {
-		q.Set("offset", strconv.Itoa(p.Offset))
-	}
-	if len(q) == 0 {
-		return "/events", nil
-	}
-	return "/events?" + q.Encode(), nil
+	return listPath(op, "/events", p.Limit, p.Offset, "customerId", p.CustomerID, "runId", p.RunID,
+		"eventType", p.Type, "outcome", p.Outcome)
 }
 
 // Events iterates over every execution event matching p, page by page.
 // Iteration stops at the first error, which is yielded.
 func (c *Client) Events(ctx context.Context, p *ListEventsParams) iter.Seq2[ExecutionEvent, error] {
-	return func(yield func(ExecutionEvent, error) bool) {
-		q := ListEventsParams{Limit: 100}
-		if p != nil {
-			q = *p
-			if q.Limit == 0 {
-				q.Limit = 100
-			}
-		}
-		for {
-			page, err := c.ListEvents(ctx, &q)
-			if err != nil {
-				yield(ExecutionEvent{}, err)
-				return
-			}
-			for _, e := range page.Events {
-				if !yield(e, nil) {
-					return
-				}
-			}
-			q.Offset += len(page.Events)
-			if len(page.Events) == 0 || q.Offset >= page.Total {
-				return
-			}
-		}
+	q := ListEventsParams{}
+	if p != nil {
+		q = *p
 	}
+	return offsetPages(q.Limit, q.Offset, func(limit, offset int) ([]ExecutionEvent, int, error) {
+		q.Limit, q.Offset = limit, offset
+		page, err := c.ListEvents(ctx, &q)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page.Events, page.Total, nil
+	})
 }
 
 // GetEvent returns one execution event by id (GET /events/{id}).
