@@ -253,7 +253,7 @@ func Lost(wire, public any, ignore ...string) []string {
 
 func ignored(path string, ignore []string) bool {
 	for _, p := range ignore {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") {
+		if path == p || path == p+"{}" || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") {
 			return true
 		}
 	}
