@@ -11,10 +11,16 @@ import (
 // TestBillingWireMappings is TestWireMappingsHandleEveryField for the
 // billing calls.
 func TestBillingWireMappings(t *testing.T) {
+	runWireCases(t, billingWireCases())
+}
+
+// billingWireCases are the cases of the charge, balance, spending-cap,
+// pricing-plan and cost-estimate calls (internal/wire/billing.go).
+func billingWireCases() []wireCase {
 	yes := true
 	name, price := "n", MustDecimal("0.5")
 	one := MustDecimal("1")
-	runWireCases(t, []wireCase{
+	return []wireCase{
 		{name: "GetCharge", method: "GET", path: "/v1/charges/chg_1", reply: &wire.Charge{},
 			call: func(ctx context.Context, c *Client) (any, error) { return c.GetCharge(ctx, "chg_1") },
 			// customer.id repeats customerId, usageEvent.id repeats usageId.
@@ -89,5 +95,5 @@ func TestBillingWireMappings(t *testing.T) {
 					DefaultUnitPrice: &one, CustomPricing: map[string]Decimal{"m": one}})
 			},
 			unreadOK: []string{"businessId", "isEstimate"}},
-	})
+	}
 }

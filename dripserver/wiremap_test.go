@@ -1,7 +1,13 @@
 package dripserver_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/drip-sdk/drip-go/driptest"
@@ -14,7 +20,35 @@ import (
 // and checks that dripd stored every value and that its replies leave no
 // field unset. A field added to a wire type fails here until dripd's
 // decoder and encoder handle it, or the case says why it may not.
+//
+// Each part below checks one file of internal/wire; every request and reply
+// type the parts check is recorded, and the test fails when a type of
+// internal/wire is checked by no part (see wireShapesNotServed).
 func TestWireFieldsStoredAndServed(t *testing.T) {
+	w := &wireCheck{seen: map[string]bool{}}
+	parts := []struct {
+		name string
+		run  func(t *testing.T, w *wireCheck)
+	}{
+		{"core", coreWireFields},
+		{"billing", billingWireFields},
+		{"entitlements", entitlementWireFields},
+		{"webhooks", webhookWireFields},
+		{"events", eventWireFields},
+	}
+	ran, passed := 0, true
+	for _, p := range parts {
+		passed = t.Run(p.name, func(t *testing.T) { ran++; w.t = t; p.run(t, w) }) && passed
+	}
+	if ran < len(parts) || !passed {
+		return // the coverage check needs every part, passing
+	}
+	checkWireCoverage(t, w)
+}
+
+// coreWireFields checks the shapes of internal/wire/wire.go: customers,
+// workflows, runs, run events and usage.
+func coreWireFields(t *testing.T, w *wireCheck) {
 	srv := driptest.NewServer(t)
 	a := newAPI(t, srv.BaseURL(), srv.APIKey())
 
@@ -22,10 +56,10 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 	wiretest.Fill(&cr)
 	var cust wire.Customer
 	a.ok(201, "POST", "/customers", cr, &cust)
-	check(t, "POST /customers stored", wiretest.Lost(&cr, srv.Customers()))
+	w.stored("POST /customers stored", &cr, srv.Customers())
 	// businessId is the key's business: dripd has one business and leaves
 	// it out; onchainAddress is set by the request above.
-	check(t, "POST /customers reply", wiretest.Zero(&cust, "businessId"))
+	w.served("POST /customers reply", &cust, "businessId")
 
 	var wr wire.CreateWorkflowRequest
 	wiretest.Fill(&wr)
@@ -34,9 +68,9 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 	a.ok(201, "POST", "/workflows", wr, &wf)
 	// metadata is accepted for the official clients and not kept: no
 	// reply of the API returns it.
-	check(t, "POST /workflows stored", wiretest.Lost(&wr, srv.Workflows(), "metadata"))
+	w.stored("POST /workflows stored", &wr, srv.Workflows(), "metadata")
 	// chain is for on-chain workflows, which dripd does not model.
-	check(t, "POST /workflows reply", wiretest.Zero(&wf, "chain", "metadata"))
+	w.served("POST /workflows reply", &wf, "chain", "metadata")
 
 	parent := a.startRun(cust.ID, "parent")
 	var sr wire.StartRunRequest
@@ -45,48 +79,51 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 	var run wire.StartRunResult
 	a.ok(201, "POST", "/runs", sr, &run)
 	// workflowId names the workflow by slug; it is stored as the id.
-	check(t, "POST /runs stored", wiretest.Lost(&sr, srv.Run(run.ID), "workflowId"))
-	check(t, "POST /runs reply", wiretest.Zero(&run))
+	w.stored("POST /runs stored", &sr, srv.Run(run.ID), "workflowId")
+	w.served("POST /runs reply", &run)
 
 	var ev wire.RunEvent
 	wiretest.Fill(&ev)
 	ev.RunID, ev.CustomerID, ev.WorkflowID, ev.EventType = run.ID, "", "", "llm.completion"
-	a.ok(201, "POST", "/run-events", ev, nil)
+	var evr wire.RunEventResult
+	a.ok(201, "POST", "/run-events", ev, &evr)
+	// isDuplicate is set only for a replay.
+	w.served("POST /run-events reply", &evr, "isDuplicate")
 	var batch wire.RunEventBatchRequest
 	wiretest.Fill(&batch)
 	batch.Events[0].RunID, batch.Events[0].CustomerID, batch.Events[0].WorkflowID = run.ID, "", ""
 	var br wire.RunEventBatchResult
 	a.ok(200, "POST", "/run-events/batch", batch, &br)
 	// customerId/workflowId stand in for runId and are not stored apart.
-	check(t, "POST /run-events stored", wiretest.Lost(&ev, srv.Events(run.ID), "customerId", "workflowId"))
-	check(t, "POST /run-events/batch stored", wiretest.Lost(&batch, srv.Events(run.ID), "events[].customerId", "events[].workflowId"))
+	w.stored("POST /run-events stored", &ev, srv.Events(run.ID), "customerId", "workflowId")
+	w.stored("POST /run-events/batch stored", &batch, srv.Events(run.ID), "events[].customerId", "events[].workflowId")
 	// skipped and reason are set only for an event the server skipped,
 	// duplicates for a replay.
-	check(t, "POST /run-events/batch reply", wiretest.Zero(&br, "skipped", "events[].skipped", "events[].reason",
-		"duplicates", "events[].isDuplicate"))
+	w.served("POST /run-events/batch reply", &br, "skipped", "events[].skipped", "events[].reason",
+		"duplicates", "events[].isDuplicate")
 
 	var er wire.EndRunRequest
 	wiretest.Fill(&er)
 	er.Status = "FAILED"
 	var end wire.EndRunResult
 	a.ok(200, "PATCH", "/runs/"+run.ID, er, &end)
-	check(t, "PATCH /runs stored", wiretest.Lost(&er, srv.Run(run.ID)))
-	check(t, "PATCH /runs reply", wiretest.Zero(&end))
+	w.stored("PATCH /runs stored", &er, srv.Run(run.ID))
+	w.served("PATCH /runs reply", &end)
 
 	var details wire.RunDetails
 	a.ok(200, "GET", "/runs/"+run.ID, nil, &details)
 	// dripd's customers have no name.
-	check(t, "GET /runs reply", wiretest.Zero(&details, "customerName"))
+	w.served("GET /runs reply", &details, "customerName")
 	var tl wire.Timeline
 	a.ok(200, "GET", "/runs/"+run.ID+"/timeline", nil, &tl)
 	// Retries, anomalies and USDC costs are analyses dripd does not make;
 	// nextCursor is set only when there is another page.
 	// durationMs comes from an event's latencyMs, which these events lack;
 	// none of them failed.
-	check(t, "GET /runs/{id}/timeline reply", wiretest.Zero(&tl, "customerName", "events[].durationMs", "summary.failedEvents",
+	w.served("GET /runs/{id}/timeline reply", &tl, "customerName", "events[].durationMs", "summary.failedEvents",
 		"anomalies", "nextCursor", "summary.totalCostUsdc",
 		"events[].actionName", "events[].explanation", "events[].retryOfEventId", "events[].retriedByEventId",
-		"events[].costUsdc", "events[].isRetry", "events[].retryChain", "summary.retriedEvents", "hasMore"))
+		"events[].costUsdc", "events[].isRetry", "events[].retryChain", "summary.retriedEvents", "hasMore")
 
 	var ur wire.UsageRequest
 	wiretest.Fill(&ur)
@@ -94,7 +131,7 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 	var ures wire.UsageResult
 	a.ok(200, "POST", "/usage/internal", ur, &ures)
 	// externalCustomerId stands in for customerId.
-	check(t, "POST /usage/internal stored", wiretest.Lost(&ur, srv.UsageRecords(), "externalCustomerId"))
+	w.stored("POST /usage/internal stored", &ur, srv.UsageRecords(), "externalCustomerId")
 
 	var rr wire.RecordRunRequest
 	wiretest.Fill(&rr)
@@ -106,15 +143,146 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 		Events any
 	}{srv.Run(rec.Run.ID), srv.Events(rec.Run.ID)}
 	// workflow names the workflow by slug; it is stored as the id.
-	check(t, "POST /runs/record stored", wiretest.Lost(&rr, stored, "workflow"))
+	w.stored("POST /runs/record stored", &rr, stored, "workflow")
 	// A recorded run has no duration unless its metadata gives its times.
-	check(t, "POST /runs/record reply", wiretest.Zero(&rec, "events.duplicates", "run.durationMs"))
+	w.served("POST /runs/record reply", &rec, "events.duplicates", "run.durationMs")
+
+	// The internal path never charges (the reply with a charge is checked
+	// with billing) and is never an auto-promotion (mode, autoPromoted,
+	// reason); idempotencyKey and pendingEvents belong to the internal
+	// batch endpoint's reply; isDuplicate is set only for a replay.
+	w.served("POST /usage/internal reply", &ures, "charge", "mode", "autoPromoted", "reason",
+		"idempotencyKey", "pendingEvents", "isDuplicate")
+
+	var cl wire.CustomerList
+	a.ok(200, "GET", "/customers", nil, &cl)
+	w.served("GET /customers reply", &cl, "data[].businessId")
+	var wl wire.WorkflowList
+	a.ok(200, "GET", "/workflows", nil, &wl)
+	// The workflow the parent run created on the fly has no description.
+	w.served("GET /workflows reply", &wl, "data[].chain", "data[].metadata", "data[].description")
+	var h wire.Health
+	newAPI(t, srv.URL(), "").ok(200, "GET", "/health", nil, &h)
+	w.served("GET /health reply", &h)
+
+	// dripd never asks to wait (retryAfter) nor numbers its requests
+	// (requestId); field names a bad field, existingCustomerId the
+	// customer a duplicate create met.
+	e := a.fail(409, "DUPLICATE_CUSTOMER", "POST", "/customers", cr)
+	w.served("409 reply", &e, "field", "retryAfter", "requestId")
+	e = a.fail(422, "VALIDATION_ERROR", "POST", "/customers", `{"externalCustomerId":""}`)
+	w.served("422 reply", &e, "existingCustomerId", "retryAfter", "requestId")
 }
 
-func check(t *testing.T, what string, paths []string) {
-	t.Helper()
+// wireCheck runs the checks of TestWireFieldsStoredAndServed and records
+// the internal/wire types they covered.
+type wireCheck struct {
+	t    *testing.T
+	seen map[string]bool
+}
+
+// stored checks that every value of the request req reached got (what
+// dripd stored, or a reply showing it), but for the paths in ok.
+func (w *wireCheck) stored(what string, req, got any, ok ...string) {
+	w.t.Helper()
+	w.record(reflect.TypeOf(req))
+	w.report(what, wiretest.Lost(req, got, ok...))
+}
+
+// served checks that the reply dripd sent leaves no field unset, but for
+// the paths in ok.
+func (w *wireCheck) served(what string, reply any, ok ...string) {
+	w.t.Helper()
+	w.record(reflect.TypeOf(reply))
+	w.report(what, wiretest.Zero(reply, ok...))
+}
+
+func (w *wireCheck) report(what string, paths []string) {
+	w.t.Helper()
 	if len(paths) > 0 {
 		slices.Sort(paths)
-		t.Errorf("%s: fields not handled: %v", what, paths)
+		w.t.Errorf("%s: fields not handled: %v", what, paths)
 	}
+}
+
+// wirePkg is internal/wire's import path.
+var wirePkg = reflect.TypeFor[wire.Error]().PkgPath()
+
+// record marks t and every internal/wire struct type reachable from its
+// fields as checked: the checks walk every field from there.
+func (w *wireCheck) record(t reflect.Type) {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		w.record(t.Elem())
+	case reflect.Struct:
+		if t.PkgPath() != wirePkg || w.seen[t.Name()] {
+			return
+		}
+		w.seen[t.Name()] = true
+		for i := range t.NumField() {
+			w.record(t.Field(i).Type)
+		}
+	}
+}
+
+// wireShapesNotServed are the internal/wire types no part of
+// TestWireFieldsStoredAndServed checks, each with the reason.
+var wireShapesNotServed = map[string]string{}
+
+// checkWireCoverage fails for every struct type of internal/wire (any of
+// its files) that no check recorded and wireShapesNotServed does not
+// excuse.
+func checkWireCoverage(t *testing.T, w *wireCheck) {
+	t.Helper()
+	names := wireTypeNames(t)
+	for _, name := range names {
+		if !w.seen[name] && wireShapesNotServed[name] == "" {
+			t.Errorf("wire.%s is checked by no part of TestWireFieldsStoredAndServed", name)
+		}
+	}
+	for name := range wireShapesNotServed {
+		if !slices.Contains(names, name) {
+			t.Errorf("wireShapesNotServed names wire.%s, which no longer exists", name)
+		} else if w.seen[name] {
+			t.Errorf("wire.%s is in wireShapesNotServed but a part checks it: drop the entry", name)
+		}
+	}
+}
+
+// wireTypeNames lists the exported struct types of every non-test file of
+// internal/wire.
+func wireTypeNames(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "internal", "wire", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var names []string
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, s := range g.Specs {
+				if ts, ok := s.(*ast.TypeSpec); ok && ts.Name.IsExported() {
+					if _, ok := ts.Type.(*ast.StructType); ok {
+						names = append(names, ts.Name.Name)
+					}
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no wire types found")
+	}
+	return names
 }

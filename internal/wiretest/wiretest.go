@@ -10,6 +10,7 @@
 package wiretest
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -27,10 +28,11 @@ var counter atomic.Int64
 
 // Fill sets every exported field reachable from v (a pointer) to a distinct
 // non-zero value: strings "s<n>" (an RFC 3339 time when the field name ends
-// in "At", starts with "Period" or is "Timestamp"; a decimal "<n>.5" for
-// money and quantities, see decimalField), numbers n, booleans true, one
-// element per slice, one entry per map, and a new value behind every
-// pointer.
+// in "At", starts with "Period" or is "Timestamp" or "LastHealthChange"; a
+// decimal "<n>.5" for money and quantities, see decimalField, and for every
+// json.Number), numbers n, booleans true, one element per slice (a JSON
+// string for a json.RawMessage), one entry per map, and a new value behind
+// every pointer.
 func Fill(v any) {
 	n := int(counter.Add(1000))
 	fill(reflect.ValueOf(v).Elem(), "", &n)
@@ -41,7 +43,10 @@ func fill(v reflect.Value, name string, n *int) {
 	switch v.Kind() {
 	case reflect.String:
 		switch {
-		case strings.HasSuffix(name, "At") || name == "Timestamp" || strings.HasPrefix(name, "Period"):
+		case v.Type() == reflect.TypeFor[json.Number]():
+			// Entitlement limits and usage travel as JSON numbers.
+			v.SetString(strconv.Itoa(*n) + ".5")
+		case strings.HasSuffix(name, "At") || name == "Timestamp" || strings.HasPrefix(name, "Period") || name == "LastHealthChange":
 			v.SetString(base.Add(time.Duration(*n) * time.Second).Format(time.RFC3339))
 		case decimalField(name):
 			v.SetString(strconv.Itoa(*n) + ".5")
@@ -67,6 +72,11 @@ func fill(v reflect.Value, name string, n *int) {
 		fill(p.Elem(), name, n)
 		v.Set(p)
 	case reflect.Slice:
+		if v.Type() == reflect.TypeFor[json.RawMessage]() {
+			// Raw JSON (a webhook event's data) must stay valid JSON.
+			v.SetBytes([]byte(strconv.Quote("r" + strconv.Itoa(*n))))
+			return
+		}
 		s := reflect.MakeSlice(v.Type(), 1, 1)
 		fill(s.Index(0), name, n)
 		v.Set(s)
@@ -222,22 +232,28 @@ func Zero(wire any, ignore ...string) []string {
 
 // Lost returns the paths of the leaves of wire whose values appear nowhere
 // among the leaves of public, but for those in ignore: the wire fields a
-// decoder dropped.
+// decoder dropped. Values are counted, so that of several wire fields
+// sharing a value (booleans are all true) public must carry as many: when
+// it carries fewer, the path reported is the last of them.
 func Lost(wire, public any, ignore ...string) []string {
-	have := map[string]bool{}
-	Leaves(public, func(_, val string) { have[val] = true })
+	have := map[string]int{}
+	Leaves(public, func(_, val string) { have[val]++ })
 	var out []string
 	Leaves(wire, func(p, val string) {
-		if val != "" && !have[val] && !ignored(p, ignore) && !slices.Contains(out, p) {
+		if val == "" || ignored(p, ignore) {
+			return
+		}
+		if have[val] == 0 && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
+		have[val]--
 	})
 	return out
 }
 
 func ignored(path string, ignore []string) bool {
 	for _, p := range ignore {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") {
+		if path == p || path == p+"{}" || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") {
 			return true
 		}
 	}
