@@ -88,7 +88,7 @@ type recording struct {
 	usageRecords       int
 }
 
-// record sends, through the SDK's tracker, an agent run with nested LLM
+// record sends, through the SDK's client and tracker, an agent run with nested LLM
 // and tool calls (tokens, costs, one failed tool call), a failed run for
 // another customer, and two usage records.
 func record(t *testing.T, e *env) recording {
@@ -102,33 +102,43 @@ func record(t *testing.T, e *env) recording {
 			t.Fatal(err)
 		}
 	}
-	t0 := time.Now().Add(-10 * time.Second).UTC()
+	// The agent run goes through the client, so it can say when it
+	// started and ended (occurredAt, as the tracker sends it for runs it
+	// ships later): 3.2 s of nested calls that ended a moment ago.
+	t0 := time.Now().Add(-5 * time.Second).UTC()
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-
-	_, run := tr.Start(ctx, drip.RunParams{CustomerID: "acme-corp", Workflow: "research-agent",
-		Metadata: map[string]any{"env": "test"}})
-	emit := func(ev drip.Event) {
-		t.Helper()
-		if err := run.Emit(ev); err != nil {
-			t.Fatal(err)
-		}
+	occurred := func(t time.Time) map[string]any { return map[string]any{"occurredAt": t.Format(time.RFC3339Nano)} }
+	info, err := e.client.StartRun(ctx, drip.RunParams{CustomerID: "acme-corp", Workflow: "research-agent",
+		Metadata: map[string]any{"env": "test", "occurredAt": at(0).Format(time.RFC3339Nano)}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	emit(drip.Event{Type: drip.EventAgentAction, Name: "plan", SpanID: "s-root", Timestamp: at(0), Duration: ms(3000)})
-	emit(drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 1200, OutputTokens: 300,
-		CostUnits: 0.00036, SpanID: "s-llm1", ParentEventID: "s-root", Timestamp: at(100), Duration: ms(900)})
-	emit(drip.Event{Type: drip.EventToolCall, Name: "web_search", SpanID: "s-tool", ParentEventID: "s-root",
-		Timestamp: at(1050), Duration: ms(350)})
-	emit(drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o", InputTokens: 800, OutputTokens: 150,
-		CostUnits: 0.0035, SpanID: "s-llm2", ParentEventID: "s-tool", Timestamp: at(1100), Duration: ms(200)})
-	emit(drip.Event{Type: drip.EventToolError, Name: "fetch_page", Status: drip.StatusError, SpanID: "s-err",
-		ParentEventID: "s-root", Timestamp: at(1500), Duration: ms(100)})
-	emit(drip.Event{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 1800, OutputTokens: 420,
-		CostUnits: 0.000522, SpanID: "s-llm3", ParentEventID: "s-root", Timestamp: at(1700), Duration: ms(1200)})
-	if err := run.End(drip.RunCompleted); err != nil {
+	events := []drip.Event{
+		{Type: drip.EventAgentAction, Name: "plan", SpanID: "s-root", Timestamp: at(50), Duration: ms(3100)},
+		{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 1200, OutputTokens: 300,
+			CostUnits: 0.00036, SpanID: "s-llm1", ParentEventID: "s-root", Timestamp: at(100), Duration: ms(900)},
+		{Type: drip.EventToolCall, Name: "web_search", SpanID: "s-tool", ParentEventID: "s-root",
+			Timestamp: at(1050), Duration: ms(350)},
+		{Type: drip.EventLLMCompletion, Model: "gpt-4o", InputTokens: 800, OutputTokens: 150,
+			CostUnits: 0.0035, SpanID: "s-llm2", ParentEventID: "s-tool", Timestamp: at(1100), Duration: ms(200)},
+		{Type: drip.EventToolError, Name: "fetch_page", Status: drip.StatusError, SpanID: "s-err",
+			ParentEventID: "s-root", Timestamp: at(1500), Duration: ms(100)},
+		{Type: drip.EventLLMCompletion, Model: "gpt-4o-mini", InputTokens: 1800, OutputTokens: 420,
+			CostUnits: 0.000522, SpanID: "s-llm3", ParentEventID: "s-root", Timestamp: at(1700), Duration: ms(1200)},
+	}
+	for i := range events {
+		events[i].RunID = info.ID
+	}
+	if _, err := e.client.EmitEventsBatch(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.EndRun(ctx, info.ID, drip.EndRunParams{Status: drip.RunCompleted, Metadata: occurred(at(3200))}); err != nil {
 		t.Fatal(err)
 	}
 
+	// The failed run and the usage go through the tracker, as an
+	// instrumented app sends them.
 	_, failed := tr.Start(ctx, drip.RunParams{CustomerID: "globex", Workflow: "summarize"})
 	if err := failed.Emit(drip.Event{Type: drip.EventLLMError, Model: "gpt-4o", Status: drip.StatusError,
 		Timestamp: at(500)}); err != nil {
@@ -148,11 +158,11 @@ func record(t *testing.T, e *env) recording {
 	if err := tr.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if run.ID() == "" || failed.ID() == "" {
-		t.Fatal("runs have no ids after Flush")
+	if failed.ID() == "" {
+		t.Fatal("the tracker's run has no id after Flush")
 	}
 	return recording{
-		runID: run.ID(), failedRunID: failed.ID(), customer: "acme-corp",
+		runID: info.ID, failedRunID: failed.ID(), customer: "acme-corp",
 		events: []wantEvent{
 			{typ: "agent.action", label: "plan", depth: 0, in: "—", out: "—", cost: "—"},
 			{typ: "llm.completion", label: "gpt-4o-mini", depth: 1, in: "1,200", out: "300", cost: "$0.00036"},
