@@ -39,7 +39,20 @@
 //   - GET /health at the origin (no key needed); the API under /v1. Any
 //     other path or method answers 404 NOT_FOUND in the error envelope
 //     {"error","message","code"} (+ "field" on 422 VALIDATION_ERROR, and
-//     "existingCustomerId" on 409 DUPLICATE_CUSTOMER).
+//     "existingCustomerId" on 409 DUPLICATE_CUSTOMER). WithUI mounts a
+//     user interface on those other paths instead (cmd/dripd mounts
+//     package dripserver/dashboard).
+//   - GET /v1/dev/stream, a dripd extension (hosted Drip has none, so
+//     clients treat its 404 as "not available"): server-sent events of what
+//     is committed after the request opened, one "event: <kind>" and one
+//     "data: <JSON>" line each — run.started and run.ended (the run as GET
+//     /runs/{id} returns it), run.event (the event as the timeline returns
+//     it, plus runId), usage.recorded (usageEventId, customerId, usageType,
+//     quantity, chargeId or null, createdAt) — and ": ping" every 15 s. A
+//     reader that falls 512 messages behind is dropped rather than slow
+//     writers down. Server.Subscribe gives the same messages in process.
+//   - Every request is logged at info level: method, path, status,
+//     duration and the key's first characters (KeyPrefix), never the key.
 //   - Auth: Authorization: Bearer sk_…|pk_…. With no WithAPIKeys, any key
 //     of that shape and at least 10 characters is accepted (dev mode).
 //     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas

@@ -63,6 +63,9 @@ func Start(ctx context.Context, addr string, store *Store, opts ...Option) (*Ins
 		done:      make(chan error, 1),
 		ownsStore: owns,
 	}
+	// Live streams never finish by themselves: end them when shutdown
+	// starts, or it would wait for them until its deadline.
+	inst.http.RegisterOnShutdown(srv.svc.live.close)
 	hctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	inst.stopHooks, inst.hooksDone = stop, make(chan struct{})
 	go func() {

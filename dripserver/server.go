@@ -2,6 +2,7 @@ package dripserver
 
 import (
 	"context"
+	"crypto/subtle"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -41,6 +42,7 @@ type Server struct {
 	keys    map[string]bool // nil: dev mode, any well-formed key
 	maxBody int64
 	mux     *http.ServeMux
+	ui      func(*Server) http.Handler // WithUI; nil: no UI
 
 	headerTimeout, bodyTimeout time.Duration
 
@@ -77,6 +79,14 @@ func WithAPIKeys(keys ...string) Option {
 		}
 	}
 }
+
+// WithUI serves a user interface at the origin: dripd calls ui once, in
+// New, and the handler it returns answers every path outside /v1 and
+// /health (where the Server answers 404 NOT_FOUND without one). The
+// handler authenticates its own requests; it can check keys with
+// Server.ValidKey and follow the live stream with Subscribe. cmd/dripd
+// mounts its dashboard this way; Start's other users get no UI.
+func WithUI(ui func(*Server) http.Handler) Option { return func(s *Server) { s.ui = ui } }
 
 // WithErrorRate makes that fraction (0–1) of API requests fail with 503
 // SERVICE_UNAVAILABLE before anything is read or written.
@@ -174,9 +184,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /health", s.health)
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, errNotFound("no route for %s %s", r.Method, r.URL.Path))
-	})
+	if s.ui != nil {
+		m.Handle("/", s.logged(s.ui(s)))
+	} else {
+		m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, s.log, errNotFound("no route for %s %s", r.Method, r.URL.Path))
+		})
+	}
 	var api routeFunc = func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, false)) }
 	var secret routeFunc = func(pattern string, h http.HandlerFunc) { m.Handle(pattern, s.api(h, true)) }
 
@@ -201,6 +215,8 @@ func (s *Server) routes() {
 	api("GET /v1/runs/{id}", s.getRun)
 	api("PATCH /v1/runs/{id}", s.endRun)
 	api("GET /v1/runs/{id}/timeline", s.getTimeline)
+
+	api("GET /v1/dev/stream", s.ServeLive)
 
 	api("POST /v1/run-events", s.emitEvent)
 	api("POST /v1/run-events/batch", s.emitEventsBatch)
@@ -230,12 +246,16 @@ const (
 	keyPublic
 )
 
-// api wraps an API handler with, in order: latency and error faults,
-// authentication (and the secret-key check when secretOnly), the body limit,
-// request logging, and the drop fault.
+// api wraps an API handler with, in order: request logging, latency and
+// error faults, authentication (and the secret-key check when secretOnly),
+// the body limit, and the drop fault.
 func (s *Server) api(h http.HandlerFunc, secretOnly bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		var w http.ResponseWriter = sw
+		// Every request is logged, refused ones too; a dropped reply as 0.
+		defer func() { s.logRequest(r, sw.status, start, slog.String("key", KeyPrefix(bearer(r)))) }()
 		if s.latency > 0 {
 			t := time.NewTimer(s.latency)
 			select {
@@ -289,18 +309,73 @@ func (s *Server) api(h http.HandlerFunc, secretOnly bool) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, kind))
 
 		if drop {
-			s.serveAndDrop(w, r, h)
+			sw.status = 0
+			s.serveAndDrop(rw, r, h)
 			return
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h(sw, r)
-		if s.log.Enabled(r.Context(), slog.LevelDebug) {
-			s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
-		}
+		h(w, r)
 	})
 }
+
+// logRequest logs one request at info level: method, path, status and
+// duration, plus attrs.
+func (s *Server) logRequest(r *http.Request, status int, start time.Time, attrs ...slog.Attr) {
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", append([]slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", status), slog.Duration("duration", time.Since(start))}, attrs...)...)
+}
+
+// logged wraps a non-API handler (the UI) with request logging.
+func (s *Server) logged(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		s.logRequest(r, sw.status, start)
+	})
+}
+
+// KeyPrefix is the part of an API key that may be logged or shown: at most
+// its first 10 characters and never more than half of it, then "…"
+// ("sk_test_ab…"). It returns "" for "".
+func KeyPrefix(key string) string {
+	if key == "" {
+		return ""
+	}
+	n := min(10, len(key)/2)
+	return key[:n] + "…"
+}
+
+// bearer is the request's bearer key, "" when it has none.
+func bearer(r *http.Request) string {
+	key, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(key)
+}
+
+// KeysRequired reports whether the server accepts only the keys it was
+// given (WithAPIKeys), rather than any well-formed key (dev mode).
+func (s *Server) KeysRequired() bool { return s.keys != nil }
+
+// ValidKey reports whether key is one of the server's keys (in dev mode:
+// any well-formed sk_/pk_ key), compared in constant time.
+func (s *Server) ValidKey(key string) bool {
+	if s.keys == nil {
+		return len(key) >= 10 && (strings.HasPrefix(key, "sk_") || strings.HasPrefix(key, "pk_"))
+	}
+	ok := false
+	for k := range s.keys {
+		if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
 
 // serveAndDrop runs h to completion against a buffer, then closes the
 // connection without sending anything.

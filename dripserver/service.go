@@ -24,6 +24,7 @@ type service struct {
 	bill  billingState     // billing.go
 	ent   entitlementState // entitlements.go
 	hooks webhookState     // webhooks.go
+	live  broadcaster      // live.go: the live stream
 }
 
 // resolveCustomer finds a customer by its id or, because SDK users commonly
@@ -157,6 +158,7 @@ func (s *service) trackUsage(ctx context.Context, endpoint string, req wire.Usag
 		if out.charge, err = s.settleUsage(t, c, rec, pc); err != nil {
 			return err
 		}
+		s.announceUsage(t, rec, out.charge)
 		// After settling, so AMOUNT rules see the charge.
 		return s.countEntitlementUsage(t, rec)
 	})
@@ -280,6 +282,7 @@ func (s *service) startRun(ctx context.Context, req wire.StartRunRequest) (r Run
 			ParentRunID: req.ParentRunID}
 		r.StartedAt, r.Metadata = clientTime(req.Metadata, s.now())
 		created = true
+		s.announceRunStarted(t, r)
 		return t.insertRun(r)
 	})
 	return r, created, err
@@ -351,7 +354,10 @@ func (s *service) finish(t *txn, r *Run, status, errMsg, errCode string, meta ma
 		maps.Copy(merged, meta)
 		r.Metadata = merged
 	}
-	return t.endRun(*r)
+	if err := t.endRun(*r); err != nil {
+		return err
+	}
+	return s.announceRunEnded(t, r.ID)
 }
 
 func (s *service) getRun(ctx context.Context, id string) (r Run, err error) {

@@ -61,7 +61,11 @@ func (s *service) emitEvents(ctx context.Context, in []wire.RunEvent, strict boo
 			events = append(events, e)
 			pos = append(pos, i)
 		}
-		return insertEvents(t, events, pos, items)
+		if err := insertEvents(t, events, pos, items); err != nil {
+			return err
+		}
+		s.announceEvents(t, items)
+		return nil
 	})
 	return items, err
 }
@@ -214,6 +218,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 			if err := t.insertRun(r); err != nil {
 				return err
 			}
+			s.announceRunStarted(t, r)
 		}
 		items := make([]batchItem, len(events))
 		pos := make([]int, len(events))
@@ -224,6 +229,7 @@ func (s *service) recordRun(ctx context.Context, req wire.RecordRunRequest) (out
 		if err := insertEvents(t, events, pos, items); err != nil {
 			return err
 		}
+		s.announceEvents(t, items)
 		for _, it := range items {
 			if it.duplicate {
 				out.duplicates++

@@ -8,10 +8,23 @@
 //	dripd [--addr 127.0.0.1:7420] [--db PATH|:memory:] [--api-key KEY]...
 //	      [--log-level debug|info|warn|error] [--starting-balance USDC]
 //	      [--chaos-error-rate P] [--chaos-drop-rate P] [--chaos-latency D]
+//	      [--ui=false]
 //
-// On start it prints the base URL to use, for example
+// On start it prints the base URL to use and the dashboard's address, for
+// example
 //
 //	DRIP_BASE_URL=http://127.0.0.1:7420/v1
+//	dashboard: http://127.0.0.1:7420/
+//
+// The dashboard (package dripserver/dashboard) shows what was recorded:
+// usage and cost over time, customers, runs with their timelines, usage
+// records, webhook deliveries and a live view. It answers only loopback
+// clients, unless dripd runs with --api-key: then it asks for one of the
+// keys first. --ui=false turns it off.
+//
+// Every request is logged at info level (method, path, status, duration and
+// the API key's first characters, never the key); --log-level warn quiets
+// that.
 //
 // The database defaults to $XDG_DATA_HOME/drip/dripd.db (or
 // ~/.local/share/drip/dripd.db). With no --api-key and no DRIPD_API_KEYS
@@ -49,6 +62,7 @@ import (
 	"time"
 
 	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/dripserver/dashboard"
 )
 
 func main() {
@@ -81,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dropRate  = fs.Float64("chaos-drop-rate", 0, "fraction of API requests committed and then left without a reply")
 		latency   = fs.Duration("chaos-latency", 0, "delay added to every API request")
 		starting  = fs.String("starting-balance", dripserver.DefaultStartingBalance, "USDC balance a billable customer starts with")
+		ui        = fs.Bool("ui", true, "serve the web dashboard at the server's origin")
 	)
 	fs.Var(&keys, "api-key", "accepted API key (repeatable; also DRIPD_API_KEYS, comma-separated); none: any well-formed key")
 	if err := fs.Parse(args); err != nil {
@@ -119,21 +134,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	inst, err := dripserver.Start(ctx, *addr, store,
+	opts := []dripserver.Option{
 		dripserver.WithLogger(log),
 		dripserver.WithAPIKeys(keys...),
 		dripserver.WithErrorRate(*errorRate),
 		dripserver.WithDropRate(*dropRate),
 		dripserver.WithLatency(*latency),
 		dripserver.WithStartingBalance(*starting),
-	)
+	}
+	if *ui {
+		opts = append(opts, dripserver.WithUI(dashboard.New))
+	}
+	inst, err := dripserver.Start(ctx, *addr, store, opts...)
 	if err != nil {
 		return err
 	}
 	log.Info("dripd listening", slog.String("base_url", inst.BaseURL()), slog.String("db", *db),
-		slog.Float64("chaos_error_rate", *errorRate), slog.Float64("chaos_drop_rate", *dropRate),
+		slog.Bool("ui", *ui), slog.Float64("chaos_error_rate", *errorRate), slog.Float64("chaos_drop_rate", *dropRate),
 		slog.Duration("chaos_latency", *latency))
 	fmt.Fprintf(stdout, "DRIP_BASE_URL=%s\n", inst.BaseURL())
+	if *ui {
+		fmt.Fprintf(stdout, "dashboard: %s/\n", inst.URL())
+	}
 
 	<-ctx.Done()
 	log.Info("dripd shutting down")

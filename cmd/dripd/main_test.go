@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -185,6 +186,154 @@ func TestFlags(t *testing.T) {
 		t.Setenv("XDG_DATA_HOME", "/data")
 		if got := defaultDBPath(); got != "/data/drip/dripd.db" {
 			t.Fatalf("defaultDBPath() = %q", got)
+		}
+	})
+}
+
+// dripdRun is dripd run in-process by startRun.
+type dripdRun struct {
+	lines  chan string
+	seen   []string
+	stderr *lockedBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startRun runs dripd in-process with args.
+func startRun(t *testing.T, args ...string) *dripdRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	d := &dripdRun{lines: make(chan string, 100), stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		d.done <- run(ctx, append([]string{"--addr", "127.0.0.1:0", "--db", ":memory:"}, args...), pw, d.stderr)
+		pw.Close()
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+	}()
+	t.Cleanup(func() { d.stop(t) })
+	return d
+}
+
+// line waits for the stdout line that starts with prefix and returns the
+// rest of it.
+func (d *dripdRun) line(t *testing.T, prefix string) string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-d.lines:
+			if !ok {
+				t.Fatalf("dripd exited without printing %q: %v", prefix, <-d.done)
+			}
+			d.seen = append(d.seen, l)
+			if v, ok := strings.CutPrefix(l, prefix); ok {
+				return v
+			}
+		case <-deadline:
+			t.Fatalf("dripd did not print %q", prefix)
+		}
+	}
+}
+
+// stop ends dripd and returns everything it printed on stdout.
+func (d *dripdRun) stop(t *testing.T) []string {
+	t.Helper()
+	if d.cancel == nil {
+		return d.seen
+	}
+	d.cancel()
+	d.cancel = nil
+	for l := range d.lines {
+		d.seen = append(d.seen, l)
+	}
+	if err := <-d.done; err != nil {
+		t.Errorf("dripd: %v", err)
+	}
+	return d.seen
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func getStatus(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestUIFlag(t *testing.T) {
+	t.Run("on by default: the dashboard URL is printed and served", func(t *testing.T) {
+		d := startRun(t)
+		base := d.line(t, "DRIP_BASE_URL=")
+		dash := d.line(t, "dashboard: ")
+		if !strings.HasPrefix(dash, "http://127.0.0.1:") || base != dash+"v1" {
+			t.Fatalf("base URL %s and dashboard %s differ", base, dash)
+		}
+		st, body := getStatus(t, dash+"runs")
+		if st != 200 || !strings.Contains(body, "No runs yet") {
+			t.Fatalf("GET %sruns: %d", dash, st)
+		}
+		// Requests are logged at info level by default.
+		d.stop(t)
+		if !strings.Contains(d.stderr.String(), "msg=request method=GET path=/runs status=200") {
+			t.Errorf("no info log of the request:\n%s", d.stderr.String())
+		}
+	})
+	t.Run("--ui=false", func(t *testing.T) {
+		d := startRun(t, "--ui=false")
+		origin := strings.TrimSuffix(d.line(t, "DRIP_BASE_URL="), "/v1")
+		if st, body := getStatus(t, origin+"/"); st != 404 || !strings.Contains(body, "NOT_FOUND") {
+			t.Fatalf("GET / with --ui=false: %d %s", st, body)
+		}
+		if st, _ := getStatus(t, origin+"/health"); st != 200 {
+			t.Fatalf("health: %d", st)
+		}
+		for _, l := range d.stop(t) {
+			if strings.HasPrefix(l, "dashboard:") {
+				t.Fatalf("printed %q with --ui=false", l)
+			}
+		}
+	})
+	t.Run("--api-key puts the dashboard behind a login", func(t *testing.T) {
+		d := startRun(t, "--api-key", key)
+		base := d.line(t, "DRIP_BASE_URL=")
+		dash := d.line(t, "dashboard: ")
+		if st, body := getStatus(t, dash); st != 200 || !strings.Contains(body, `type="password"`) {
+			t.Fatalf("GET / with --api-key: %d, want the login form", st)
+		}
+		call(t, "POST", base+"/customers", wire.CreateCustomerRequest{ExternalCustomerID: "logged"}, nil)
+		d.stop(t)
+		log := d.stderr.String()
+		if !strings.Contains(log, "path=/v1/customers status=201") || !strings.Contains(log, "key="+dripserver.KeyPrefix(key)) {
+			t.Errorf("the API request is not logged with its key prefix:\n%s", log)
+		}
+		if strings.Contains(log, key) {
+			t.Error("the key was logged")
 		}
 	})
 }
