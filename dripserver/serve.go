@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // Instance is a Server listening on a TCP address, as Start returns it.
@@ -19,6 +20,9 @@ type Instance struct {
 	// has.
 	stopHooks context.CancelFunc
 	hooksDone chan struct{}
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Start serves a Server for store on addr ("127.0.0.1:0" picks a free
@@ -92,8 +96,13 @@ func (i *Instance) BaseURL() string { return i.origin + "/v1" }
 // Shutdown stops accepting requests, waits (until ctx ends) for the ones in
 // flight, stops webhook delivery (an attempt in flight is cut short and
 // sent again by the next dripd on the same store), and closes the store if
-// Start opened it.
+// Start opened it. Calling it again returns the first call's result.
 func (i *Instance) Shutdown(ctx context.Context) error {
+	i.shutdownOnce.Do(func() { i.shutdownErr = i.shutdown(ctx) })
+	return i.shutdownErr
+}
+
+func (i *Instance) shutdown(ctx context.Context) error {
 	err := i.http.Shutdown(ctx)
 	if err != nil {
 		_ = i.http.Close()

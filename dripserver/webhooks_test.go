@@ -157,3 +157,25 @@ func ExampleServer_Run() {
 	fmt.Println("delivery stopped:", <-done)
 	// Output: delivery stopped: <nil>
 }
+
+// TestShutdownTwice: a second Shutdown (a deferred one after an explicit
+// one, as examples write) returns at once with the first call's result.
+func TestShutdownTwice(t *testing.T) {
+	inst, err := dripserver.Start(context.Background(), "127.0.0.1:0", nil, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- inst.Shutdown(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second Shutdown did not return")
+	}
+}

@@ -21,12 +21,6 @@ import (
 	"github.com/drip-sdk/drip-go/driptest"
 )
 
-// liveStreamInDripd says whether dripd serves GET /v1/dev/stream. The
-// stream is built on the dashboard branch of issue 16; set this to true at
-// the merge, which turns on TestTailDripd and moves TestTailNoStream to a
-// server that hides the route, as hosted Drip does.
-const liveStreamInDripd = false
-
 // deadline bounds each wait on the tail process: an outcome, not a timing.
 const deadline = 30 * time.Second
 
@@ -330,17 +324,15 @@ func TestTailRefusedKey(t *testing.T) {
 func TestTailNoStream(t *testing.T) {
 	srv := driptest.NewServer(t)
 	e := envFor(srv)
-	if liveStreamInDripd {
-		// dripd now has the stream: hide it, as hosted Drip has none.
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/v1/dev/stream" {
-				r.URL.Path = "/v1/no-such-route"
-			}
-			srv.Server().ServeHTTP(w, r)
-		}))
-		t.Cleanup(ts.Close)
-		e.baseURL = ts.URL + "/v1"
-	}
+	// dripd has the stream: hide it, as hosted Drip has none.
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/dev/stream" {
+			r.URL.Path = "/v1/no-such-route"
+		}
+		srv.Server().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	e.baseURL = ts.URL + "/v1"
 	res := runDrip(t, e, nil, "tail")
 	if res.code != exitNotFound || !strings.Contains(res.stderr, "this server has no live stream") || res.stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
@@ -350,9 +342,6 @@ func TestTailNoStream(t *testing.T) {
 // TestTailDripd follows a real dripd while the SDK records a run and
 // usage after tail connected.
 func TestTailDripd(t *testing.T) {
-	if !liveStreamInDripd {
-		t.Skip("dripd does not serve GET /v1/dev/stream in this branch yet (issue 16 dashboard work); set liveStreamInDripd at the merge")
-	}
 	srv := driptest.NewServer(t)
 	p := startTail(t, envFor(srv), "--json")
 	runID, custID := recordRun(t, srv)
