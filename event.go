@@ -64,6 +64,9 @@ type Event struct {
 	OutputTokens      int64
 	CachedInputTokens int64
 	ReasoningTokens   int64
+	// CacheCreationInputTokens is the part of InputTokens written to the
+	// provider's prompt cache (Anthropic), priced at the cache-write rate.
+	CacheCreationInputTokens int64
 
 	// Name is the tool, chain or step name.
 	Name     string
@@ -130,6 +133,7 @@ func (e *Event) validate(op string, needRun bool) error {
 	// A negative count wraps to a huge unsigned one: one compare each.
 	if uint64(e.InputTokens) > uint64(maxTokens) || uint64(e.OutputTokens) > uint64(maxTokens) ||
 		uint64(e.CachedInputTokens) > uint64(maxTokens) || uint64(e.ReasoningTokens) > uint64(maxTokens) ||
+		uint64(e.CacheCreationInputTokens) > uint64(maxTokens) ||
 		e.InputTokens+e.OutputTokens > maxTokens {
 		return e.tokenError(op)
 	}
@@ -166,7 +170,8 @@ func (e *Event) tokenError(op string) error {
 		name string
 		n    int64
 	}{{"inputTokens", e.InputTokens}, {"outputTokens", e.OutputTokens},
-		{"cachedInputTokens", e.CachedInputTokens}, {"reasoningTokens", e.ReasoningTokens}} {
+		{"cachedInputTokens", e.CachedInputTokens}, {"reasoningTokens", e.ReasoningTokens},
+		{"cacheCreationInputTokens", e.CacheCreationInputTokens}} {
 		if f.n < 0 {
 			return validationError(op, f.name, "token counts must be >= 0")
 		}

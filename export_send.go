@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // The requests the exporter sends, one function per kind, each retried
@@ -270,13 +272,31 @@ func withOccurredAt(md map[string]any, at time.Time) map[string]any {
 	return out
 }
 
+// maxUnpricedLogged bounds the unknown models the tracker remembers having
+// logged.
+const maxUnpricedLogged = 256
+
 // price fills the cost of an LLM event that has none: the one place events
 // are priced, on the exporter rather than the caller's goroutine.
 func (t *Tracker) price(e *Event) {
 	if e.CostUnits != 0 || e.Model == "" || t.cfg.prices == nil || e.Type != EventLLMCompletion {
 		return
 	}
-	if cost, ok := t.cfg.prices.Cost(e.Model, e.InputTokens, e.CachedInputTokens, e.OutputTokens); ok {
+	cost, ok := t.cfg.prices.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
+		CacheWriteInput: e.CacheCreationInputTokens, Output: e.OutputTokens})
+	if ok {
 		e.CostUnits = cost
+		return
+	}
+	// Recorded with its tokens and no cost; said once per model, at debug
+	// level (the table is extended with pricing.Table.Set or WithPricing).
+	// At most maxUnpricedLogged models are remembered.
+	if _, seen := t.unpriced.Load(e.Model); seen || t.unpricedN.Load() >= maxUnpricedLogged {
+		return
+	}
+	if _, seen := t.unpriced.LoadOrStore(e.Model, struct{}{}); !seen {
+		t.unpricedN.Add(1)
+		t.log.LogAttrs(context.Background(), slog.LevelDebug, "drip: no price for model; its events are recorded without cost",
+			slog.String("model", e.Model))
 	}
 }

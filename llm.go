@@ -70,6 +70,7 @@ func LLMEvent(u *providers.Usage) Event {
 	e.Type, e.Status, e.Units = EventLLMCompletion, StatusSuccess, "tokens"
 	e.InputTokens, e.OutputTokens = u.InputTokens, u.OutputTokens
 	e.CachedInputTokens, e.ReasoningTokens = u.CachedInputTokens, u.ReasoningTokens
+	e.CacheCreationInputTokens = u.CacheCreationInputTokens
 	// Zero tokens stay 0 (units "tokens"), never the API's default of 1.
 	e.Quantity = float64(total)
 	if total == 0 && u.Images > 0 {

@@ -46,7 +46,10 @@ type Tracker struct {
 
 	logLimit logLimiter
 	metrics  *trackerMetrics
-	conc     *concurrency
+	// unpriced holds the models price has logged as unknown (once each).
+	unpriced  sync.Map
+	unpricedN atomic.Int32
+	conc      *concurrency
 }
 
 // NewTracker starts a tracker on client (nil: Default()). Options override

@@ -11,7 +11,9 @@ import (
 )
 
 // WrapModel returns model metering every call itself, for what callbacks
-// cannot see: the model name from the call options (llms.WithModel), the
+// cannot see: the model name from the call options (llms.WithModel), else
+// the one the provider was built with (anthropic.WithModel,
+// openai.WithModel), else WithModelLabel; the
 // call's duration, failures of providers that never call HandleLLMError
 // (openai, googleai, …) and calls of providers that never call
 // HandleLLMGenerateContentEnd (anthropic, huggingface, llamafile, watsonx):
@@ -33,13 +35,15 @@ func WrapModel(model llms.Model, opts ...Option) llms.Model {
 	if h == nil {
 		h = NewCallbackHandler(cfg.customer, opts...)
 	}
-	return &meteredModel{inner: model, h: h, label: cfg.model}
+	return &meteredModel{inner: model, h: h, label: cfg.model, configured: providerModel(model)}
 }
 
 type meteredModel struct {
 	inner llms.Model
 	h     *CallbackHandler
 	label string
+	// configured is the model the provider was built with (providerModel).
+	configured string
 }
 
 // GenerateContent calls the wrapped model and records the call once.
@@ -61,6 +65,9 @@ func (m *meteredModel) GenerateContent(ctx context.Context, messages []llms.Mess
 	u.Duration = d
 	u.Streamed = co.StreamingFunc != nil || co.StreamingReasoningFunc != nil
 	u.RequestModel = co.Model
+	if u.RequestModel == "" {
+		u.RequestModel = m.configured
+	}
 	if u.RequestModel == "" {
 		u.RequestModel = m.label
 	}

@@ -40,7 +40,9 @@ func WithWorkflow(workflow string) Option { return func(c *config) { c.workflow 
 func WithMetadata(md map[string]any) Option { return func(c *config) { c.metadata = md } }
 
 // WithModelLabel names the model when neither the call options
-// (llms.WithModel, seen by WrapModel) nor the response name it. langchaingo's
+// (llms.WithModel, seen by WrapModel), the provider's own configuration
+// (anthropic.WithModel, openai.WithModel, read by WrapModel) nor the
+// response name it. langchaingo's
 // ContentResponse carries no model name for most providers, so without it
 // an unwrapped handler records model "unknown" and no cost.
 func WithModelLabel(model string) Option { return func(c *config) { c.model = model } }

@@ -25,7 +25,8 @@ import (
 //
 // Numbers may be any Go integer or float type. Anthropic's input tokens
 // exclude cache reads and writes, so they are added in (InputTokens is every
-// prompt token, CachedInputTokens the part read from cache), which makes the
+// prompt token, CachedInputTokens the part read from cache,
+// CacheCreationInputTokens the part written to it), which makes the
 // counts mean the same thing for every provider. ok is false when res holds
 // no usage at all. The model is set only when the provider names it
 // (mistral). Tool calls of the first choice are counted, by name.
@@ -74,7 +75,7 @@ func usageFromInfo(gi map[string]any, u *providers.Usage) bool {
 		read, _ := num(gi, "CacheReadInputTokens")
 		created, _ := num(gi, "CacheCreationInputTokens")
 		u.InputTokens = in + read + created
-		u.CachedInputTokens = read
+		u.CachedInputTokens, u.CacheCreationInputTokens = read, created
 		u.OutputTokens, _ = num(gi, "OutputTokens")
 		return true
 	}

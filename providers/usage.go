@@ -41,6 +41,11 @@ type Usage struct {
 	ReasoningTokens   int64 // part of OutputTokens spent reasoning
 	Images            int64 // images generated, for image operations
 
+	// CacheCreationInputTokens is the part of InputTokens written to the
+	// provider's prompt cache (Anthropic's cache_creation_input_tokens),
+	// priced at the model's cache-write rate.
+	CacheCreationInputTokens int64
+
 	Start    time.Time
 	Duration time.Duration
 	Streamed bool

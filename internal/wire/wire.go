@@ -397,4 +397,8 @@ const (
 	// MetaEndedAt, in the metadata of POST /runs/record, is the RFC 3339
 	// time the run ended on the caller's side (occurredAt is its start).
 	MetaEndedAt = "endedAt"
+
+	// MetaCacheCreationInputTokens is the part of inputTokens written to
+	// the provider's prompt cache.
+	MetaCacheCreationInputTokens = "cacheCreationInputTokens"
 )

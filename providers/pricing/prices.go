@@ -1,8 +1,9 @@
 package pricing
 
 // builtin holds list prices in USD per 1M tokens (input, cached input,
-// output). CachedInput 0 means "no discounted cache price": cached tokens are
-// then priced as input. Keys are normalised names (lower case, no provider
+// output, cache write). CachedInput 0 means "no discounted cache price":
+// cached tokens are then priced as input; CacheWrite 0 likewise prices cache
+// writes as input. Keys are normalised names (lower case, no provider
 // prefix, no date suffix); a key matches every model name it is a prefix of
 // up to a separator ('-', ':', '@', '_'), longest key first.
 //
@@ -67,21 +68,25 @@ var builtin = map[string]Price{
 	"text-embedding-3-large":       {Input: 0.13},
 	"text-embedding-ada-002":       {Input: 0.10},
 
-	// Anthropic — https://www.anthropic.com/pricing (CachedInput = cache read)
-	"claude-opus-4-5":    {Input: 5, CachedInput: 0.50, Output: 25},
-	"claude-sonnet-4-5":  {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-haiku-4-5":   {Input: 1, CachedInput: 0.10, Output: 5},
-	"claude-opus-4":      {Input: 15, CachedInput: 1.50, Output: 75}, // also opus-4-1
-	"claude-sonnet-4":    {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3-7-sonnet":  {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3.7-sonnet":  {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3-5-sonnet":  {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3.5-sonnet":  {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3-5-haiku":   {Input: 0.80, CachedInput: 0.08, Output: 4},
-	"claude-3.5-haiku":   {Input: 0.80, CachedInput: 0.08, Output: 4},
-	"claude-3-opus":      {Input: 15, CachedInput: 1.50, Output: 75},
-	"claude-3-sonnet":    {Input: 3, CachedInput: 0.30, Output: 15},
-	"claude-3-haiku":     {Input: 0.25, CachedInput: 0.03, Output: 1.25},
+	// Anthropic — https://www.anthropic.com/pricing, as published on
+	// 2025-11-24. CachedInput = cache read (0.1× input), CacheWrite = 5-minute
+	// cache write (1.25× input); 1-hour cache writes (2× input) are priced as
+	// 5-minute ones, like the other tiers above.
+	"claude-opus-4-5":    {Input: 5, CachedInput: 0.50, CacheWrite: 6.25, Output: 25},
+	"claude-sonnet-4-5":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-haiku-4-5":   {Input: 1, CachedInput: 0.10, CacheWrite: 1.25, Output: 5},
+	"claude-opus-4-1":    {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
+	"claude-opus-4":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
+	"claude-sonnet-4":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3-7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3.7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3-5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3.5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3-5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, Output: 4},
+	"claude-3.5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, Output: 4},
+	"claude-3-opus":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
+	"claude-3-sonnet":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
+	"claude-3-haiku":     {Input: 0.25, CachedInput: 0.03, CacheWrite: 0.30, Output: 1.25},
 	"claude-2.1":         {Input: 8, Output: 24},
 	"claude-2.0":         {Input: 8, Output: 24},
 	"claude-instant-1.2": {Input: 0.80, Output: 2.40},

@@ -243,3 +243,43 @@ func BenchmarkCostUnknown(b *testing.B) {
 		tab.Cost("openai/some-new-model-2025-01-01", 100, 10, 100)
 	}
 }
+
+func TestAnthropicCacheWrite(t *testing.T) {
+	for _, tt := range []struct {
+		model string
+		want  string
+	}{
+		{"claude-sonnet-4-5-20250929", "claude-sonnet-4-5"},
+		{"claude-opus-4-1-20250805", "claude-opus-4-1"},
+		{"claude-3-5-haiku-latest", "claude-3-5-haiku"},
+		{"claude-haiku-4-5-20251001", "claude-haiku-4-5"},
+	} {
+		p, ok := Default().Lookup(tt.model)
+		if !ok || p != builtin[tt.want] {
+			t.Errorf("Lookup(%q) = %+v %v, want %s", tt.model, p, ok, tt.want)
+		}
+		// Anthropic's published ratios: cache write 1.25×, cache read 0.1× input.
+		if math.Abs(p.CacheWrite-1.25*p.Input) > 1e-9 || math.Abs(p.CachedInput-0.1*p.Input) > 0.0051 {
+			t.Errorf("%s: %+v does not follow Anthropic's cache ratios", tt.model, p)
+		}
+	}
+	// 1000 input tokens of which 200 read from cache and 300 written to it,
+	// 100 output, at claude-3-5-sonnet: 500×3 + 200×0.30 + 300×3.75 + 100×15.
+	got, ok := Default().CostTokens("claude-3-5-sonnet-20241022",
+		Tokens{Input: 1000, CachedInput: 200, CacheWriteInput: 300, Output: 100})
+	want := (500*3 + 200*0.30 + 300*3.75 + 100*15) / 1e6
+	if !ok || math.Abs(got-want) > 1e-12 {
+		t.Fatalf("CostTokens = %v %v, want %v", got, ok, want)
+	}
+	// Without a cache-write price, writes cost input; counts are clamped.
+	p := Price{Input: 2, Output: 4}
+	if got, want := p.CostTokens(Tokens{Input: 10, CachedInput: 4, CacheWriteInput: 50, Output: 1}), (10*2+4)/1e6; math.Abs(got-want) > 1e-12 {
+		t.Fatalf("clamped CostTokens = %v, want %v", got, want)
+	}
+	if a, b := p.Cost(10, 3, 5), p.CostTokens(Tokens{Input: 10, CachedInput: 3, Output: 5}); a != b {
+		t.Fatalf("Cost %v != CostTokens %v", a, b)
+	}
+	if _, ok := Default().CostTokens("claude-9-giant", Tokens{Input: 1}); ok {
+		t.Fatal("an unknown Claude model was priced")
+	}
+}

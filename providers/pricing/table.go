@@ -8,11 +8,24 @@ import (
 
 // Price is a model's list price in US dollars per one million tokens.
 // CachedInput prices input tokens served from the provider's prompt cache; 0
-// means the provider gives no discount and they cost Input.
+// means the provider gives no discount and they cost Input. CacheWrite
+// prices input tokens written to the prompt cache (Anthropic charges them
+// above Input); 0 means they cost Input.
 type Price struct {
 	Input       float64
 	CachedInput float64
 	Output      float64
+	CacheWrite  float64
+}
+
+// Tokens are one call's token counts, as Usage reports them: Input is every
+// prompt token, CachedInput and CacheWriteInput the parts of it read from
+// and written to the provider's prompt cache.
+type Tokens struct {
+	Input           int64
+	CachedInput     int64
+	CacheWriteInput int64
+	Output          int64
 }
 
 // perMillion is the token count a Price is quoted for.
@@ -126,28 +139,44 @@ func (t *Table) Lookup(model string) (Price, bool) {
 // priced at CachedInput, the rest of input at Input. ok is false, and usd 0,
 // when the model is unknown.
 func (t *Table) Cost(model string, input, cachedInput, output int64) (usd float64, ok bool) {
+	return t.CostTokens(model, Tokens{Input: input, CachedInput: cachedInput, Output: output})
+}
+
+// CostTokens is Cost with cache writes: n.CacheWriteInput, the part of
+// n.Input written to the prompt cache, is priced at CacheWrite.
+func (t *Table) CostTokens(model string, n Tokens) (usd float64, ok bool) {
 	p, ok := t.Lookup(model)
 	if !ok {
 		return 0, false
 	}
-	return p.Cost(input, cachedInput, output), true
+	return p.CostTokens(n), true
 }
 
 // Cost returns the dollar cost of the given token counts at price p.
 func (p Price) Cost(input, cachedInput, output int64) float64 {
-	if cachedInput < 0 {
-		cachedInput = 0
-	}
-	if cachedInput > input {
-		cachedInput = input
-	}
+	return p.CostTokens(Tokens{Input: input, CachedInput: cachedInput, Output: output})
+}
+
+// CostTokens returns the dollar cost of n at price p: cache reads at
+// CachedInput, cache writes at CacheWrite (each Input when 0), the rest of
+// the input at Input, output at Output. Cache counts are clamped to what
+// Input holds.
+func (p Price) CostTokens(n Tokens) float64 {
+	input := max(n.Input, 0)
+	cached := min(max(n.CachedInput, 0), input)
+	written := min(max(n.CacheWriteInput, 0), input-cached)
 	cachedPrice := p.CachedInput
 	if cachedPrice == 0 {
 		cachedPrice = p.Input
 	}
-	return (float64(input-cachedInput)*p.Input +
-		float64(cachedInput)*cachedPrice +
-		float64(output)*p.Output) / perMillion
+	writePrice := p.CacheWrite
+	if writePrice == 0 {
+		writePrice = p.Input
+	}
+	return (float64(input-cached-written)*p.Input +
+		float64(cached)*cachedPrice +
+		float64(written)*writePrice +
+		float64(n.Output)*p.Output) / perMillion
 }
 
 // Normalize returns the name Lookup matches for model: lower case, without

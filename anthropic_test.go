@@ -1,0 +1,231 @@
+package drip_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	drip "github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest"
+	"github.com/drip-sdk/drip-go/driptest/anthropictest"
+	"github.com/drip-sdk/drip-go/providers/pricing"
+)
+
+var anthCache = anthropictest.Usage{Input: 123, Output: 45, CacheRead: 200, CacheWrite: 50}
+
+type anthropicEnv struct {
+	drip    *driptest.Server
+	stub    *anthropictest.Server
+	tracker *drip.Tracker
+	cust    string
+}
+
+func newAnthropicEnv(t *testing.T, trackerOpts []drip.TrackerOption, opts ...anthropictest.Option) *anthropicEnv {
+	t.Helper()
+	ds := driptest.NewServer(t)
+	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &anthropicEnv{drip: ds, stub: anthropictest.New(t, opts...), tracker: newTracker(t, c, trackerOpts...),
+		cust: createCustomer(t, c, "acme")}
+}
+
+// client is an anthropic-sdk-go client metered through AnthropicHTTPClient,
+// or through AnthropicMiddleware when mw is set.
+func (e *anthropicEnv) client(mw bool, opts ...drip.AnthropicOption) anthropic.Client {
+	opts = append([]drip.AnthropicOption{drip.WithAnthropicTracker(e.tracker)}, opts...)
+	o := []option.RequestOption{option.WithBaseURL(e.stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0)}
+	if mw {
+		o = append(o, option.WithMiddleware(drip.AnthropicMiddleware(e.cust, opts...)))
+	} else {
+		o = append(o, option.WithHTTPClient(drip.AnthropicHTTPClient(e.cust, opts...)))
+	}
+	return anthropic.NewClient(o...)
+}
+
+func (e *anthropicEnv) flush(t *testing.T) {
+	t.Helper()
+	if err := e.tracker.Flush(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func anthParams(model string) anthropic.MessageNewParams {
+	return anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 256,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("a prompt that must never leave"))}}
+}
+
+func TestAnthropicHTTPClientInsideARun(t *testing.T) {
+	for _, mw := range []bool{false, true} {
+		name := "http-client"
+		if mw {
+			name = "middleware"
+		}
+		t.Run(name, func(t *testing.T) {
+			env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache), anthropictest.WithToolUse("get_weather"))
+			client := env.client(mw)
+			ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
+			if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
+				t.Fatal(err)
+			}
+			stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
+			for stream.Next() {
+			}
+			if err := stream.Err(); err != nil {
+				t.Fatal(err)
+			}
+			stream.Close()
+			// count_tokens is not a model call: no event.
+			if _, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: "claude-sonnet-4-5",
+				Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}}); err != nil {
+				t.Fatal(err)
+			}
+			run.End(drip.RunCompleted)
+			env.flush(t)
+
+			evs := env.drip.Events(run.ID())
+			if len(evs) != 2 {
+				t.Fatalf("%d events, want 2 (count_tokens is not a call): %+v", len(evs), evs)
+			}
+			u := anthCache
+			for i, model := range []string{"claude-3-5-sonnet-20241022", "claude-sonnet-4-5" + anthropictest.DefaultModelSuffix} {
+				e := evs[i]
+				md := e.Metadata
+				if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(u.Total()) || e.Units != "tokens" ||
+					md["model"] != model || md["provider"] != "anthropic" || md["inputTokens"] != float64(u.Prompt()) ||
+					md["outputTokens"] != float64(u.Output) || md["cachedInputTokens"] != float64(u.CacheRead) ||
+					md["cacheCreationInputTokens"] != float64(u.CacheWrite) || md["toolNames"] != "get_weather" {
+					t.Errorf("event %d: %+v", i, e)
+				}
+				want, ok := pricing.Default().CostTokens(model, pricing.Tokens{Input: int64(u.Prompt()),
+					CachedInput: int64(u.CacheRead), CacheWriteInput: int64(u.CacheWrite), Output: int64(u.Output)})
+				// The cache write is priced above input: the cost is not the cache-less one.
+				plain, _ := pricing.Default().Cost(model, int64(u.Prompt()), int64(u.CacheRead), int64(u.Output))
+				if !ok || e.CostUnits == nil || math.Abs(*e.CostUnits-want) > 1e-12 || want <= plain {
+					t.Errorf("event %d cost %v, want %v (> %v)", i, e.CostUnits, want, plain)
+				}
+				for k, v := range md {
+					if s, ok := v.(string); ok && (strings.Contains(s, "prompt") || strings.Contains(s, env.stub.Text())) {
+						t.Errorf("content leaked in metadata %q", k)
+					}
+				}
+			}
+			if md := evs[1].Metadata; md["streamed"] != true {
+				t.Errorf("stream event: %+v", md)
+			}
+		})
+	}
+}
+
+func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
+	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
+	client := env.client(false)
+	if _, err := client.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
+	split := env.client(false, drip.WithAnthropicSplitMeters("in_tokens", "out_tokens"))
+	if _, err := split.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
+	env.flush(t)
+	got := map[string]float64{}
+	for _, r := range env.drip.UsageRecords() {
+		if r.CustomerID != env.cust || r.Metadata["provider"] != "anthropic" {
+			t.Errorf("record %+v", r)
+		}
+		got[r.UsageType] += r.Quantity
+	}
+	u := anthCache
+	if got[drip.DefaultLLMMeter] != float64(u.Total()) || got["in_tokens"] != float64(u.Prompt()) ||
+		got["out_tokens"] != float64(u.Output) || len(got) != 3 {
+		t.Fatalf("usage %v", got)
+	}
+	if len(env.drip.Runs()) != 0 {
+		t.Fatal("a run was opened for calls outside runs")
+	}
+}
+
+func TestAnthropicErrorsAreLLMErrors(t *testing.T) {
+	env := newAnthropicEnv(t, nil)
+	client := env.client(false)
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
+	_, err := client.Messages.New(ctx, anthParams("error-429"))
+	var apiErr *anthropic.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
+		t.Fatalf("the caller's error changed: %v", err)
+	}
+	stream := client.Messages.NewStreaming(ctx, anthParams("stream-error"))
+	for stream.Next() {
+	}
+	if stream.Err() == nil {
+		t.Fatal("no stream error")
+	}
+	stream.Close()
+	run.End(drip.RunFailed)
+	env.flush(t)
+	evs := env.drip.Events(run.ID())
+	if len(evs) != 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for i, want := range []string{"rate_limit_error", "overloaded_error"} {
+		e := evs[i]
+		if e.EventType != drip.EventLLMError || e.Metadata["errorType"] != want || e.Quantity != 1 {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+	if evs[0].Metadata["httpStatus"] != float64(429) || evs[0].Metadata["model"] != "error-429" {
+		t.Errorf("error event: %+v", evs[0].Metadata)
+	}
+}
+
+// An unknown model is recorded with its tokens and no cost, and the debug
+// log says so once per model.
+func TestAnthropicUnknownModelUnpriced(t *testing.T) {
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	env := newAnthropicEnv(t, []drip.TrackerOption{drip.WithTrackerLogger(log)})
+	client := env.client(false)
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
+	for range 3 {
+		if _, err := client.Messages.New(ctx, anthParams("claude-future-9")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.Messages.New(ctx, anthParams("claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
+	run.End(drip.RunCompleted)
+	env.flush(t)
+	evs := env.drip.Events(run.ID())
+	if len(evs) != 4 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for i, e := range evs {
+		priced := i == 3
+		if e.Quantity != float64(env.stub.Usage().Total()) || (e.CostUnits != nil && *e.CostUnits > 0) != priced {
+			t.Errorf("event %d: quantity %v cost %v", i, e.Quantity, e.CostUnits)
+		}
+	}
+	if n := strings.Count(logs.String(), "no price for model"); n != 1 ||
+		!strings.Contains(logs.String(), "model=claude-future-9"+anthropictest.DefaultModelSuffix) {
+		t.Fatalf("%d log lines:\n%s", n, logs.String())
+	}
+}
+
+func TestAnthropicEntitlementGate(t *testing.T) {
+	env := newAnthropicEnv(t, nil)
+	client := env.client(false, drip.WithAnthropicEntitlement("claude_calls"))
+	_, err := client.Messages.New(context.Background(), anthParams("claude-haiku-4-5"))
+	// The customer has no entitlement plan: dripd denies, and nothing
+	// reaches Anthropic.
+	if !errors.Is(err, drip.ErrEntitlementDenied) || env.stub.Requests("/v1/messages") != 0 {
+		t.Fatalf("err %v, %d requests sent", err, env.stub.Requests("/v1/messages"))
+	}
+}

@@ -1,0 +1,42 @@
+// Package anthropicmeter meters Anthropic Messages API calls at the HTTP
+// level: every POST …/v1/messages reports one provider-neutral
+// providers.Usage (model, input, output, cache-read and cache-write tokens,
+// thinking tokens, duration, tool_use blocks by name) to a providers.Reporter, from the JSON
+// reply or from the stream's message_start and message_delta events. The
+// bytes the caller reads are the bytes the server sent.
+//
+// It fits any client that takes an HTTP client or a middleware:
+// github.com/anthropics/anthropic-sdk-go/v2 (option.WithHTTPClient or
+// option.WithMiddleware; Middleware's type is the SDK's option.Middleware,
+// so this package does not import the SDK), langchaingo's
+// anthropic.WithHTTPClient, or hand-written code:
+//
+//	client := anthropic.NewClient(option.WithHTTPClient(anthropicmeter.NewHTTPClient(nil, reporter)))
+//	client := anthropic.NewClient(option.WithMiddleware(anthropicmeter.Middleware(reporter)))
+//
+// What is reported:
+//
+//   - InputTokens is every prompt token: Anthropic's input_tokens plus
+//     cache_read_input_tokens (also CachedInputTokens) plus
+//     cache_creation_input_tokens (also CacheCreationInputTokens), so the
+//     counts mean what they mean for every other provider.
+//   - A stream's usage is message_start's, updated by message_delta (the
+//     final output_tokens, and input or cache counts when it carries them).
+//     A stream closed or broken before message_delta reports what it saw,
+//     with output tokens estimated from the streamed deltas and Estimated
+//     set; a broken one also carries its error.
+//   - An error reply (HTTP status >= 400) and a stream's error event are
+//     reported with no tokens and the error's type (an *Error), which
+//     package drip records as llm.error. The message text is never kept.
+//   - POST …/v1/messages/count_tokens and every other request pass through
+//     unreported: counting tokens is not a model call.
+//
+// Counted once: requests whose ctx is marked providers.MarkMetered (a meter
+// above, such as langchaingo.WrapModel, records the call) pass through
+// unreported.
+//
+// This package knows nothing of Drip runs or customers: package drip
+// implements providers.Reporter (drip.AnthropicHTTPClient and
+// drip.AnthropicMiddleware are the one-line uses). Usage never contains
+// prompt or completion text, nor tool inputs.
+package anthropicmeter

@@ -1,0 +1,396 @@
+package anthropicmeter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drip-sdk/drip-go/providers"
+)
+
+// Bounds on what is kept of a body for parsing. A reply larger than
+// maxCapture is read from its first headCapture bytes (model, id) and its
+// last tailCapture bytes (usage, which Anthropic sends last).
+const (
+	maxCapture  = 1 << 20
+	headCapture = 4 << 10
+	tailCapture = 64 << 10
+	maxErrBody  = 64 << 10
+)
+
+// meter is what the transport and the middleware share.
+type meter struct {
+	r        providers.Reporter
+	provider string
+	now      func() time.Time
+	gate     func(context.Context) error
+}
+
+func newMeter(r providers.Reporter, opts []Option) *meter {
+	o := buildOptions(opts)
+	if r == nil {
+		r = providers.ReporterFunc(func(context.Context, providers.Usage) {})
+	}
+	return &meter{r: r, provider: o.provider, now: o.now, gate: o.gate}
+}
+
+// NewTransport returns an http.RoundTripper that meters Anthropic Messages
+// calls through base (http.DefaultTransport when nil) into r.
+func NewTransport(base http.RoundTripper, r providers.Reporter, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, m: newMeter(r, opts)}
+}
+
+// NewHTTPClient returns a copy of base (a zero http.Client when nil) whose
+// transport meters Anthropic Messages calls into r: for anthropic-sdk-go's
+// option.WithHTTPClient or langchaingo's anthropic.WithHTTPClient.
+func NewHTTPClient(base *http.Client, r providers.Reporter, opts ...Option) *http.Client {
+	c := &http.Client{}
+	if base != nil {
+		*c = *base
+	}
+	c.Transport = NewTransport(c.Transport, r, opts...)
+	return c
+}
+
+// Middleware returns a middleware metering Anthropic Messages calls into r.
+// Its type is anthropic-sdk-go's option.Middleware, so
+// option.WithMiddleware(anthropicmeter.Middleware(r)) meters a client
+// whatever HTTP client it uses.
+func Middleware(r providers.Reporter, opts ...Option) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	m := newMeter(r, opts)
+	return m.do
+}
+
+type transport struct {
+	base http.RoundTripper
+	m    *meter
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.m.do(req, t.base.RoundTrip)
+}
+
+// metered reports whether req is a Messages call: POST …/messages, not
+// …/messages/count_tokens, batches or anything else.
+func metered(req *http.Request) bool {
+	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/messages")
+}
+
+func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	ctx := req.Context()
+	if !metered(req) || providers.IsMetered(ctx) {
+		return next(req)
+	}
+	if m.gate != nil {
+		if err := m.gate(ctx); err != nil {
+			if req.Body != nil {
+				req.Body.Close() // a RoundTripper closes the body even when it sends nothing
+			}
+			return nil, err
+		}
+	}
+	c := &call{m: m, ctx: ctx, req: req}
+	c.u.Provider, c.u.Operation, c.u.Start = m.provider, providers.OpChat, m.now()
+	resp, err := next(req)
+	if err != nil {
+		c.failed(err, 0)
+		return resp, err
+	}
+	switch {
+	case resp.StatusCode >= 400:
+		resp.Body = &errorBody{src: resp.Body, c: c, status: resp.StatusCode}
+	case isEventStream(resp.Header.Get("Content-Type")):
+		c.u.Streamed = true
+		resp.Body = &sseBody{src: resp.Body, c: c}
+	default:
+		b := &jsonBody{src: resp.Body, c: c}
+		if n := resp.ContentLength; n > 0 && n <= maxCapture {
+			b.buf = make([]byte, 0, n)
+		}
+		resp.Body = b
+	}
+	return resp, nil
+}
+
+func isEventStream(ct string) bool {
+	if strings.HasPrefix(ct, "text/event-stream") {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/event-stream"
+}
+
+// call is one metered request; it reports once.
+type call struct {
+	once sync.Once
+	m    *meter
+	ctx  context.Context
+	req  *http.Request
+	u    providers.Usage
+	a    acc
+}
+
+// done reports the call with what a was filled with; readErr is a read
+// error of the body (nil at EOF or Close).
+func (c *call) done(readErr error) {
+	c.once.Do(func() {
+		c.a.fill(&c.u)
+		if readErr != nil {
+			c.u.Err = readErr
+			c.u.ErrorType = "stream_error"
+		}
+		c.report()
+	})
+}
+
+// failed reports the call as failed, with no tokens.
+func (c *call) failed(err error, status int) {
+	c.once.Do(func() {
+		c.u.Model, c.u.ResponseID = c.a.model, c.a.id
+		c.u.Err, c.u.HTTPStatus = err, status
+		if e, ok := err.(*Error); ok {
+			c.u.ErrorType = e.Type
+		}
+		c.report()
+	})
+}
+
+func (c *call) report() {
+	c.u.Duration = c.m.now().Sub(c.u.Start)
+	if c.u.Model == "" {
+		c.u.RequestModel = requestModel(c.req)
+	}
+	c.m.r.Report(c.ctx, c.u)
+}
+
+// requestModel reads the request's model through GetBody, only when the
+// reply did not name one (an error, a stream cut before message_start).
+func requestModel(req *http.Request) string {
+	if req.GetBody == nil {
+		return ""
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	var r struct {
+		Model string `json:"model"`
+	}
+	if json.NewDecoder(io.LimitReader(rc, 8<<20)).Decode(&r) != nil {
+		return ""
+	}
+	return r.Model
+}
+
+// jsonBody tees a JSON reply into a bounded buffer and reads its usage at
+// EOF or Close.
+type jsonBody struct {
+	src  io.ReadCloser
+	c    *call
+	buf  []byte
+	head []byte // the first bytes, kept once buf overflows
+	over bool
+}
+
+func (b *jsonBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	if n > 0 {
+		b.keep(p[:n])
+	}
+	if err != nil {
+		b.finish(err)
+	}
+	return n, err
+}
+
+func (b *jsonBody) keep(p []byte) {
+	if !b.over && len(b.buf)+len(p) <= maxCapture {
+		b.buf = append(b.buf, p...)
+		return
+	}
+	if !b.over {
+		b.over = true
+		b.head = append([]byte(nil), b.buf[:min(len(b.buf), headCapture)]...)
+	}
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > 2*tailCapture {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-tailCapture:]...)
+	}
+}
+
+func (b *jsonBody) Close() error {
+	b.finish(nil)
+	return b.src.Close()
+}
+
+func (b *jsonBody) finish(err error) {
+	if err == io.EOF {
+		err = nil
+	}
+	c := b.c
+	c.once.Do(func() {
+		if !b.over {
+			var msg wireMessage
+			if json.Unmarshal(b.buf, &msg) == nil {
+				c.a.message(&msg)
+			}
+		} else {
+			partial(&c.a, b.head, b.buf)
+		}
+		c.a.hasFinal = c.a.hasUsage
+		c.a.fill(&c.u)
+		if err != nil {
+			c.u.Err, c.u.ErrorType = err, "read_error"
+		}
+		c.report()
+	})
+}
+
+// partial reads usage from the tail, and model and id from the head, of a
+// reply too large to keep whole.
+func partial(a *acc, head, tail []byte) {
+	if i := bytes.LastIndex(tail, []byte(`"usage"`)); i >= 0 {
+		rest := tail[i+len(`"usage"`):]
+		if j := bytes.IndexByte(rest, ':'); j >= 0 {
+			var u wireUsage
+			if json.NewDecoder(bytes.NewReader(rest[j+1:])).Decode(&u) == nil {
+				a.usage(&u)
+			}
+		}
+	}
+	for _, f := range [...]struct {
+		key string
+		dst *string
+	}{{`"model"`, &a.model}, {`"id"`, &a.id}} {
+		if i := bytes.Index(head, []byte(f.key)); i >= 0 {
+			rest := head[i+len(f.key):]
+			if j := bytes.IndexByte(rest, ':'); j >= 0 {
+				_ = json.NewDecoder(bytes.NewReader(rest[j+1:])).Decode(f.dst)
+			}
+		}
+	}
+}
+
+// errorBody keeps an error reply (bounded) and reports its error type at
+// EOF or Close.
+type errorBody struct {
+	src    io.ReadCloser
+	c      *call
+	buf    []byte
+	status int
+}
+
+func (b *errorBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	if room := maxErrBody - len(b.buf); room > 0 && n > 0 {
+		b.buf = append(b.buf, p[:min(n, room)]...)
+	}
+	if err != nil {
+		b.finish()
+	}
+	return n, err
+}
+
+func (b *errorBody) Close() error {
+	b.finish()
+	return b.src.Close()
+}
+
+func (b *errorBody) finish() {
+	e := &Error{HTTPStatus: b.status}
+	var msg wireMessage
+	if json.Unmarshal(b.buf, &msg) == nil && msg.Error != nil {
+		e.Type = msg.Error.Type
+	}
+	b.c.failed(e, b.status)
+}
+
+// sseBody passes a server-sent-event stream through unchanged, reading
+// each whole line of a copy as the caller reads.
+type sseBody struct {
+	src     io.ReadCloser
+	c       *call
+	partial []byte // the current line's bytes read so far
+	event   []byte // the current event's name (event: line)
+	ended   bool
+}
+
+func (b *sseBody) Read(p []byte) (int, error) {
+	n, err := b.src.Read(p)
+	if n > 0 && !b.ended {
+		b.scan(p[:n])
+	}
+	if err != nil {
+		if err == io.EOF {
+			if len(b.partial) > 0 && !b.ended {
+				b.line(b.partial) // a last line without its newline
+				b.partial = b.partial[:0]
+			}
+			b.c.done(nil)
+		} else {
+			b.c.done(err)
+		}
+		b.ended = true
+	}
+	return n, err
+}
+
+func (b *sseBody) scan(p []byte) {
+	for len(p) > 0 && !b.ended {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			b.partial = append(b.partial, p...)
+			return
+		}
+		if len(b.partial) > 0 {
+			b.partial = append(b.partial, p[:i]...)
+			b.line(b.partial)
+			b.partial = b.partial[:0]
+		} else {
+			b.line(p[:i])
+		}
+		p = p[i+1:]
+	}
+}
+
+// line handles one line (without its newline).
+func (b *sseBody) line(l []byte) {
+	l = bytes.TrimSuffix(l, []byte{'\r'})
+	if len(l) == 0 { // end of an event
+		b.event = b.event[:0]
+		return
+	}
+	if v, ok := bytes.CutPrefix(l, []byte("event:")); ok {
+		b.event = append(b.event[:0], bytes.TrimSpace(v)...)
+		return
+	}
+	data, ok := bytes.CutPrefix(l, []byte("data:"))
+	if !ok {
+		return
+	}
+	errEv, stop := b.c.a.streamEvent(b.event, bytes.TrimSpace(data))
+	switch {
+	case errEv != nil:
+		b.ended = true
+		b.c.failed(errEv, 0)
+	case stop:
+		b.ended = true
+		b.c.done(nil)
+	}
+}
+
+func (b *sseBody) Close() error {
+	b.ended = true
+	b.c.done(nil)
+	return b.src.Close()
+}

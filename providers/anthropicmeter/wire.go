@@ -1,0 +1,215 @@
+package anthropicmeter
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/drip-sdk/drip-go/providers"
+)
+
+// The Messages API wire, only the fields the meter reads. Text, thinking
+// and tool inputs are never decoded.
+
+// wireUsage is a usage object: a message's (all counts) or message_delta's
+// (output_tokens, and the others when present and not null).
+type wireUsage struct {
+	InputTokens   *int64 `json:"input_tokens"`
+	OutputTokens  *int64 `json:"output_tokens"`
+	CacheCreation *int64 `json:"cache_creation_input_tokens"`
+	CacheRead     *int64 `json:"cache_read_input_tokens"`
+	OutputDetails *struct {
+		ThinkingTokens *int64 `json:"thinking_tokens"`
+	} `json:"output_tokens_details"`
+}
+
+type wireBlock struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+type wireError struct {
+	Type string `json:"type"`
+}
+
+// wireMessage is a Message (a JSON reply, or message_start's message) or an
+// error reply ({"type":"error","error":{…}}).
+type wireMessage struct {
+	ID      string      `json:"id"`
+	Type    string      `json:"type"`
+	Model   string      `json:"model"`
+	Content []wireBlock `json:"content"`
+	Usage   *wireUsage  `json:"usage"`
+	Error   *wireError  `json:"error"`
+}
+
+// wireEvent is one stream event's data.
+type wireEvent struct {
+	Type         string       `json:"type"`
+	Message      *wireMessage `json:"message"`
+	Usage        *wireUsage   `json:"usage"`
+	ContentBlock *wireBlock   `json:"content_block"`
+	Error        *wireError   `json:"error"`
+}
+
+// Error describes a failed call without its message text (which can quote
+// the prompt): the HTTP status (0 for a stream's error event) and
+// Anthropic's error type ("rate_limit_error", "overloaded_error", …).
+type Error struct {
+	HTTPStatus int
+	Type       string
+}
+
+func (e *Error) Error() string {
+	s := "anthropic: " + e.Type
+	if e.Type == "" {
+		s = "anthropic: error"
+	}
+	if e.HTTPStatus != 0 {
+		s += " (HTTP " + strconv.Itoa(e.HTTPStatus) + ")"
+	}
+	return s
+}
+
+// acc accumulates one call's usage from a reply or a stream.
+type acc struct {
+	id, model                      string
+	in, out, cacheRead, cacheWrite int64
+	thinking                       int64
+	hasUsage                       bool // a usage object was read
+	hasFinal                       bool // the final output count (a reply, or message_delta)
+	tools                          []string
+	toolCalls                      int
+	deltaBytes                     int64 // streamed delta payload bytes, for an estimate
+}
+
+func (a *acc) usage(u *wireUsage) {
+	if u == nil {
+		return
+	}
+	a.hasUsage = true
+	set := func(dst *int64, v *int64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&a.in, u.InputTokens)
+	set(&a.out, u.OutputTokens)
+	set(&a.cacheRead, u.CacheRead)
+	set(&a.cacheWrite, u.CacheCreation)
+	if u.OutputDetails != nil {
+		set(&a.thinking, u.OutputDetails.ThinkingTokens)
+	}
+}
+
+func (a *acc) message(m *wireMessage) {
+	if m.ID != "" {
+		a.id = m.ID
+	}
+	if m.Model != "" {
+		a.model = m.Model
+	}
+	for i := range m.Content {
+		a.block(&m.Content[i])
+	}
+	a.usage(m.Usage)
+}
+
+// block counts a tool-use block (tool_use, server_tool_use, mcp_tool_use)
+// by name.
+func (a *acc) block(b *wireBlock) {
+	if b == nil || !strings.HasSuffix(b.Type, "tool_use") {
+		return
+	}
+	a.toolCalls++
+	if b.Name != "" {
+		a.tools = append(a.tools, b.Name)
+	}
+}
+
+// fill writes the accumulated counts into u.
+func (a *acc) fill(u *providers.Usage) {
+	u.Model, u.ResponseID = a.model, a.id
+	u.InputTokens = a.in + a.cacheRead + a.cacheWrite
+	u.CachedInputTokens, u.CacheCreationInputTokens = a.cacheRead, a.cacheWrite
+	u.OutputTokens, u.ReasoningTokens = a.out, min(a.thinking, a.out)
+	if !a.hasFinal && a.hasUsage {
+		// message_start's output_tokens is a placeholder: estimate from the
+		// streamed deltas (about four bytes a token).
+		u.OutputTokens = max(a.out, a.deltaBytes/4)
+		u.Estimated = true
+	}
+	u.ToolCalls, u.ToolNames = a.toolCalls, a.tools
+}
+
+// streamEvent reads one stream event's data; name is its event: line ("" if
+// none). It returns the error event's error, if it is one, and whether the
+// message is complete (message_stop).
+func (a *acc) streamEvent(name, data []byte) (errEv *Error, stop bool) {
+	if len(name) == 0 {
+		name = eventType(data)
+	}
+	switch string(name) {
+	case "content_block_delta":
+		a.deltaBytes += int64(deltaLen(data))
+		return nil, false
+	case "message_stop":
+		return nil, true
+	case "message_start", "message_delta", "content_block_start", "error":
+	default: // ping, content_block_stop, and events added later
+		return nil, false
+	}
+	var ev wireEvent
+	if json.Unmarshal(data, &ev) != nil {
+		return nil, false
+	}
+	switch ev.Type {
+	case "message_start":
+		if ev.Message != nil {
+			a.message(ev.Message)
+		}
+	case "message_delta":
+		if ev.Usage != nil {
+			a.usage(ev.Usage)
+			a.hasFinal = ev.Usage.OutputTokens != nil
+		}
+	case "content_block_start":
+		a.block(ev.ContentBlock)
+	case "error":
+		e := &Error{}
+		if ev.Error != nil {
+			e.Type = ev.Error.Type
+		}
+		return e, false
+	}
+	return nil, false
+}
+
+// eventType reads the "type" of an event's data when it leads the object,
+// as Anthropic sends it ({"type":"…",…}); "" otherwise, and the data is
+// then decoded to find out.
+func eventType(data []byte) []byte {
+	rest, ok := bytes.CutPrefix(data, []byte(`{"type":"`))
+	if !ok {
+		var t struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(data, &t)
+		return []byte(t.Type)
+	}
+	if i := bytes.IndexByte(rest, '"'); i > 0 {
+		return rest[:i]
+	}
+	return nil
+}
+
+// deltaLen is the length of a delta's text (or partial JSON): the bytes
+// after its last `":"`, less the closing quote and braces.
+func deltaLen(data []byte) int {
+	i := bytes.LastIndex(data, []byte(`":"`))
+	if i < 0 {
+		return 0
+	}
+	return max(len(data)-i-3-3, 0)
+}
