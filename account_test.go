@@ -465,7 +465,10 @@ func TestAccountValidation(t *testing.T) {
 		field string
 		call  func() error
 	}{
-		{"customerId", func() error { _, err := c.CreateSubscription(ctx, drip.SubscriptionParams{Name: "n", Interval: drip.IntervalDaily}); return err }},
+		{"customerId", func() error {
+			_, err := c.CreateSubscription(ctx, drip.SubscriptionParams{Name: "n", Interval: drip.IntervalDaily})
+			return err
+		}},
 		{"interval", func() error {
 			_, err := c.CreateSubscription(ctx, drip.SubscriptionParams{CustomerID: "c", Name: "n", Interval: "HOURLY"})
 			return err
@@ -479,7 +482,10 @@ func TestAccountValidation(t *testing.T) {
 			return err
 		}},
 		{"subscriptionId", func() error { _, err := c.GetSubscription(ctx, " "); return err }},
-		{"startDate", func() error { _, err := c.CreateContract(ctx, drip.ContractParams{CustomerID: "c", Name: "n"}); return err }},
+		{"startDate", func() error {
+			_, err := c.CreateContract(ctx, drip.ContractParams{CustomerID: "c", Name: "n"})
+			return err
+		}},
 		{"endDate", func() error {
 			_, err := c.CreateContract(ctx, drip.ContractParams{CustomerID: "c", Name: "n", StartDate: now, EndDate: now.Add(-time.Hour)})
 			return err
@@ -494,8 +500,14 @@ func TestAccountValidation(t *testing.T) {
 		}},
 		{"unitPriceUsd", func() error { _, err := c.AddContractOverride(ctx, "ctr", "tok", dec("-1")); return err }},
 		{"body", func() error { _, err := c.ChangeCustomerPricing(ctx, "c", drip.PricingChangeParams{}); return err }},
-		{"limit", func() error { _, err := c.ListPlanChanges(ctx, "c", &drip.ListPlanChangesParams{Limit: 201}); return err }},
-		{"planId", func() error { _, err := c.ChangeCustomerEntitlementPlan(ctx, "c", drip.EntitlementChangeParams{}); return err }},
+		{"limit", func() error {
+			_, err := c.ListPlanChanges(ctx, "c", &drip.ListPlanChangesParams{Limit: 201})
+			return err
+		}},
+		{"planId", func() error {
+			_, err := c.ChangeCustomerEntitlementPlan(ctx, "c", drip.EntitlementChangeParams{})
+			return err
+		}},
 	} {
 		refusedBeforeSending(t, srv, tc.call, tc.field)
 	}

@@ -134,7 +134,9 @@ func contractTerms(op string, minimum, maximum, discount *Decimal, units map[str
 	return
 }
 
-func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// isoTime writes a time as Node's Date.toISOString does: UTC with
+// milliseconds, the form the official clients send.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // CreateContract creates a contract (POST /contracts; secret key). Like
 // CreateSubscription it is not retried once an attempt may have reached

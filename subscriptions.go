@@ -297,7 +297,7 @@ func (c *Client) PauseSubscription(ctx context.Context, id string, p PauseSubscr
 	}
 	var body wire.PauseSubscriptionRequest
 	if !p.ResumeAt.IsZero() {
-		body.ResumeDate = p.ResumeAt.UTC().Format(time.RFC3339Nano)
+		body.ResumeDate = isoTime(p.ResumeAt)
 	}
 	return c.subscriptionCall(ctx, request{op: op, method: "POST", path: subscriptionPath(id, "/pause"), body: &body, secret: true})
 }

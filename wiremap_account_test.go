@@ -96,7 +96,7 @@ func accountWireCases() []wireCase {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ChangeCustomerEntitlementPlan(ctx, "cu", EntitlementChangeParams{PlanID: "plan_1",
 					Overrides: map[string]EntitlementLimits{"f": {DailyLimit: d("1"), MonthlyLimit: d("2"), Unlimited: &yes}},
-					Reason: "r", PerformedBy: "p"})
+					Reason:    "r", PerformedBy: "p"})
 			},
 			unreadOK: []string{"businessId"}},
 		{name: "ListPlanChanges", method: "GET", path: "/v1/customers/cu/plan-changes", reply: &wire.PlanChangeList{},
