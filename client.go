@@ -32,7 +32,9 @@ const (
 	// account need a secret key and are refused with a public one before
 	// anything is sent (403 PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement
 	// plans and rules and assigning them to customers, and creating,
-	// changing or deleting pricing plans.
+	// changing or deleting pricing plans. Of account management, a public
+	// key may read subscriptions only: changing them, contracts and plan
+	// changes need a secret key.
 	KeyPublic KeyType = "public"
 )
 
@@ -199,6 +201,10 @@ type request struct {
 	// secret marks a call Drip serves to secret (sk_) keys only: with a
 	// public key it is refused before sending. See KeyPublic.
 	secret bool
+	// noReplay stops retrying once an attempt may have reached the server:
+	// for writes that carry no idempotency key and move money, where a
+	// replay would do it twice.
+	noReplay bool
 }
 
 // callInfo reports how a call went, for callers that care (CreateCustomer
@@ -248,7 +254,7 @@ func (c *Client) do(ctx context.Context, r request) (callInfo, error) {
 		if e.StatusCode == 0 || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout {
 			info.uncertain = true
 		}
-		if !retryable || retry >= c.retry.MaxRetries || r.once {
+		if !retryable || retry >= c.retry.MaxRetries || r.once || (r.noReplay && info.uncertain) {
 			if breakerFailure(e) {
 				c.recordBreaker(true)
 			} else {

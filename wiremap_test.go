@@ -201,6 +201,7 @@ func wireCaseTables() map[string][]wireCase {
 		"TestExecutionEventWireMappings":   eventWireCases(),
 		"TestEntitlementWireMappings":      entitlementWireCases(),
 		"TestWebhookWireMappings":          webhookWireCases(),
+		"TestAccountWireMappings":          accountWireCases(),
 	}
 }
 

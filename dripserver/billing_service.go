@@ -121,11 +121,16 @@ func (s *service) priceUsage(t *txn, endpoint string, c Customer, rec *UsageReco
 	if !billable(endpoint, c) {
 		return nil, nil
 	}
-	plan, ok, err := t.activePlanByType(rec.UsageType)
+	plan, hasPlan, err := t.activePlanByType(rec.UsageType)
+	if err != nil {
+		return nil, err
+	}
+	// Subscriptions' included usage and contracts change the amount
+	// (account.go).
+	amount, ok, err := s.usageAmount(t, c, *rec, plan, hasPlan)
 	if err != nil || !ok {
 		return nil, err
 	}
-	amount := roundUSDC(new(big.Rat).Mul(quantityRat(rec.Quantity), rat(plan.UnitPrice)))
 	if err := s.checkCaps(t, c, amount); err != nil {
 		return nil, err
 	}

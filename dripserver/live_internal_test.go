@@ -13,24 +13,23 @@ func TestBroadcasterDropsSlowSubscriber(t *testing.T) {
 	fast, cancelFast := b.subscribe()
 	defer cancelFast()
 
-	done := make(chan struct{})
-	got := 0
-	go func() {
-		defer close(done)
-		for range fast {
-			got++
-			if got == liveBuffer+10 {
-				return
-			}
-		}
-	}()
-	for range liveBuffer + 10 {
+	// Fill both buffers, let the fast one catch up, then overflow only the
+	// slow one: in steps, so the fast reader never falls behind by chance.
+	for range liveBuffer {
 		b.publish(LiveRunEvent, map[string]int{"n": 1})
 	}
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the reading subscriber got %d messages", got)
+	for range liveBuffer {
+		<-fast
+	}
+	for range 10 {
+		b.publish(LiveRunEvent, map[string]int{"n": 1})
+	}
+	for i := range 10 {
+		select {
+		case <-fast:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the reading subscriber got only %d of the last 10 messages", i)
+		}
 	}
 	n := 0
 	for range slow { // closed once dropped, after its buffer

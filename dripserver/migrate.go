@@ -134,6 +134,7 @@ UPDATE runs SET ts_unordered = 1,
 	schemaWebhooks,     // 5: webhooks.go
 	schemaEvents,       // 6: execevents.go
 	schemaViews,        // 7: views.go
+	schemaAccount,      // 8: account.go (subscriptions, contracts, plan changes)
 }
 
 // migrate applies the migrations the database has not seen yet, each in its

@@ -225,6 +225,7 @@ func (s *Server) routes() {
 	s.entitlementRoutes(api, secret)
 	s.webhookRoutes(api, secret)
 	s.eventRoutes(api, secret)
+	s.accountRoutes(api, secret)
 	s.mux = m
 }
 

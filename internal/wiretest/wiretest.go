@@ -28,7 +28,8 @@ var counter atomic.Int64
 
 // Fill sets every exported field reachable from v (a pointer) to a distinct
 // non-zero value: strings "s<n>" (an RFC 3339 time when the field name ends
-// in "At", starts with "Period" or is "Timestamp" or "LastHealthChange"; a
+// in "At", "Date", "Start", "End" or "From", starts with "Period" or is
+// "Timestamp" or "LastHealthChange"; a
 // decimal "<n>.5" for money and quantities, see decimalField, and for every
 // json.Number), numbers n, booleans true, one element per slice (a JSON
 // string for a json.RawMessage), one entry per map, and a new value behind
@@ -46,7 +47,8 @@ func fill(v reflect.Value, name string, n *int) {
 		case v.Type() == reflect.TypeFor[json.Number]():
 			// Entitlement limits and usage travel as JSON numbers.
 			v.SetString(strconv.Itoa(*n) + ".5")
-		case strings.HasSuffix(name, "At") || name == "Timestamp" || strings.HasPrefix(name, "Period") || name == "LastHealthChange":
+		case strings.HasSuffix(name, "At") || name == "Timestamp" || strings.HasPrefix(name, "Period") || name == "LastHealthChange" ||
+			isTimeName(name):
 			v.SetString(base.Add(time.Duration(*n) * time.Second).Format(time.RFC3339))
 		case decimalField(name):
 			v.SetString(strconv.Itoa(*n) + ".5")
@@ -254,6 +256,17 @@ func Lost(wire, public any, ignore ...string) []string {
 func ignored(path string, ignore []string) bool {
 	for _, p := range ignore {
 		if path == p || path == p+"{}" || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") {
+			return true
+		}
+	}
+	return false
+}
+
+// isTimeName reports the other names of time fields: dates and the bounds
+// of periods (StartDate, TrialEnd, EffectiveFrom, …).
+func isTimeName(name string) bool {
+	for _, suffix := range []string{"Date", "Start", "End", "From"} {
+		if strings.HasSuffix(name, suffix) {
 			return true
 		}
 	}
