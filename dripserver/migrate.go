@@ -133,6 +133,7 @@ UPDATE runs SET ts_unordered = 1,
 	schemaEntitlements, // 4: entitlements.go
 	schemaWebhooks,     // 5: webhooks.go
 	schemaEvents,       // 6: execevents.go
+	schemaAccount,      // account.go
 }
 
 // migrate applies the migrations the database has not seen yet, each in its

@@ -209,6 +209,7 @@ func (s *Server) routes() {
 	s.entitlementRoutes(api, secret)
 	s.webhookRoutes(api, secret)
 	s.eventRoutes(api, secret)
+	s.accountRoutes(m, api, secret)
 	s.mux = m
 }
 
