@@ -28,11 +28,12 @@ const (
 	KeySecret KeyType = "secret" // sk_…: full API access
 	// KeyPublic (pk_…) may track usage, record runs and events, manage
 	// customers and read or act on billing: balances, charges, spending
-	// caps, entitlement checks, cost estimates. Calls that configure the
-	// account need a secret key and are refused with a public one before
-	// anything is sent (403 PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement
-	// plans and rules and assigning them to customers, and creating,
-	// changing or deleting pricing plans.
+	// caps, entitlement checks, cost estimates, checkout, ingest. Calls that
+	// configure the account or move its money need a secret key and are
+	// refused with a public one before anything is sent (403
+	// PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement plans and rules and
+	// assigning them to customers, creating, changing or deleting pricing
+	// plans, withdrawals, portal sessions and payload-mapping management.
 	KeyPublic KeyType = "public"
 )
 
