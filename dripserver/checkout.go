@@ -385,3 +385,14 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeError(w, r, s.log, err)
 }
+
+// CheckoutSession returns a checkout session as stored, its fields by
+// JSON name (amountCents, returnUrl, status, …), for tests and tools; nil
+// when there is none.
+func (s *Store) CheckoutSession(ctx context.Context, id string) (doc map[string]any, err error) {
+	err = s.view(ctx, func(t *txn) error {
+		_, err := t.getDoc(tableCheckout, "id = ?", &doc, id)
+		return err
+	})
+	return doc, err
+}

@@ -35,6 +35,7 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 		{"entitlements", entitlementWireFields},
 		{"webhooks", webhookWireFields},
 		{"events", eventWireFields},
+		{"account", accountWireFields},
 	}
 	ran, passed := 0, true
 	for _, p := range parts {
