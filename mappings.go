@@ -286,7 +286,7 @@ func (c *Client) ListPayloadMappingVersions(ctx context.Context, id string) ([]P
 
 // DryRunPayloadMapping maps payload with the mapping and returns the event
 // it would record, recording nothing (POST /payload-mappings/{id}/dry-run).
-// payload is any value that encodes to JSON (a json.RawMessage is sent as
+// payload is any value that encodes to JSON (a json.RawMessage or []byte is sent as
 // is). Needs a secret key.
 func (c *Client) DryRunPayloadMapping(ctx context.Context, id string, payload any) (*MappedEvent, error) {
 	const op = "DryRunPayloadMapping"
