@@ -322,7 +322,8 @@ type IngestResult struct {
 // (POST /ingest/{sourceName}), which records the usage event it maps to,
 // through the same pipeline as TrackUsage's visibility-only mode
 // (/usage/internal). payload is any value that encodes to JSON (a
-// json.RawMessage is sent as is); it is not wrapped.
+// json.RawMessage or []byte is sent as is and must hold a JSON object);
+// it is not wrapped.
 //
 // The official sources disagree on the reply: Drip's documentation gives
 // 202 {ok, sourceName, mappingId, usageEventId}, the newest Node client's
