@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	drip "github.com/drip-sdk/drip-go"
 )
@@ -379,4 +380,49 @@ func rawStatus(t *testing.T, method, u, key string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestAccountValidation checks that bad input to the account calls is a
+// VALIDATION_ERROR naming the field, before anything is sent.
+func TestAccountValidation(t *testing.T) {
+	ctx := ctxT(t)
+	srv := startServer(t, nil)
+	c := newClient(t, srv.BaseURL())
+	for _, tc := range []struct {
+		field string
+		call  func() error
+	}{
+		{"amountUsdc", func() error { _, err := c.Withdraw(ctx, drip.WithdrawParams{Amount: dec("9.99")}); return err }},
+		{"amountUsdc", func() error { _, err := c.Withdraw(ctx, drip.WithdrawParams{Amount: dec("100000.000001")}); return err }},
+		{"amountUsdc", func() error { _, err := c.Withdraw(ctx, drip.WithdrawParams{Amount: dec("10.0000001")}); return err }},
+		{"amountUsdc", func() error { _, err := c.Withdraw(ctx, drip.WithdrawParams{}); return err }},
+		{"withdrawalId", func() error { _, err := c.CancelWithdrawal(ctx, ""); return err }},
+		{"customerId", func() error { _, err := c.CreatePortalSession(ctx, drip.PortalSessionParams{}); return err }},
+		{"expiresInMinutes", func() error {
+			_, err := c.CreatePortalSession(ctx, drip.PortalSessionParams{CustomerID: "c", ExpiresIn: -time.Minute})
+			return err
+		}},
+		{"sessionId", func() error { return c.RevokePortalSession(ctx, " ") }},
+		{"sourceName", func() error {
+			_, err := c.CreatePayloadMapping(ctx, drip.PayloadMappingParams{Name: "n", TargetUnitType: "t", TargetQuantityPath: "$.q",
+				TargetCustomerIDPath: "$.c"})
+			return err
+		}},
+		{"name", func() error {
+			empty := ""
+			_, err := c.UpdatePayloadMapping(ctx, "pm_1", drip.UpdatePayloadMappingParams{Name: &empty})
+			return err
+		}},
+		{"sourceName", func() error { _, err := c.Ingest(ctx, "", map[string]any{}); return err }},
+		{"payload", func() error { _, err := c.Ingest(ctx, "src", json.RawMessage(`{"a":`)); return err }},
+		{"payload", func() error { _, err := c.DryRunPayloadMapping(ctx, "pm_1", func() {}); return err }},
+	} {
+		err := tc.call()
+		if e, ok := drip.AsError(err); !ok || e.Code != drip.CodeValidation || e.Field != tc.field {
+			t.Errorf("%v, want VALIDATION_ERROR on %s", err, tc.field)
+		}
+	}
+	if n := srv.requests.Load(); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
 }
