@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/drip-sdk/drip-go/dripserver"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -14,8 +17,9 @@ import (
 // send: one deposit per paid session with the credited amount and the new
 // balance, and each withdrawal event once, when the clock gets there.
 func TestAccountWebhookEvents(t *testing.T) {
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	a, n := startBilling(t, &now)
+	clk := &lockedClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	var unused time.Time
+	a, n := startBilling(t, &unused, dripserver.WithClock(clk.now))
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(recv.Close)
 	var hook struct{ ID string }
@@ -59,12 +63,12 @@ func TestAccountWebhookEvents(t *testing.T) {
 	if c := n.of("withdrawal.created"); len(c) != 2 {
 		t.Fatalf("created events: %v", c)
 	}
-	now = now.Add(23 * time.Hour)
+	clk.add(23 * time.Hour)
 	a.ok(200, "GET", "/withdrawals", nil, nil)
 	if c := n.of("withdrawal.completed", "withdrawal.failed"); len(c) != 0 {
 		t.Fatalf("finished early: %v", c)
 	}
-	now = now.Add(time.Hour)
+	clk.add(time.Hour)
 	a.ok(200, "GET", "/withdrawals", nil, nil)
 	a.ok(200, "GET", "/withdrawals", nil, nil)
 	done, failed := n.of("withdrawal.completed"), n.of("withdrawal.failed")
@@ -78,4 +82,23 @@ func TestAccountWebhookEvents(t *testing.T) {
 	a.fail(404, "NOT_FOUND", "DELETE", "/withdrawals/wd_nope", nil)
 	a.fail(422, "VALIDATION_ERROR", "POST", "/withdrawals", wire.WithdrawRequest{AmountUsdc: "20"})
 	a.fail(422, "VALIDATION_ERROR", "GET", "/withdrawals?status=DONE", nil)
+}
+
+// lockedClock is a clock the test moves while dripd's delivery worker
+// reads it.
+type lockedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *lockedClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *lockedClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

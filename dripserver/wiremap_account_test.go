@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -15,8 +16,9 @@ import (
 // mappings.go, and the data of the webhook events account management
 // sends.
 func accountWireFields(t *testing.T, w *wireCheck) {
-	now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
-	a, n := startBilling(t, &now)
+	clk := &lockedClock{t: time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)}
+	var unused time.Time
+	a, n := startBilling(t, &unused, dripserver.WithClock(clk.now))
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(recv.Close)
 	var hook struct{ ID string }
@@ -67,7 +69,7 @@ func accountWireFields(t *testing.T, w *wireCheck) {
 	var cr wire.CancelWithdrawalResult
 	a.ok(200, "DELETE", "/withdrawals/"+cancel.ID, nil, &cr)
 	w.served("DELETE /withdrawals/{id} reply", &cr)
-	now = now.Add(25 * time.Hour)
+	clk.add(25 * time.Hour)
 	var wl wire.WithdrawalList
 	a.ok(200, "GET", "/withdrawals?status=COMPLETE", nil, &wl)
 	w.served("GET /withdrawals reply", &wl)
