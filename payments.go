@@ -40,7 +40,8 @@ type CheckoutParams struct {
 	Amount Decimal
 	// ReturnURL is where the customer's browser goes after paying, an
 	// absolute http(s) URL; Drip adds the query parameters session_id,
-	// customer_id and status. Required.
+	// customer_id and status (dripd sends status=complete, or cancelled
+	// when the customer cancels and there is no CancelURL). Required.
 	ReturnURL string
 	// CancelURL, if set, is where the browser goes when the customer
 	// cancels.

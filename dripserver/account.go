@@ -152,8 +152,8 @@ func (t *txn) getDoc(table, cond string, v any, args ...any) (bool, error) {
 	return true, nil
 }
 
-// listDocs decodes the documents of table matching cond (and the query's
-// ORDER BY and LIMIT tail) with each, one by one.
+// listDocs decodes the documents of the rows of table that tail (a WHERE,
+// ORDER BY and LIMIT clause, any of them optional) selects, in order.
 func listDocs[T any](t *txn, table, tail string, args ...any) ([]T, error) {
 	rows, err := t.query(`SELECT doc FROM `+table+` `+tail, args...)
 	if err != nil {
