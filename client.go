@@ -28,13 +28,13 @@ const (
 	KeySecret KeyType = "secret" // sk_…: full API access
 	// KeyPublic (pk_…) may track usage, record runs and events, manage
 	// customers and read or act on billing: balances, charges, spending
-	// caps, entitlement checks, cost estimates. Calls that configure the
-	// account need a secret key and are refused with a public one before
-	// anything is sent (403 PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement
-	// plans and rules and assigning them to customers, and creating,
-	// changing or deleting pricing plans. Of account management, a public
-	// key may read subscriptions only: changing them, contracts and plan
-	// changes need a secret key.
+	// caps, entitlement checks, cost estimates, checkout, ingest, and read
+	// subscriptions. Calls that configure the account or move its money
+	// need a secret key and are refused with a public one before anything
+	// is sent (403 PUBLIC_KEY_NOT_ALLOWED): webhooks, entitlement plans and
+	// rules and assigning them to customers, creating, changing or deleting
+	// pricing plans, changing subscriptions, contracts, plan changes,
+	// withdrawals, portal sessions and payload-mapping management.
 	KeyPublic KeyType = "public"
 )
 

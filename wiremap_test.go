@@ -202,6 +202,7 @@ func wireCaseTables() map[string][]wireCase {
 		"TestEntitlementWireMappings":      entitlementWireCases(),
 		"TestWebhookWireMappings":          webhookWireCases(),
 		"TestAccountWireMappings":          accountWireCases(),
+		"TestPaymentWireMappings":          paymentWireCases(),
 	}
 }
 
@@ -209,6 +210,8 @@ func wireCaseTables() map[string][]wireCase {
 // with what covers it instead.
 var wireShapesCheckedElsewhere = map[string]string{
 	"Error": "decoded by decodeError; TestErrorEnvelopeFields",
+	// Only its path is read, by MappingFailedPath; the rest is Error's.
+	"MappingFailed": "decoded by MappingFailedPath; TestPayloadMappingErrors",
 	// dripd sends these; the SDK has no typed accessor for them (receivers
 	// read them with WebhookEvent.DecodeData), so there is no mapping to
 	// check.

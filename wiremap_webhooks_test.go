@@ -91,6 +91,10 @@ func webhookDataCases() []webhookDataCase {
 			decode: accessor(WebhookChargeSucceeded, WebhookEvent.Charge),
 			// customer.id repeats customerId, usageEvent.id repeats usageId.
 			unreadOK: []string{"customer.id", "usageEvent.id"}},
+		{name: "Deposit", data: &wire.WebhookDeposit{},
+			decode: accessor(WebhookCustomerDepositConfirmed, WebhookEvent.Deposit)},
+		{name: "Withdrawal", data: &wire.Withdrawal{},
+			decode: accessor(WebhookWithdrawalCompleted, WebhookEvent.Withdrawal)},
 	}
 }
 

@@ -1,9 +1,6 @@
 package dripserver
 
 import (
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -97,41 +94,23 @@ const (
 	tablePlanChanges   = "plan_changes"
 )
 
-// putDoc inserts or replaces a resource's document.
-func (t *txn) putDoc(table, id, customerID, status string, doc any) error {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return fmt.Errorf("dripserver: encode %s: %w", table, err)
-	}
-	_, err = t.exec(`INSERT INTO `+table+` (id, customer_id, status, doc) VALUES (?,?,?,?)
-		ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc`, id, customerID, status, string(b))
-	if err != nil {
-		return fmt.Errorf("dripserver: write %s: %w", table, err)
-	}
-	return nil
+// putAccountDoc inserts or replaces a resource's document with the
+// customer and status columns it is looked up by.
+func (t *txn) putAccountDoc(table, id, customerID, status string, doc any) error {
+	return t.putDoc(table, id, doc, "customer_id", customerID, "status", status)
 }
 
-// getDoc reads the document of id.
-func getDoc[T any](t *txn, table, id string) (T, bool, error) {
+// docByID reads the document of id.
+func docByID[T any](t *txn, table, id string) (T, bool, error) {
 	var v T
-	var raw string
-	err := t.queryRow(`SELECT doc FROM `+table+` WHERE id = ?`, id).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, false, nil
-	}
-	if err == nil {
-		err = json.Unmarshal([]byte(raw), &v)
-	}
-	if err != nil {
-		return v, false, fmt.Errorf("dripserver: read %s: %w", table, err)
-	}
-	return v, true, nil
+	ok, err := t.getDoc(table, "id = ?", &v, id)
+	return v, ok, err
 }
 
-// listDocs reads the documents matching the optional customer and status,
-// in creation order (newest first when newest), with limit (-1: all) and
-// offset, and how many match.
-func listDocs[T any](t *txn, table, customerID, status string, newest bool, limit, offset int) ([]T, int, error) {
+// customerDocs reads the documents matching the optional customer and
+// status, in creation order (newest first when newest), with limit (-1:
+// all) and offset, and how many match.
+func customerDocs[T any](t *txn, table, customerID, status string, newest bool, limit, offset int) ([]T, int, error) {
 	where, args := " WHERE 1=1", []any{}
 	if customerID != "" {
 		where, args = where+" AND customer_id = ?", append(args, customerID)
@@ -147,24 +126,8 @@ func listDocs[T any](t *txn, table, customerID, status string, newest bool, limi
 	if newest {
 		order += " DESC"
 	}
-	rows, err := t.query(`SELECT doc FROM `+table+where+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("dripserver: list %s: %w", table, err)
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		var raw string
-		var v T
-		if err := rows.Scan(&raw); err != nil {
-			return nil, 0, fmt.Errorf("dripserver: list %s: %w", table, err)
-		}
-		if err := json.Unmarshal([]byte(raw), &v); err != nil {
-			return nil, 0, fmt.Errorf("dripserver: list %s: %w", table, err)
-		}
-		out = append(out, v)
-	}
-	return out, total, rows.Err()
+	docs, err := listDocs[T](t, table, where+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return docs, total, err
 }
 
 // --- the billing period
@@ -173,7 +136,7 @@ func listDocs[T any](t *txn, table, customerID, status string, newest bool, limi
 // count in: the current period of its oldest live subscription, else the
 // UTC calendar month holding now.
 func (s *service) billingPeriod(t *txn, customerID string, now time.Time) (start, end time.Time, err error) {
-	subs, _, err := listDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
+	subs, _, err := customerDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
 	if err != nil {
 		return start, end, err
 	}
@@ -279,7 +242,7 @@ func (s *service) includedUnits(t *txn, customerID, unitType string, ct contract
 	if hasContract {
 		total.Add(total, big.NewRat(ct.IncludedUnits[unitType], 1))
 	}
-	subs, _, err := listDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
+	subs, _, err := customerDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
 	if err != nil {
 		return nil, err
 	}

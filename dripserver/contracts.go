@@ -98,12 +98,12 @@ func (ct *contract) inEffect(now time.Time) bool {
 }
 
 func (t *txn) saveContract(ct contract) error {
-	return t.putDoc(tableContracts, ct.ID, ct.CustomerID, ct.Status, ct)
+	return t.putAccountDoc(tableContracts, ct.ID, ct.CustomerID, ct.Status, ct)
 }
 
 // contractInEffect returns the customer's contract in effect now, if any.
 func (s *service) contractInEffect(t *txn, customerID string, now time.Time) (contract, bool, error) {
-	cts, _, err := listDocs[contract](t, tableContracts, customerID, contractActive, false, -1, 0)
+	cts, _, err := customerDocs[contract](t, tableContracts, customerID, contractActive, false, -1, 0)
 	if err != nil {
 		return contract{}, false, err
 	}
@@ -181,7 +181,7 @@ func (s *service) withContract(ctx context.Context, id string, fn func(ct *contr
 	}
 	err = run(ctx, func(t *txn) error {
 		var ok bool
-		if ct, ok, err = getDoc[contract](t, tableContracts, id); err != nil || !ok {
+		if ct, ok, err = docByID[contract](t, tableContracts, id); err != nil || !ok {
 			if err == nil {
 				err = errNotFound("contract %q not found", id)
 			}
@@ -211,7 +211,7 @@ func (s *service) listContracts(ctx context.Context, customerRef, status string)
 			}
 			customerID = c.ID
 		}
-		all, _, err := listDocs[contract](t, tableContracts, customerID, "", false, -1, 0)
+		all, _, err := customerDocs[contract](t, tableContracts, customerID, "", false, -1, 0)
 		if err != nil {
 			return err
 		}

@@ -56,8 +56,9 @@
 //   - Auth: Authorization: Bearer sk_…|pk_…. With no WithAPIKeys, any key
 //     of that shape and at least 10 characters is accepted (dev mode).
 //     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas
-//     (webhooks, pricing-plan writes, entitlement plans and rules, and
-//     assigning an entitlement plan to a customer).
+//     (webhooks, pricing-plan writes, entitlement plans and rules,
+//     assigning an entitlement plan to a customer, withdrawals, portal
+//     sessions and payload-mapping management).
 //   - Slow clients are cut off: headers must arrive within
 //     DefaultReadHeaderTimeout (10 s) and an API request's body within
 //     DefaultBodyReadTimeout (30 s) of its handler starting, else the
@@ -184,6 +185,21 @@
 //     success HEALTHY again. Start delivers in the background and
 //     Instance.Shutdown stops it; a Server from New delivers only while
 //     Server.Run runs. Pending deliveries survive a restart.
+//   - Account management (account.go, checkout.go, withdrawals.go,
+//     portal.go, mappings.go): POST /checkout (snake_case; pk_ allowed)
+//     answers a URL on dripd's own origin, GET /checkout/{id}, a page whose
+//     Pay button credits the customer's balance and redirects to the return
+//     URL with session_id, customer_id and status; sessions expire after
+//     CheckoutTTL (30 min). Withdrawals (snake_case) draw on the business's
+//     settlement balance (confirmed charges less withdrawals in flight or
+//     done), pay 1% (at least 0.50 USDC), and move PENDING → … → COMPLETE
+//     with the clock over 24 h (see withdrawals.go); only PENDING ones can
+//     be cancelled. Portal sessions open GET /portal/{token}, a read-only
+//     page of the customer's balance and charges, until they expire or are
+//     revoked. Payload mappings (versioned) and POST /ingest/{sourceName}
+//     (pk_ allowed) record usage as /usage/internal does, with errors 400
+//     MAPPING_FAILED (naming the path), 404 PAYLOAD_MAPPING_NOT_FOUND and
+//     410 PAYLOAD_MAPPING_INACTIVE.
 //   - Faults for resilience tests (WithErrorRate, WithDropRate, WithLatency,
 //     WithSeed) apply to /v1 only, so health checks keep working.
 package dripserver

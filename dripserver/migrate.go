@@ -135,6 +135,7 @@ UPDATE runs SET ts_unordered = 1,
 	schemaEvents,       // 6: execevents.go
 	schemaViews,        // 7: views.go
 	schemaAccount,      // 8: account.go (subscriptions, contracts, plan changes)
+	schemaPayments,     // 9: payments.go (checkout, withdrawals, portal sessions, payload mappings)
 }
 
 // migrate applies the migrations the database has not seen yet, each in its

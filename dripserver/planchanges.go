@@ -147,12 +147,12 @@ func restorePricing(ct *contract, ps pricingState) {
 }
 
 func (t *txn) savePlanChange(pc customerPlanChange) error {
-	return t.putDoc(tablePlanChanges, pc.ID, pc.CustomerID, pc.Status, pc)
+	return t.putAccountDoc(tablePlanChanges, pc.ID, pc.CustomerID, pc.Status, pc)
 }
 
 // supersede marks the customer's APPLIED changes of changeType SUPERSEDED.
 func (t *txn) supersede(customerID, changeType string, now time.Time) error {
-	pcs, _, err := listDocs[customerPlanChange](t, tablePlanChanges, customerID, changeApplied, false, -1, 0)
+	pcs, _, err := customerDocs[customerPlanChange](t, tablePlanChanges, customerID, changeApplied, false, -1, 0)
 	if err != nil {
 		return err
 	}
@@ -408,7 +408,7 @@ func (s *service) rollbackPlanChange(ctx context.Context, customerRef, id, perfo
 		if err != nil {
 			return err
 		}
-		orig, ok, err := getDoc[customerPlanChange](t, tablePlanChanges, id)
+		orig, ok, err := docByID[customerPlanChange](t, tablePlanChanges, id)
 		if err != nil {
 			return err
 		}
@@ -459,7 +459,7 @@ func (s *service) restoreContract(t *txn, orig customerPlanChange) error {
 	if err := fromStateMap(orig.PreviousState, &st); err != nil {
 		return err
 	}
-	ct, ok, err := getDoc[contract](t, tableContracts, orig.ContractID)
+	ct, ok, err := docByID[contract](t, tableContracts, orig.ContractID)
 	if err != nil || !ok {
 		return err
 	}
@@ -504,7 +504,7 @@ func (s *service) listPlanChanges(ctx context.Context, customerRef string, limit
 		if err != nil {
 			return err
 		}
-		pcs, total, err = listDocs[customerPlanChange](t, tablePlanChanges, c.ID, "", true, limit, offset)
+		pcs, total, err = customerDocs[customerPlanChange](t, tablePlanChanges, c.ID, "", true, limit, offset)
 		return err
 	})
 	return pcs, total, err
@@ -517,7 +517,7 @@ func (s *service) getPlanChange(ctx context.Context, customerRef, id string) (pc
 			return err
 		}
 		var ok bool
-		pc, ok, err = getDoc[customerPlanChange](t, tablePlanChanges, id)
+		pc, ok, err = docByID[customerPlanChange](t, tablePlanChanges, id)
 		if err == nil && (!ok || pc.CustomerID != c.ID) {
 			err = errNotFound("plan change %q not found for customer %s", id, c.ID)
 		}

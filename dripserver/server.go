@@ -226,6 +226,7 @@ func (s *Server) routes() {
 	s.webhookRoutes(api, secret)
 	s.eventRoutes(api, secret)
 	s.accountRoutes(api, secret)
+	s.paymentRoutes(m, api, secret)
 	s.mux = m
 }
 

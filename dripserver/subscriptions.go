@@ -134,7 +134,7 @@ func (sub *subscription) setPeriod(index int) {
 }
 
 func (t *txn) saveSubscription(sub subscription) error {
-	return t.putDoc(tableSubscriptions, sub.ID, sub.CustomerID, sub.Status, sub)
+	return t.putAccountDoc(tableSubscriptions, sub.ID, sub.CustomerID, sub.Status, sub)
 }
 
 // startPaidPeriod starts a period at anchor and charges it: ACTIVE when the
@@ -247,7 +247,7 @@ func (s *service) resume(t *txn, c Customer, sub *subscription, at time.Time) er
 
 // advanceCustomer renews every subscription of a customer.
 func (s *service) advanceCustomer(t *txn, customerID string, now time.Time) error {
-	subs, _, err := listDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
+	subs, _, err := customerDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (s *service) withSubscription(ctx context.Context, id string, fn func(t *tx
 	now := s.now()
 	err = s.store.update(ctx, func(t *txn) error {
 		var ok bool
-		if sub, ok, err = getDoc[subscription](t, tableSubscriptions, id); err != nil || !ok {
+		if sub, ok, err = docByID[subscription](t, tableSubscriptions, id); err != nil || !ok {
 			if err == nil {
 				err = errNotFound("subscription %q not found", id)
 			}
@@ -368,7 +368,7 @@ func (s *service) listSubscriptions(ctx context.Context, customerRef, status str
 			}
 			customerID = c.ID
 		}
-		all, _, err := listDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
+		all, _, err := customerDocs[subscription](t, tableSubscriptions, customerID, "", false, -1, 0)
 		if err != nil {
 			return err
 		}
@@ -383,7 +383,7 @@ func (s *service) listSubscriptions(ctx context.Context, customerRef, status str
 				}
 			}
 		}
-		subs, total, err = listDocs[subscription](t, tableSubscriptions, customerID, status, true, limit, 0)
+		subs, total, err = customerDocs[subscription](t, tableSubscriptions, customerID, status, true, limit, 0)
 		return err
 	})
 	return subs, total, err

@@ -36,6 +36,7 @@ func TestWireFieldsStoredAndServed(t *testing.T) {
 		{"webhooks", webhookWireFields},
 		{"events", eventWireFields},
 		{"account", accountWireFields},
+		{"payments", paymentWireFields},
 	}
 	ran, passed := 0, true
 	for _, p := range parts {

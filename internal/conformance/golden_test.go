@@ -140,7 +140,8 @@ var nodeOnlySteps = map[string]string{
 
 // opaque fields differ by nature (server ids, generated keys): only their
 // shape is compared.
-var opaque = map[string]bool{"customerId": true, "runId": true, "planId": true, "idempotencyKey": true}
+var opaque = map[string]bool{"customerId": true, "runId": true, "planId": true, "idempotencyKey": true,
+	"customer_id": true} // checkout is snake_case
 
 // keyPrefixes are the idempotency-key prefixes that differ by design, per
 // step: Node 0.1.2 bills through charge()/chargeAsync() (keys chg_ and
