@@ -3,7 +3,8 @@
 // drip_track_usage, drip_record_run, drip_start_run, drip_emit_event,
 // drip_end_run, drip_get_run, drip_get_run_timeline, drip_create_customer,
 // drip_get_customer, drip_list_customers, drip_get_balance,
-// drip_list_charges, drip_check_entitlement and drip_ping.
+// drip_list_charges, drip_check_entitlement, drip_list_subscriptions,
+// drip_list_contracts (sk_ keys only) and drip_ping.
 //
 // Install and configure:
 //

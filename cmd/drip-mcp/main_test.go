@@ -127,8 +127,8 @@ func TestStdioBinary(t *testing.T) {
 	srv := driptest.NewServer(t)
 	cs := connectCmd(t, command(context.Background(), bin, srv.APIKey(), srv))
 
-	if n := len(toolNames(t, cs)); n != 14 {
-		t.Fatalf("%d tools, want 14", n)
+	if n := len(toolNames(t, cs)); n != 16 {
+		t.Fatalf("%d tools, want 16", n)
 	}
 	if got := callTool(t, cs, "drip_ping", map[string]any{}); got["ok"] != true {
 		t.Errorf("ping = %v", got)
@@ -157,12 +157,12 @@ func TestStdioBinaryLeastPrivilege(t *testing.T) {
 	bin := binary(t)
 	srv := driptest.NewServer(t)
 	pk := connectCmd(t, command(context.Background(), bin, "pk_test_0123456789", srv))
-	if n := len(toolNames(t, pk)); n != 14 {
-		t.Errorf("pk_ key lists %d tools, want all 14 (all are public-key tools)", n)
+	if n := len(toolNames(t, pk)); n != 15 {
+		t.Errorf("pk_ key lists %d tools, want 15 (all but drip_list_contracts, which needs sk_)", n)
 	}
 	ro := connectCmd(t, command(context.Background(), bin, srv.APIKey(), srv, "--read-only"))
 	want := []string{"drip_check_entitlement", "drip_get_balance", "drip_get_customer", "drip_get_run", "drip_get_run_timeline",
-		"drip_list_charges", "drip_list_customers", "drip_ping"}
+		"drip_list_charges", "drip_list_contracts", "drip_list_customers", "drip_list_subscriptions", "drip_ping"}
 	if got := toolNames(t, ro); !slices.Equal(got, want) {
 		t.Errorf("--read-only lists %v, want %v", got, want)
 	}

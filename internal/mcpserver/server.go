@@ -28,7 +28,8 @@ const Name = "drip-mcp"
 // Options configures New.
 type Options struct {
 	// ReadOnly lists only the tools that read (ping, get run, timeline,
-	// get and list customers, balance, charges, entitlement checks).
+	// get and list customers, balance, charges, entitlement checks,
+	// subscriptions, contracts).
 	ReadOnly bool
 	// KeyType overrides the client's key type (client.KeyType()) when
 	// deciding which tools to list.

@@ -20,11 +20,25 @@ import (
 var allTools = []string{
 	"drip_ping", "drip_track_usage", "drip_record_run", "drip_start_run", "drip_emit_event", "drip_end_run",
 	"drip_get_run", "drip_get_run_timeline", "drip_create_customer", "drip_get_customer", "drip_list_customers",
-	"drip_get_balance", "drip_list_charges", "drip_check_entitlement",
+	"drip_get_balance", "drip_list_charges", "drip_check_entitlement", "drip_list_subscriptions", "drip_list_contracts",
 }
 
 var readTools = []string{"drip_ping", "drip_get_run", "drip_get_run_timeline", "drip_get_customer", "drip_list_customers",
-	"drip_get_balance", "drip_list_charges", "drip_check_entitlement"}
+	"drip_get_balance", "drip_list_charges", "drip_check_entitlement", "drip_list_subscriptions", "drip_list_contracts"}
+
+// secretTools need an sk_ key and are not listed for a pk_ one.
+var secretTools = []string{"drip_list_contracts"}
+
+// without returns names less the ones in drop, in order.
+func without(names, drop []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(drop, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 func newClient(t *testing.T, key, baseURL string) *drip.Client {
 	t.Helper()
@@ -251,6 +265,34 @@ func TestEveryToolAgainstDripd(t *testing.T) {
 		}
 	})
 
+	t.Run("drip_list_subscriptions, drip_list_contracts", func(t *testing.T) {
+		ctx := context.Background()
+		sub, err := c.CreateSubscription(ctx, drip.SubscriptionParams{CustomerID: "payer", Name: "Pro", Interval: drip.IntervalMonthly,
+			Price: drip.MustDecimal("20"), TrialDays: 14})
+		if err != nil {
+			t.Fatal(err)
+		}
+		five := drip.MustDecimal("5")
+		ct, err := c.CreateContract(ctx, drip.ContractParams{CustomerID: "payer", Name: "Enterprise", StartDate: time.Now().Add(-time.Hour),
+			DiscountPct: &five, IncludedUnits: map[string]int64{"searches": 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AddContractOverride(ctx, ct.ID, "searches", drip.MustDecimal("0.2")); err != nil {
+			t.Fatal(err)
+		}
+		subs := call[listSubscriptionsOut](t, cs, "drip_list_subscriptions", map[string]any{"customerId": sub.CustomerID})
+		if subs.Count != 1 || len(subs.Subscriptions) != 1 || subs.Subscriptions[0].ID != sub.ID || subs.Subscriptions[0].Status != "TRIALING" ||
+			subs.Subscriptions[0].PriceUSDC != "20" || subs.Subscriptions[0].Interval != "MONTHLY" || subs.Subscriptions[0].TrialEnd == "" {
+			t.Errorf("list_subscriptions = %+v", subs)
+		}
+		cts := call[listContractsOut](t, cs, "drip_list_contracts", map[string]any{"status": "ACTIVE"})
+		if len(cts.Contracts) != 1 || cts.Contracts[0].ID != ct.ID || cts.Contracts[0].DiscountPct != "5" ||
+			cts.Contracts[0].IncludedUnits["searches"] != 100 || cts.Contracts[0].PriceOverrides["searches"] != "0.2" {
+			t.Errorf("list_contracts = %+v", cts)
+		}
+	})
+
 	t.Run("drip_start_run, drip_emit_event, drip_end_run, drip_get_run, drip_get_run_timeline", func(t *testing.T) {
 		run := call[runOut](t, cs, "drip_start_run", map[string]any{
 			"customerId": cust.ID, "workflowId": "research-agent", "correlationId": "trace-1",
@@ -296,10 +338,11 @@ func TestToolListsFollowLeastPrivilege(t *testing.T) {
 		want     []string
 	}{
 		{"secret key", "sk_test_0123456789", false, allTools},
-		// Every tool of the skill reference is a public-key tool.
-		{"public key", "pk_test_0123456789", false, allTools},
+		// Every tool of the skill reference is a public-key tool; account
+		// configuration (contracts) is not.
+		{"public key", "pk_test_0123456789", false, without(allTools, secretTools)},
 		{"read-only", "sk_test_0123456789", true, readTools},
-		{"public key, read-only", "pk_test_0123456789", true, readTools},
+		{"public key, read-only", "pk_test_0123456789", true, without(readTools, secretTools)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

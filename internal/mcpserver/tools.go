@@ -94,6 +94,25 @@ var tools = []toolDef{
 			nonEmpty(s, "customerId", "featureKey")
 			minimum(s, 0, "quantity")
 		}, checkEntitlement),
+	tool("drip_list_subscriptions",
+		"List subscriptions (recurring charges per DAILY, WEEKLY, MONTHLY or ANNUAL period), optionally for one customer or with one status "+
+			"(ACTIVE, TRIALING, PAST_DUE, PAUSED, CANCELLED, EXPIRED): name, status, price in USDC, the current period, trial end and included usage.",
+		true, func(s *jsonschema.Schema) {
+			prop(s, "limit").Minimum = new(1.0)
+			prop(s, "limit").Maximum = new(100.0)
+			enum(s, "status", "ACTIVE", "TRIALING", "PAST_DUE", "PAUSED", "CANCELLED", "EXPIRED")
+		}, listSubscriptions),
+	secretOnly(tool("drip_list_contracts",
+		"List contracts (a customer's negotiated terms: unit-price overrides, discount, included units, minimum and maximum), optionally for one customer "+
+			"or with one status (ACTIVE, EXPIRED, CANCELLED). Needs a secret (sk_) key.",
+		true, func(s *jsonschema.Schema) { enum(s, "status", "ACTIVE", "EXPIRED", "CANCELLED") }, listContracts)),
+}
+
+// secretOnly marks a tool that needs an sk_ key: it is not listed for a
+// pk_ key, which Drip would refuse anyway.
+func secretOnly(t toolDef) toolDef {
+	t.secretOnly = true
+	return t
 }
 
 func ping(ctx context.Context, c *drip.Client, _ pingIn) (pingOut, error) {
@@ -305,4 +324,48 @@ func checkEntitlement(ctx context.Context, c *drip.Client, in checkEntitlementIn
 	return checkEntitlementOut{Allowed: r.Allowed, FeatureKey: r.FeatureKey, Remaining: r.Remaining.String(),
 		Limit: r.Limit.String(), Unlimited: r.Unlimited, Period: string(r.Period),
 		PeriodResetsAt: stamp(r.PeriodResetsAt), Reason: r.Reason}, nil
+}
+
+func listSubscriptions(ctx context.Context, c *drip.Client, in listSubscriptionsIn) (listSubscriptionsOut, error) {
+	l, err := c.ListSubscriptions(ctx, &drip.ListSubscriptionsParams{CustomerID: in.CustomerID,
+		Status: drip.SubscriptionStatus(in.Status), Limit: in.Limit})
+	if err != nil {
+		return listSubscriptionsOut{}, err
+	}
+	out := listSubscriptionsOut{Subscriptions: make([]subscriptionOut, len(l.Subscriptions)), Count: l.Count}
+	for i, s := range l.Subscriptions {
+		o := subscriptionOut{ID: s.ID, CustomerID: s.CustomerID, Name: s.Name, Status: string(s.Status),
+			Interval: string(s.Interval), PriceUSDC: s.Price.String(), CurrentPeriodStart: stamp(s.CurrentPeriodStart),
+			CurrentPeriodEnd: stamp(s.CurrentPeriodEnd), CancelAtPeriodEnd: s.CancelAtPeriodEnd, TrialEnd: stamp(s.TrialEnd),
+			OverageUnitType: s.OverageUnitType}
+		if s.IncludedUsage != nil {
+			o.IncludedUsage = *s.IncludedUsage
+		}
+		out.Subscriptions[i] = o
+	}
+	return out, nil
+}
+
+func listContracts(ctx context.Context, c *drip.Client, in listContractsIn) (listContractsOut, error) {
+	cs, err := c.ListContracts(ctx, &drip.ListContractsParams{CustomerID: in.CustomerID, Status: drip.ContractStatus(in.Status)})
+	if err != nil {
+		return listContractsOut{}, err
+	}
+	dec := func(d *drip.Decimal) string {
+		if d == nil {
+			return ""
+		}
+		return d.String()
+	}
+	out := listContractsOut{Contracts: make([]contractOut, len(cs))}
+	for i, ct := range cs {
+		o := contractOut{ID: ct.ID, CustomerID: ct.CustomerID, Name: ct.Name, Status: string(ct.Status),
+			StartDate: stamp(ct.StartDate), EndDate: stamp(ct.EndDate), MinimumUSDC: dec(ct.Minimum), MaximumUSDC: dec(ct.Maximum),
+			DiscountPct: dec(ct.DiscountPct), IncludedUnits: ct.IncludedUnits, PriceOverrides: map[string]string{}}
+		for _, ov := range ct.Overrides {
+			o.PriceOverrides[ov.UnitType] = ov.UnitPrice.String()
+		}
+		out.Contracts[i] = o
+	}
+	return out, nil
 }

@@ -270,3 +270,52 @@ type listCustomersOut struct {
 	Customers []customerOut `json:"customers"`
 	Count     int           `json:"count"`
 }
+
+type listSubscriptionsIn struct {
+	CustomerID string `json:"customerId,omitempty" jsonschema:"only this customer's subscriptions (Drip id)"`
+	Status     string `json:"status,omitempty" jsonschema:"only subscriptions with this status"`
+	Limit      int    `json:"limit,omitempty" jsonschema:"at most this many, 1 to 100 (default 100)"`
+}
+
+type subscriptionOut struct {
+	ID                 string  `json:"id"`
+	CustomerID         string  `json:"customerId"`
+	Name               string  `json:"name"`
+	Status             string  `json:"status"`
+	Interval           string  `json:"interval" jsonschema:"DAILY, WEEKLY, MONTHLY or ANNUAL"`
+	PriceUSDC          string  `json:"priceUsdc" jsonschema:"charged at the start of every paid period, an exact decimal string"`
+	CurrentPeriodStart string  `json:"currentPeriodStart,omitempty"`
+	CurrentPeriodEnd   string  `json:"currentPeriodEnd,omitempty"`
+	CancelAtPeriodEnd  bool    `json:"cancelAtPeriodEnd"`
+	TrialEnd           string  `json:"trialEnd,omitempty"`
+	IncludedUsage      float64 `json:"includedUsage,omitempty" jsonschema:"units of overageUnitType free each period"`
+	OverageUnitType    string  `json:"overageUnitType,omitempty"`
+}
+
+type listSubscriptionsOut struct {
+	Subscriptions []subscriptionOut `json:"subscriptions"`
+	Count         int               `json:"count"`
+}
+
+type listContractsIn struct {
+	CustomerID string `json:"customerId,omitempty" jsonschema:"only this customer's contracts (Drip id)"`
+	Status     string `json:"status,omitempty" jsonschema:"only contracts with this status"`
+}
+
+type contractOut struct {
+	ID             string            `json:"id"`
+	CustomerID     string            `json:"customerId"`
+	Name           string            `json:"name"`
+	Status         string            `json:"status"`
+	StartDate      string            `json:"startDate,omitempty"`
+	EndDate        string            `json:"endDate,omitempty"`
+	MinimumUSDC    string            `json:"minimumUsdc,omitempty"`
+	MaximumUSDC    string            `json:"maximumUsdc,omitempty"`
+	DiscountPct    string            `json:"discountPct,omitempty"`
+	IncludedUnits  map[string]int64  `json:"includedUnits,omitempty" jsonschema:"units per meter free each billing period"`
+	PriceOverrides map[string]string `json:"priceOverrides,omitempty" jsonschema:"unit price in USDC per meter, replacing the pricing plan's"`
+}
+
+type listContractsOut struct {
+	Contracts []contractOut `json:"contracts"`
+}
