@@ -57,8 +57,9 @@
 //     of that shape and at least 10 characters is accepted (dev mode).
 //     Public keys get 403 PUBLIC_KEY_NOT_ALLOWED on secret-only areas
 //     (webhooks, pricing-plan writes, entitlement plans and rules,
-//     assigning an entitlement plan to a customer, withdrawals, portal
-//     sessions and payload-mapping management).
+//     assigning an entitlement plan to a customer, subscription writes,
+//     contracts, plan changes, withdrawals, portal sessions and
+//     payload-mapping management).
 //   - Slow clients are cut off: headers must arrive within
 //     DefaultReadHeaderTimeout (10 s) and an API request's body within
 //     DefaultBodyReadTimeout (30 s) of its handler starting, else the
@@ -185,8 +186,18 @@
 //     success HEALTHY again. Start delivers in the background and
 //     Instance.Shutdown stops it; a Server from New delivers only while
 //     Server.Run runs. Pending deliveries survive a restart.
-//   - Account management (account.go, checkout.go, withdrawals.go,
-//     portal.go, mappings.go): POST /checkout (snake_case; pk_ allowed)
+//   - Subscriptions, contracts and plan changes (account.go,
+//     subscriptions.go, contracts.go, planchanges.go): subscriptions renew
+//     when the clock passes a period's end (lazily, on the next read,
+//     change or billed usage of the customer), each paid period charged
+//     like usage (PAST_DUE when the balance cannot cover it), trials end
+//     into ACTIVE, included usage of the overage meter is free per period;
+//     an active contract's overrides replace the pricing plan's unit
+//     price, its discount and included units apply to charges; plan
+//     changes record the state they replace, prorate over the billing
+//     period and roll back once (a second rollback is 400 INVALID_STATE).
+//   - Payments (payments.go, checkout.go, withdrawals.go, portal.go,
+//     mappings.go): POST /checkout (snake_case; pk_ allowed)
 //     answers a URL on dripd's own origin, GET /checkout/{id}, a page whose
 //     Pay button credits the customer's balance and redirects to the return
 //     URL with session_id, customer_id and status; sessions expire after
