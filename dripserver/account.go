@@ -189,7 +189,7 @@ func (s *service) usageAmount(t *txn, c Customer, rec UsageRecord, plan PricingP
 	if err := s.advanceCustomer(t, c.ID, now); err != nil {
 		return nil, false, err
 	}
-	ct, hasContract, err := s.contractInEffect(t, c.ID, now)
+	ct, hasContract, err := t.contractInEffect(c.ID, now)
 	if err != nil {
 		return nil, false, err
 	}

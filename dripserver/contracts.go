@@ -102,7 +102,7 @@ func (t *txn) saveContract(ct contract) error {
 }
 
 // contractInEffect returns the customer's contract in effect now, if any.
-func (s *service) contractInEffect(t *txn, customerID string, now time.Time) (contract, bool, error) {
+func (t *txn) contractInEffect(customerID string, now time.Time) (contract, bool, error) {
 	cts, _, err := customerDocs[contract](t, tableContracts, customerID, contractActive, false, -1, 0)
 	if err != nil {
 		return contract{}, false, err

@@ -197,7 +197,7 @@ func (s *service) changePricing(ctx context.Context, customerRef string, ch pric
 		if err := s.advanceCustomer(t, c.ID, now); err != nil {
 			return err
 		}
-		ct, ok, err := s.contractInEffect(t, c.ID, now)
+		ct, ok, err := t.contractInEffect(c.ID, now)
 		if err != nil {
 			return err
 		}

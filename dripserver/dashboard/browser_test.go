@@ -202,6 +202,23 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, shots, "live.png")
 	})
 
+	t.Run("customer page shows subscriptions and contracts", func(t *testing.T) {
+		p := recordPlans(t, e)
+		sub := `#subscriptions tr[data-subscription-id="` + p.sub.ID + `"] `
+		ct := `#contracts tr[data-contract-id="` + p.contract.ID + `"] `
+		do(t, ctx, chromedp.Navigate(origin+"/customers/"+p.customer), chromedp.WaitVisible(css(sub+`.sub-price`)))
+		for sel, want := range map[string]string{
+			sub + `.sub-status`: "ACTIVE", sub + `.sub-price`: "29.990000 USDC / month",
+			ct + `.ct-status`: "ACTIVE", ct + `.ct-discount`: "15%", ct + `.ct-overrides`: "tokens: 0.000002 USDC / unit",
+			`#balance`: "70.010000 USDC",
+		} {
+			if got := strings.TrimSpace(get(t, ctx, chromedp.Text(css(sel)))); got != want {
+				t.Errorf("%s = %q, want %q", sel, got, want)
+			}
+		}
+		screenshot(t, ctx, shots, "customer.png")
+	})
+
 	t.Run("phone width", func(t *testing.T) {
 		do(t, ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(origin+"/runs/"+rec.runID),
 			chromedp.WaitVisible(css(`#timeline`)))

@@ -1,8 +1,9 @@
 // Package dashboard is dripd's web dashboard: what was metered, seen in a
 // browser. It shows an overview of usage and cost over time, customers with
-// their balances and entitlements, runs with a timeline waterfall of their
-// events, usage records, webhook deliveries, and a live view of what
-// arrives, all read from dripd's Store.
+// their balances, spending caps, entitlements, subscriptions and
+// contracts, runs with a timeline waterfall of their events, usage
+// records, webhook deliveries, and a live view of what arrives, all read
+// from dripd's Store.
 //
 // Pages are rendered on the server (html/template, charts as inline SVG);
 // the stylesheet and the Live page's few lines of script are embedded, so

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/drip-sdk/drip-go/dripserver"
@@ -34,15 +35,31 @@ var funcs = template.FuncMap{
 		switch s {
 		case dripserver.StatusCompleted, "DELIVERED", "CONFIRMED", "ACTIVE":
 			return "ok"
-		case dripserver.StatusFailed, dripserver.StatusTimeout:
+		case dripserver.StatusFailed, dripserver.StatusTimeout, "PAST_DUE":
 			return "bad"
-		case dripserver.StatusRunning, "PENDING":
+		case dripserver.StatusRunning, "PENDING", "TRIALING":
 			return "live"
 		}
 		return "muted"
 	},
+	"per":    perInterval,
 	"pf":     func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"indent": func(d int) string { return "d" + strconv.Itoa(d) },
+}
+
+// perInterval writes a billing interval as the unit of a price: "month".
+func perInterval(interval string) string {
+	switch interval {
+	case "DAILY":
+		return "day"
+	case "WEEKLY":
+		return "week"
+	case "MONTHLY":
+		return "month"
+	case "ANNUAL":
+		return "year"
+	}
+	return strings.ToLower(interval)
 }
 
 func toInt64(n any) int64 {

@@ -217,12 +217,19 @@ func (h *Handler) customers(w http.ResponseWriter, r *http.Request) {
 		Hint: h.hint(r)})
 }
 
+// maxPlans is how many subscriptions and contracts a customer page lists.
+const maxPlans = 20
+
 type customerPage struct {
-	A          dripserver.CustomerAccount
-	Runs       []dripserver.RunRow
-	RunsTotal  int
-	Usage      []dripserver.UsageRow
-	UsageTotal int
+	A              dripserver.CustomerAccount
+	Subs           []dripserver.SubscriptionView
+	SubsTotal      int
+	Contracts      []dripserver.ContractView
+	ContractsTotal int
+	Runs           []dripserver.RunRow
+	RunsTotal      int
+	Usage          []dripserver.UsageRow
+	UsageTotal     int
 }
 
 func (h *Handler) customer(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +244,16 @@ func (h *Handler) customer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := customerPage{A: a}
-	p.Runs, p.RunsTotal, err = h.store.QueryRuns(ctx, dripserver.RunQuery{Customer: a.ID, Limit: 20})
+	now := h.now()
+	// Stored state: a page view does not renew (and so charge)
+	// subscriptions; a renewal that is due is marked instead.
+	p.Subs, p.SubsTotal, err = h.store.CustomerSubscriptions(ctx, a.ID, maxPlans, now)
+	if err == nil {
+		p.Contracts, p.ContractsTotal, err = h.store.CustomerContracts(ctx, a.ID, maxPlans, now)
+	}
+	if err == nil {
+		p.Runs, p.RunsTotal, err = h.store.QueryRuns(ctx, dripserver.RunQuery{Customer: a.ID, Limit: 20})
+	}
 	if err == nil {
 		p.Usage, p.UsageTotal, err = h.store.QueryUsage(ctx, dripserver.UsageQuery{Customer: a.ID, Limit: 50})
 	}
