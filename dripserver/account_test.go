@@ -4,11 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/drip-sdk/drip-go/dripserver"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
@@ -18,8 +15,7 @@ import (
 // balance, and each withdrawal event once, when the clock gets there.
 func TestAccountWebhookEvents(t *testing.T) {
 	clk := &lockedClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-	var unused time.Time
-	a, n := startBilling(t, &unused, dripserver.WithClock(clk.now))
+	a, n := startBilling(t, clk)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(recv.Close)
 	var hook struct{ ID string }
@@ -82,23 +78,4 @@ func TestAccountWebhookEvents(t *testing.T) {
 	a.fail(404, "NOT_FOUND", "DELETE", "/withdrawals/wd_nope", nil)
 	a.fail(422, "VALIDATION_ERROR", "POST", "/withdrawals", wire.WithdrawRequest{AmountUsdc: "20"})
 	a.fail(422, "VALIDATION_ERROR", "GET", "/withdrawals?status=DONE", nil)
-}
-
-// lockedClock is a clock the test moves while dripd's delivery worker
-// reads it.
-type lockedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *lockedClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *lockedClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

@@ -48,16 +48,11 @@ func (n *notes) of(types ...string) []note {
 	return out
 }
 
-// startBilling starts dripd on the clock *now with a webhook endpoint (a
-// receiver answering 204) subscribed to every billing event.
-func startBilling(t *testing.T, now *time.Time, opts ...dripserver.Option) (*api, *notes) {
+// startBilling starts dripd on clk with a webhook endpoint (a receiver
+// answering 204) subscribed to every billing event.
+func startBilling(t *testing.T, clk *lockedClock, opts ...dripserver.Option) (*api, *notes) {
 	t.Helper()
-	var mu sync.Mutex
-	opts = append([]dripserver.Option{quiet, dripserver.WithClock(func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return *now
-	})}, opts...)
+	opts = append([]dripserver.Option{quiet, dripserver.WithClock(clk.now)}, opts...)
 	inst, err := dripserver.Start(context.Background(), "127.0.0.1:0", nil, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +69,8 @@ func startBilling(t *testing.T, now *time.Time, opts ...dripserver.Option) (*api
 }
 
 func TestSpendingAlertsOncePerLevelPerPeriod(t *testing.T) {
-	now := time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC)
-	a, n := startBilling(t, &now)
+	clk := &lockedClock{t: time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC)}
+	a, n := startBilling(t, clk)
 	a.ok(201, "POST", "/pricing-plans", map[string]any{"name": "T", "unitType": "tok", "unitPriceUsd": 0.01}, nil)
 	var c wire.Customer
 	a.ok(201, "POST", "/customers", wire.CreateCustomerRequest{ExternalCustomerID: "alerts", OnchainAddress: "0x01"}, &c)
@@ -116,7 +111,7 @@ func TestSpendingAlertsOncePerLevelPerPeriod(t *testing.T) {
 	a.fail(403, "CUSTOMER_BLOCKED", "POST", "/usage", wire.UsageRequest{CustomerID: c.ID, UsageType: "tok", Quantity: f64(1)})
 
 	// February: a new period, alerts again from 50%.
-	now = time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	clk.set(time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
 	use(60)
 	if l := levels(); !slices.Equal(l, []int{50, 80, 95, 100, 50}) {
 		t.Fatalf("alerts in the next period = %v", l)
@@ -129,8 +124,8 @@ func TestSpendingAlertsOncePerLevelPerPeriod(t *testing.T) {
 }
 
 func TestBillingWebhookEvents(t *testing.T) {
-	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	a, n := startBilling(t, &now, dripserver.WithStartingBalance("1"))
+	clk := &lockedClock{t: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}
+	a, n := startBilling(t, clk, dripserver.WithStartingBalance("1"))
 	a.ok(201, "POST", "/pricing-plans", map[string]any{"name": "J", "unitType": "job", "unitPriceUsd": "0.45"}, nil)
 	var c wire.Customer
 	a.ok(201, "POST", "/customers", wire.CreateCustomerRequest{ExternalCustomerID: "hooks", OnchainAddress: "0x02"}, &c)
@@ -190,8 +185,8 @@ func TestBillingWebhookEvents(t *testing.T) {
 }
 
 func TestPricingPlanRulesInDripd(t *testing.T) {
-	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	a, _ := startBilling(t, &now)
+	clk := &lockedClock{t: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}
+	a, _ := startBilling(t, clk)
 	a.fail(422, "VALIDATION_ERROR", "POST", "/pricing-plans", `{"name":"P","unitType":"u","unitPriceUsd":0.0000025}`)
 	a.fail(422, "VALIDATION_ERROR", "POST", "/pricing-plans", `{"name":"P","unitType":"u","unitPriceUsd":-1}`)
 	a.fail(422, "VALIDATION_ERROR", "POST", "/pricing-plans", `{"name":"P","unitType":"u"}`)
@@ -234,3 +229,28 @@ func TestPricingPlanRulesInDripd(t *testing.T) {
 }
 
 func ptrTrue() *bool { t := true; return &t }
+
+// lockedClock is a clock the test moves while dripd's delivery worker
+// reads it.
+type lockedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *lockedClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *lockedClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *lockedClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}

@@ -16,8 +16,7 @@ import (
 func TestAccountViewsReadStoredState(t *testing.T) {
 	ctx := context.Background()
 	clk := &lockedClock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}
-	var unused time.Time
-	a, n := startBilling(t, &unused, dripserver.WithClock(clk.now))
+	a, n := startBilling(t, clk)
 	store := n.store
 	var c wire.Customer
 	a.ok(201, "POST", "/customers", wire.CreateCustomerRequest{ExternalCustomerID: "views", OnchainAddress: "0x77"}, &c)

@@ -11,8 +11,8 @@ import (
 // accountWireFields checks the shapes of internal/wire/account.go:
 // subscriptions, contracts and plan changes.
 func accountWireFields(t *testing.T, w *wireCheck) {
-	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
-	a, _ := startBilling(t, &now)
+	clk := &lockedClock{t: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}
+	a, _ := startBilling(t, clk)
 	yes := true
 	var cust wire.Customer
 	a.ok(201, "POST", "/customers", wire.CreateCustomerRequest{ExternalCustomerID: "acct", OnchainAddress: "0xacc"}, &cust)

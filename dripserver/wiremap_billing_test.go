@@ -14,8 +14,8 @@ import (
 // usage reply with a charge, and the data of the webhook events billing
 // sends.
 func billingWireFields(t *testing.T, w *wireCheck) {
-	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
-	a, n := startBilling(t, &now, dripserver.WithStartingBalance("1"))
+	clk := &lockedClock{t: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)}
+	a, n := startBilling(t, clk, dripserver.WithStartingBalance("1"))
 
 	yes := true
 	cp := wire.CreatePricingPlanRequest{Name: "Tokens", UnitType: "tokens", UnitPriceUsd: "0.02", IsActive: &yes, PricingModel: "FLAT"}
@@ -86,7 +86,7 @@ func billingWireFields(t *testing.T, w *wireCheck) {
 	for _, typ := range []string{"calls", "misc"} {
 		a.ok(200, "POST", "/usage", wire.UsageRequest{CustomerID: cust.ID, UsageType: typ, Quantity: f64(4)}, nil)
 	}
-	start, end := now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339)
+	start, end := clk.now().Add(-time.Hour).Format(time.RFC3339), clk.now().Add(time.Hour).Format(time.RFC3339)
 	fu := wire.EstimateFromUsageRequest{CustomerID: cust.ID, PeriodStart: start, PeriodEnd: end, DefaultUnitPrice: "0.5",
 		IncludeChargedEvents: &yes, UsageTypes: []string{"tokens", "calls", "misc"}, CustomPricing: map[string]string{"calls": "0.25"}}
 	var est wire.CostEstimate

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/internal/wire"
 )
 
@@ -17,8 +16,7 @@ import (
 // sends.
 func paymentWireFields(t *testing.T, w *wireCheck) {
 	clk := &lockedClock{t: time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)}
-	var unused time.Time
-	a, n := startBilling(t, &unused, dripserver.WithClock(clk.now))
+	a, n := startBilling(t, clk)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(recv.Close)
 	var hook struct{ ID string }
