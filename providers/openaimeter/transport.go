@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -39,6 +40,19 @@ import (
 // "usage":null, which every JSON decoder reads as absent. Servers that
 // reject stream_options: use WithoutStreamUsageInjection, and stream usage
 // is estimated from the streamed text (Usage.Estimated).
+
+// Replies without usage. Some OpenAI-compatible servers send no usage
+// object, or ignore stream_options. Such a call is still reported, with
+// counts estimated and Usage.Estimated set: one token per 4 bytes (rounded
+// up) of the request's text (message contents, prompt, input and
+// instructions; a structured value counts its raw JSON length) and of the
+// reply's text (message content, reasoning and refusal, streamed deltas,
+// tool-call arguments, Responses output text).
+//
+// Azure OpenAI. Paths under /openai/deployments/{name}/ are metered like
+// the others; the deployment is the request model when the body names
+// none, WithDeployments maps deployment names to models, and the provider
+// is ProviderAzureOpenAI.
 
 // maxCapture bounds the JSON response kept for parsing; past it only the
 // last tailCapture bytes are kept, where OpenAI puts "usage".
@@ -73,6 +87,26 @@ func NewHTTPClient(base *http.Client, r providers.Reporter, opts ...Option) *htt
 type transport struct {
 	base http.RoundTripper
 	m    *meter
+}
+
+// NewMiddleware returns the HTTP meter as a client middleware: a function
+// that meters req and passes it on to next. Its type is the one
+// github.com/openai/openai-go/v3/option.Middleware (and the other
+// Stainless-generated SDKs' option.Middleware) names, so it fits
+// option.WithMiddleware without this package importing those SDKs:
+//
+//	client := openai.NewClient(option.WithMiddleware(openaimeter.NewMiddleware(reporter)))
+//
+// It meters what NewTransport meters, each attempt the SDK makes (openai-go
+// retries 408, 409, 429 and 5xx answers) as one call. It also marks the ctx
+// of the request it passes on (providers.MarkMetered), so an HTTP meter
+// below it — an http.Client from NewHTTPClient given to the same SDK —
+// does not count the call again.
+func NewMiddleware(r providers.Reporter, opts ...Option) func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	m := newMeter(r, buildOptions(opts))
+	return func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		return m.meterHTTP(req, next, true)
+	}
 }
 
 // operation classifies a request path.
@@ -122,15 +156,22 @@ func (w *wireRequest) chars() int64 {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.m.meterHTTP(req, t.base.RoundTrip, false)
+}
+
+// meterHTTP meters one OpenAI-compatible HTTP call sent through next. mark
+// says whether to mark the ctx passed on as metered (the middleware does; a
+// transport is the bottom).
+func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), mark bool) (*http.Response, error) {
 	ctx := req.Context()
 	if req.Method != http.MethodPost || providers.IsMetered(ctx) {
-		return t.base.RoundTrip(req)
+		return next(req)
 	}
 	op := operation(req.URL.Path)
 	if op == "" {
-		return t.base.RoundTrip(req)
+		return next(req)
 	}
-	if err := t.m.admit(ctx); err != nil {
+	if err := m.admit(ctx); err != nil {
 		// A RoundTripper must close the body, even when it sends nothing.
 		if req.Body != nil {
 			req.Body.Close()
@@ -143,7 +184,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	strip := false
 	if body, ok := requestJSON(req); ok {
 		_ = json.Unmarshal(body, &wr)
-		if t.m.inject && wr.Stream && !wr.includeUsage() && (op == providers.OpChat || op == providers.OpTextCompletion) {
+		if m.inject && wr.Stream && !wr.includeUsage() && (op == providers.OpChat || op == providers.OpTextCompletion) {
 			if nb, err := withIncludeUsage(body); err == nil {
 				out = withBody(req, nb)
 				strip = true
@@ -153,17 +194,24 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 
-	cl := t.m.begin(ctx, op, wr.Model, false)
-	if cl.span != nil {
+	deployment := azureDeployment(req.URL.Path)
+	cl := m.begin(ctx, op, m.requestModel(wr.Model, deployment), mark)
+	if deployment != "" || isAzureHost(req.URL.Host) {
+		cl.u.Provider = m.azureProvider
+		if cl.span != nil {
+			cl.span.SetAttributes(attribute.String(attrProvider, m.azureProvider), attribute.String(attrSystem, m.azureProvider))
+		}
+	}
+	if cl.span != nil || mark {
 		out = out.WithContext(cl.ctx)
 	}
-	resp, err := t.base.RoundTrip(out)
+	resp, err := next(out)
 	if err != nil {
 		cl.fail(err)
-		t.m.end(ctx, &cl, true)
+		m.end(ctx, &cl, true)
 		return resp, err
 	}
-	mc := &meteredCall{m: t.m, ctx: ctx, cl: cl, inChars: wr.chars()}
+	mc := &meteredCall{m: m, ctx: ctx, cl: cl, inChars: wr.chars()}
 	mc.cl.u.Streamed = wr.Stream
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
@@ -245,10 +293,17 @@ type meteredCall struct {
 	inChars int64
 }
 
+// fill copies what the responses said into the call's usage, with the
+// response model mapped like the request model (WithDeployments).
+func (mc *meteredCall) fill() {
+	mc.a.fill(&mc.cl.u, mc.inChars)
+	mc.cl.u.Model = mc.m.model(mc.cl.u.Model)
+}
+
 // finish reports once; err is a read error of the body (nil at EOF/Close).
 func (mc *meteredCall) finish(err error) {
 	mc.once.Do(func() {
-		mc.a.fill(&mc.cl.u, mc.inChars)
+		mc.fill()
 		if err != nil {
 			describeError(err, &mc.cl.u)
 		}
@@ -311,7 +366,7 @@ func (b *jsonBody) done(readErr error) {
 		} else {
 			partialUsage(&mc.a, b.head, b.buf)
 		}
-		mc.a.fill(&mc.cl.u, mc.inChars)
+		mc.fill()
 		if readErr != nil {
 			describeError(readErr, &mc.cl.u)
 		}
