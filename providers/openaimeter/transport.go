@@ -459,6 +459,7 @@ type sseBody struct {
 	pending []byte // bytes of the current line not yet returned
 	err     error  // the upstream read error, returned once pending is empty
 	dropSep bool   // drop the blank line after a stripped event
+	decoded int    // events decoded in full
 	ev      wireEvent
 }
 
@@ -521,6 +522,13 @@ func (b *sseBody) hide(l []byte) bool {
 		b.mc.finish(nil)
 		return false
 	}
+	if b.decoded > 0 {
+		if n, ok := textDelta(payload); ok {
+			b.mc.a.outChars += n
+			return false
+		}
+	}
+	b.decoded++
 	b.ev = wireEvent{}
 	if json.Unmarshal(payload, &b.ev) != nil {
 		return false
