@@ -179,8 +179,15 @@ func WrapOpenAI(client *openai.Client, customerID string, opts ...OpenAIOption) 
 
 // OpenAIHTTPClient returns an *http.Client-compatible doer that meters
 // OpenAI-compatible HTTP traffic for code that builds its own client (set it
-// as openai.ClientConfig.HTTPClient, or langchaingo's openai.WithHTTPClient).
-// Calls already metered by WrapOpenAI are skipped. WithOpenAIEntitlement
+// as openai.ClientConfig.HTTPClient, langchaingo's openai.WithHTTPClient, or
+// openai-go's option.WithHTTPClient — though for openai-go OpenAIMiddleware
+// is the better fit: it keeps the SDK's HTTP client, and sees Azure calls
+// the azure package sends through a transport of its own). It meters chat
+// completions, responses, embeddings, completions and images, streams
+// included, on any base URL and on Azure OpenAI deployment paths
+// (WithOpenAIDeployments); a reply without usage is recorded with
+// estimated counts, marked usageEstimated.
+// Calls already metered by WrapOpenAI or OpenAIMiddleware are skipped. WithOpenAIEntitlement
 // gates its requests too: a denied one fails in RoundTrip, before anything
 // is sent, with an error matching ErrEntitlementDenied.
 func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
