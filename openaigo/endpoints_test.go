@@ -289,3 +289,36 @@ func TestOutsideARun(t *testing.T) {
 		t.Fatal("a run was opened")
 	}
 }
+
+// A background response answers queued, without usage; its usage is
+// recorded once, from the first retrieval that finds it finished.
+func TestBackgroundResponse(t *testing.T) {
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client(r.opt(e))
+			var got *responses.Response
+			evs := e.inRun(t, func(ctx context.Context) {
+				p := responseParams("gpt-4.1")
+				p.Background = openai.Bool(true)
+				started, err := c.Responses.New(ctx, p)
+				if err != nil || started.Status != "queued" {
+					t.Fatalf("started %v, %v", started, err)
+				}
+				for range 2 { // polled twice: recorded once
+					if got, err = c.Responses.Get(ctx, started.ID, responses.ResponseGetParams{}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// A response this client did not start is not its to record.
+				if _, err := c.Responses.Get(ctx, "resp_elsewhere", responses.ResponseGetParams{}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if got.Status != "completed" {
+				t.Fatalf("status %s", got.Status)
+			}
+			wantEvent(t, one(t, evs), "responses", "gpt-4.1"+suffix, stubTokens, responseTokens(got.Usage))
+		})
+	}
+}

@@ -133,6 +133,7 @@ type wireEvent struct {
 	ID       string        `json:"id"`
 	Object   string        `json:"object"`
 	Type     string        `json:"type"`
+	Status   string        `json:"status"`
 	Model    string        `json:"model"`
 	Choices  []wireChoice  `json:"choices"`
 	Usage    *wireUsage    `json:"usage"`

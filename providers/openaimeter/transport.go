@@ -164,7 +164,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // transport is the bottom).
 func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), mark bool) (*http.Response, error) {
 	ctx := req.Context()
-	if req.Method != http.MethodPost || providers.IsMetered(ctx) {
+	if providers.IsMetered(ctx) {
+		return next(req)
+	}
+	if id := responsePoll(req.Method, req.URL.Path); id != "" {
+		return m.pollHTTP(req, next, responseKey(id), mark)
+	}
+	if req.Method != http.MethodPost {
 		return next(req)
 	}
 	op := operation(req.URL.Path)
@@ -291,6 +297,80 @@ type meteredCall struct {
 	cl      call
 	a       acc
 	inChars int64
+	poll    string // the pending key of the background response polled
+}
+
+// Background responses. A Responses API call made with "background": true
+// answers at once, queued, without usage; the usage comes with a later
+// retrieval (GET …/responses/{id}) or cancellation (POST
+// …/responses/{id}/cancel) that finds it finished. The HTTP meter remembers
+// the responses it saw start (Pending) and reports each once, from the
+// first such reply; polls of responses it did not see start pass through.
+
+// responsePoll returns the id a retrieval or cancellation of a response
+// names ("" for any other request).
+func responsePoll(method, path string) string {
+	_, rest, ok := strings.Cut(path, "/responses/")
+	if !ok {
+		return ""
+	}
+	id, action, _ := strings.Cut(rest, "/")
+	switch {
+	case id == "" || id == "compact":
+		return ""
+	case method == http.MethodGet && action == "", method == http.MethodPost && action == "cancel":
+		return id
+	}
+	return ""
+}
+
+// pollHTTP meters a retrieval or cancellation of the background response
+// key names, if it is pending.
+func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), key string, mark bool) (*http.Response, error) {
+	ctx := req.Context()
+	if !m.pending.has(key) {
+		return next(req)
+	}
+	cl := m.begin(ctx, providers.OpResponses, "", mark)
+	out := req
+	if cl.span != nil || mark {
+		out = req.WithContext(cl.ctx)
+	}
+	resp, err := next(out)
+	if err != nil { // the response is still pending: a later poll reports it
+		m.end(ctx, &cl, false)
+		return resp, err
+	}
+	resp.Body = &jsonBody{src: resp.Body, mc: &meteredCall{m: m, ctx: ctx, cl: cl, poll: key}}
+	return resp, nil
+}
+
+// background settles a Responses API body that starts or polls a
+// background response; it reports whether the call is settled (and so
+// must not be reported as it stands): a start is remembered, a poll is
+// reported only when it finds the response finished, once.
+func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
+	if ev.Object != "response" {
+		return mc.poll != "" // a poll answered with an error: still pending
+	}
+	if mc.poll == "" {
+		if mc.a.hasUsage || (ev.Status != "queued" && ev.Status != "in_progress") {
+			return false
+		}
+		mc.m.pending.add(responseKey(ev.ID))
+		mc.cl.u.Model, mc.cl.u.ResponseID = ev.Model, ev.ID
+		mc.m.end(mc.ctx, &mc.cl, false)
+		return true
+	}
+	if !mc.a.hasUsage && !responseFinished(openai.ResponseStatus(ev.Status)) || !mc.m.pending.take(mc.poll) {
+		mc.m.end(mc.ctx, &mc.cl, false)
+		return true
+	}
+	if !mc.a.hasUsage { // finished without usage (failed early): nothing used
+		mc.a.setUsage(tokens{})
+	}
+	mc.cl.u.RequestModel = ev.Model
+	return false
 }
 
 // fill copies what the responses said into the call's usage, with the
@@ -365,6 +445,9 @@ func (b *jsonBody) done(readErr error) {
 			}
 		} else {
 			partialUsage(&mc.a, b.head, b.buf)
+		}
+		if (mc.poll != "" || mc.cl.u.Operation == providers.OpResponses) && readErr == nil && mc.background(&ev) {
+			return
 		}
 		mc.fill()
 		if readErr != nil {
