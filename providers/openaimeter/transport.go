@@ -22,7 +22,8 @@ import (
 // you set its HTTP client: go-openai (ClientConfig.HTTPClient), langchaingo
 // (openai.WithHTTPClient), or hand-written code. It meters POST requests to
 // …/chat/completions, …/completions, …/embeddings, …/responses,
-// …/responses/compact and …/images/{generations,edits,variations}; every
+// …/responses/compact and …/images/{generations,edits,variations}, and the
+// retrievals and cancellations of background responses it saw start; every
 // other request passes through untouched. Requests whose ctx is marked
 // providers.MarkMetered (a decorator above already meters them) pass
 // through untouched too.
