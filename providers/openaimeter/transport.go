@@ -128,24 +128,15 @@ func operation(path string) string {
 	return ""
 }
 
-// wireRequest is what the meter reads from a JSON request body.
+// wireRequest is the text of a request body, measured (never kept) for an
+// estimate when the reply brings no usage.
 type wireRequest struct {
-	Model         string          `json:"model"`
-	Stream        bool            `json:"stream"`
-	StreamOptions json.RawMessage `json:"stream_options"`
-	Messages      []struct {
+	Messages []struct {
 		Content textLen `json:"content"`
 	} `json:"messages"`
 	Prompt       textLen `json:"prompt"`
 	Input        textLen `json:"input"`
 	Instructions textLen `json:"instructions"`
-}
-
-func (w *wireRequest) includeUsage() bool {
-	var so struct {
-		IncludeUsage bool `json:"include_usage"`
-	}
-	return len(w.StreamOptions) > 0 && json.Unmarshal(w.StreamOptions, &so) == nil && so.IncludeUsage
 }
 
 func (w *wireRequest) chars() int64 {
@@ -187,11 +178,12 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	}
 
 	out := req
-	var wr wireRequest
+	var head requestHead
+	body, _ := requestJSON(req)
 	strip := false
-	if body, ok := requestJSON(req); ok {
-		_ = json.Unmarshal(body, &wr)
-		if m.inject && wr.Stream && !wr.includeUsage() && (op == providers.OpChat || op == providers.OpTextCompletion) {
+	if body != nil {
+		head = scanRequest(body)
+		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
 			if nb, err := withIncludeUsage(body); err == nil {
 				out = withBody(req, nb)
 				strip = true
@@ -202,7 +194,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	}
 
 	deployment := azureDeployment(req.URL.Path)
-	cl := m.begin(ctx, op, m.requestModel(wr.Model, deployment), mark)
+	cl := m.begin(ctx, op, m.requestModel(head.model, deployment), mark)
 	if deployment != "" || isAzureHost(req.URL.Host) {
 		cl.u.Provider = m.azureProvider
 		if cl.span != nil {
@@ -218,8 +210,8 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		m.end(ctx, &cl, true)
 		return resp, err
 	}
-	mc := &meteredCall{m: m, ctx: ctx, cl: cl, inChars: wr.chars()}
-	mc.cl.u.Streamed = wr.Stream
+	mc := &meteredCall{m: m, ctx: ctx, cl: cl, reqBody: body}
+	mc.cl.u.Streamed = head.stream
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
 		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
@@ -297,7 +289,7 @@ type meteredCall struct {
 	ctx     context.Context
 	cl      call
 	a       acc
-	inChars int64
+	reqBody []byte // the request body, measured only for an estimate
 	poll    string // the pending key of the background response polled
 }
 
@@ -377,7 +369,14 @@ func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
 // fill copies what the responses said into the call's usage, with the
 // response model mapped like the request model (WithDeployments).
 func (mc *meteredCall) fill() {
-	mc.a.fill(&mc.cl.u, mc.inChars)
+	var inChars int64
+	if !mc.a.hasUsage && mc.reqBody != nil {
+		var wr wireRequest
+		if json.Unmarshal(mc.reqBody, &wr) == nil {
+			inChars = wr.chars()
+		}
+	}
+	mc.a.fill(&mc.cl.u, inChars)
 	mc.cl.u.Model = mc.m.model(mc.cl.u.Model)
 }
 
@@ -440,12 +439,13 @@ func (b *jsonBody) done(readErr error) {
 	mc := b.mc
 	mc.once.Do(func() {
 		var ev wireEvent
-		if !b.over {
-			if json.Unmarshal(b.buf, &ev) == nil {
-				mc.a.wire(&ev)
-			}
-		} else {
+		switch op := mc.cl.u.Operation; {
+		case b.over:
 			partialUsage(&mc.a, b.head, b.buf)
+		case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
+			plainReply(b.buf, &mc.a):
+		case json.Unmarshal(b.buf, &ev) == nil:
+			mc.a.wire(&ev)
 		}
 		if (mc.poll != "" || mc.cl.u.Operation == providers.OpResponses) && readErr == nil && mc.background(&ev) {
 			return
