@@ -137,6 +137,8 @@ func benchAB(b *testing.B, flush func(), raw, metered func() error) {
 			}
 		}
 	}
+	b.StopTimer()
+	flush()
 	b.ReportMetric(float64(tRaw.Nanoseconds())/float64(b.N), "raw-ns/call")
 	b.ReportMetric(float64(tMetered.Nanoseconds())/float64(b.N), "metered-ns/call")
 	b.ReportMetric(float64(tMetered)/float64(tRaw), "metered/raw")
@@ -155,6 +157,8 @@ func benchLoop(b *testing.B, flush func(), call func() error) {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	flush()
 }
 
 func BenchmarkChat(b *testing.B) {

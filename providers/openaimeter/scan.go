@@ -133,9 +133,10 @@ func isNull(value []byte) bool { return bytes.HasPrefix(value, []byte("null")) }
 
 // requestHead is what the meter reads of every request body up front.
 type requestHead struct {
-	model        string
-	stream       bool
-	includeUsage bool
+	model         string
+	stream        bool
+	includeUsage  bool
+	streamOptions bool // the body has a stream_options member
 }
 
 // scanRequest reads the model and stream flags of a request body.
@@ -150,6 +151,8 @@ func scanRequest(body []byte) (h requestHead) {
 				h.model = stringValue(value)
 			case "stream":
 				h.stream = bytes.HasPrefix(value, []byte("true"))
+			case "stream_options":
+				h.streamOptions = true
 			}
 		case depth == 2 && top == "stream_options" && string(key) == "include_usage":
 			h.includeUsage = bytes.HasPrefix(value, []byte("true"))

@@ -91,8 +91,8 @@ func TestScanRequest(t *testing.T) {
 	}{
 		{`{"model":"gpt-4o","messages":[{"role":"user","content":"{\"model\":\"x\",\"stream\":true}"}]}`, requestHead{model: "gpt-4o"}},
 		{`{"messages":[],"model":"m","stream":true}`, requestHead{model: "m", stream: true}},
-		{`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`, requestHead{model: "m", stream: true, includeUsage: true}},
-		{`{"model":"m","stream":false,"stream_options":{"include_usage":false},"metadata":{"include_usage":true,"model":"y"}}`, requestHead{model: "m"}},
+		{`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`, requestHead{model: "m", stream: true, includeUsage: true, streamOptions: true}},
+		{`{"model":"m","stream":false,"stream_options":{"include_usage":false},"metadata":{"include_usage":true,"model":"y"}}`, requestHead{model: "m", streamOptions: true}},
 		{`{ "model" : "m" , "stream" : true }`, requestHead{model: "m", stream: true}},
 	} {
 		if got := scanRequest([]byte(tc.body)); got != tc.want {
@@ -100,3 +100,36 @@ func TestScanRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestWithIncludeUsage(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","stream":true}`,
+		` { "model":"m" }`,
+		`{}`,
+		`{"model":"m","stream_options":{"other":1}}`,
+		`{"model":"m","stream_options":null}`,
+	} {
+		out, err := withIncludeUsage([]byte(body), scanRequest([]byte(body)).streamOptions)
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		var in, got map[string]any
+		json.Unmarshal([]byte(body), &in)
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s → invalid %s", body, out)
+		}
+		so, _ := got["stream_options"].(map[string]any)
+		want := len(in)
+		if !hasKey(in, "stream_options") {
+			want++
+		}
+		if so["include_usage"] != true || len(got) != want {
+			t.Errorf("%s → %s", body, out)
+		}
+		if h := scanRequest(out); !h.includeUsage {
+			t.Errorf("%s → %s: usage not asked", body, out)
+		}
+	}
+}
+
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }

@@ -184,7 +184,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	if body != nil {
 		head = scanRequest(body)
 		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
-			if nb, err := withIncludeUsage(body); err == nil {
+			if nb, err := withIncludeUsage(body, head.streamOptions); err == nil {
 				out = withBody(req, nb)
 				strip = true
 				// The original body is not sent; RoundTrip must still close it.
@@ -248,8 +248,18 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 }
 
 // withIncludeUsage sets stream_options.include_usage=true in a JSON object,
-// keeping every other field.
-func withIncludeUsage(body []byte) ([]byte, error) {
+// keeping every other field. A body without stream_options (hasOptions
+// false) gets the member spliced in after its opening brace.
+func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
+	if i := skipSpace(body, 0); !hasOptions && i < len(body) && body[i] == '{' {
+		const member = `"stream_options":{"include_usage":true}`
+		out := make([]byte, 0, len(body)+len(member)+1)
+		out = append(append(out, body[:i+1]...), member...)
+		if j := skipSpace(body, i+1); j < len(body) && body[j] != '}' {
+			out = append(out, ',')
+		}
+		return append(out, body[i+1:]...), nil
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, err
