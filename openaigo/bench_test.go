@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,40 +109,57 @@ func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx co
 // flushEvery is how many calls the tracker queues between deliveries.
 const flushEvery = 1 << 8
 
-// benchAB times raw and metered calls alternately, one of each per
-// iteration, and reports the metered/raw ratio of their total times: on
-// shared cores the load drifts between two benchmarks run one after the
-// other, not between two calls made back to back.
+// benchAB times raw and metered calls alternately, in blocks of abBlock
+// calls, and reports the metered/raw ratio of their total times, both wall
+// clock and the process's CPU time: on shared cores the load drifts
+// between two benchmarks run one after the other, far less between two
+// blocks run back to back, and another process's load does not count in
+// this one's CPU time. b.N counts pairs of calls (ns/op is one raw plus
+// one metered call).
 func benchAB(b *testing.B, flush func(), raw, metered func() error) {
-	var tRaw, tMetered time.Duration
+	var wall, cpu [2]time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := range b.N {
-		if i%flushEvery == flushEvery-1 {
+	for i := 0; i < b.N; i += abBlock {
+		if i%flushEvery == 0 && i > 0 {
 			b.StopTimer()
 			flush()
 			b.StartTimer()
 		}
-		for j, call := range [2]func() error{raw, metered} {
-			if i%2 == 1 { // alternate which goes first
-				j, call = 1-j, [2]func() error{raw, metered}[1-j]
+		n := min(abBlock, b.N-i)
+		for k, call := range [2]func() error{raw, metered} {
+			if i/abBlock%2 == 1 { // alternate which goes first
+				k = 1 - k
+				call = [2]func() error{raw, metered}[k]
 			}
-			start := time.Now()
-			if err := call(); err != nil {
-				b.Fatal(err)
+			start, startCPU := time.Now(), cpuTime()
+			for range n {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if d := time.Since(start); j == 0 {
-				tRaw += d
-			} else {
-				tMetered += d
-			}
+			wall[k] += time.Since(start)
+			cpu[k] += cpuTime() - startCPU
 		}
 	}
 	b.StopTimer()
 	flush()
-	b.ReportMetric(float64(tRaw.Nanoseconds())/float64(b.N), "raw-ns/call")
-	b.ReportMetric(float64(tMetered.Nanoseconds())/float64(b.N), "metered-ns/call")
-	b.ReportMetric(float64(tMetered)/float64(tRaw), "metered/raw")
+	b.ReportMetric(float64(wall[0].Nanoseconds())/float64(b.N), "raw-ns/call")
+	b.ReportMetric(float64(wall[1].Nanoseconds())/float64(b.N), "metered-ns/call")
+	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metered/raw")
+	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-metered/raw")
+}
+
+// abBlock is how many calls of one kind benchAB makes in a row.
+const abBlock = 32
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchLoop(b *testing.B, flush func(), call func() error) {

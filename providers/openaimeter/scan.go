@@ -192,8 +192,8 @@ func plainReply(body []byte, a *acc) bool {
 	if !ok || usage == nil {
 		return false
 	}
-	var u wireUsage
-	if json.Unmarshal(usage, &u) != nil {
+	u, ok := scanUsage(usage)
+	if !ok && json.Unmarshal(usage, &u) != nil {
 		return false
 	}
 	a.meta(id, model)
@@ -228,4 +228,77 @@ func textDelta(payload []byte) (int64, bool) {
 		return !bytes.HasPrefix(key, []byte("reasoning"))
 	})
 	return n, ok
+}
+
+// scanUsage reads a usage object into a wireUsage, as json.Unmarshal
+// would; false when a count is not a plain integer (then decode it). A
+// reflection test over wireUsage's tags holds the two to the same fields.
+func scanUsage(obj []byte) (w wireUsage, ok bool) {
+	var parent []byte
+	ok = scanKeys(obj, func(key []byte, depth int, value []byte) bool {
+		var dst *int64
+		switch depth {
+		case 1:
+			parent = key
+			switch string(key) {
+			case "prompt_tokens":
+				dst = &w.PromptTokens
+			case "completion_tokens":
+				dst = &w.CompletionTokens
+			case "input_tokens":
+				dst = &w.InputTokens
+			case "output_tokens":
+				dst = &w.OutputTokens
+			case "total_tokens":
+				dst = &w.TotalTokens
+			}
+		case 2:
+			var d **wireDetails
+			switch string(parent) {
+			case "prompt_tokens_details":
+				d = &w.PromptTokensDetails
+			case "completion_tokens_details":
+				d = &w.CompletionTokensDetails
+			case "input_tokens_details":
+				d = &w.InputTokensDetails
+			case "output_tokens_details":
+				d = &w.OutputTokensDetails
+			default:
+				return true
+			}
+			if *d == nil {
+				*d = &wireDetails{}
+			}
+			switch string(key) {
+			case "cached_tokens":
+				dst = &(*d).CachedTokens
+			case "reasoning_tokens":
+				dst = &(*d).ReasoningTokens
+			}
+		}
+		if dst == nil {
+			return true
+		}
+		n, isInt := plainInt(value)
+		*dst = n
+		return isInt
+	})
+	return w, ok
+}
+
+// plainInt reads the JSON integer (or null, as 0) value starts with; false
+// for any other number.
+func plainInt(value []byte) (int64, bool) {
+	if isNull(value) {
+		return 0, true
+	}
+	var n int64
+	i := 0
+	for ; i < len(value) && '0' <= value[i] && value[i] <= '9' && i < 18; i++ {
+		n = n*10 + int64(value[i]-'0')
+	}
+	if i == 0 || i < len(value) && (value[i] == '.' || value[i] == 'e' || value[i] == 'E' || '0' <= value[i] && value[i] <= '9') {
+		return 0, false
+	}
+	return n, true
 }

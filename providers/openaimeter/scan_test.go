@@ -2,6 +2,8 @@ package openaimeter
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -133,3 +135,48 @@ func TestWithIncludeUsage(t *testing.T) {
 }
 
 func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+
+// scanUsage must read every field wireUsage decodes: the usage built here
+// names every json tag of wireUsage (and of wireDetails under each details
+// object) with a value of its own, so a field added to one and not the
+// other fails.
+func TestScanUsageReadsEveryWireField(t *testing.T) {
+	obj := map[string]any{}
+	v := int64(1)
+	wt := reflect.TypeOf(wireUsage{})
+	for i := range wt.NumField() {
+		f := wt.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type == reflect.TypeOf(&wireDetails{}) {
+			d := map[string]any{}
+			dt := reflect.TypeOf(wireDetails{})
+			for j := range dt.NumField() {
+				dtag, _, _ := strings.Cut(dt.Field(j).Tag.Get("json"), ",")
+				v++
+				d[dtag] = v
+			}
+			d["audio_tokens"] = 99 // a field neither reads
+			obj[tag] = d
+			continue
+		}
+		v++
+		obj[tag] = v
+	}
+	body, _ := json.Marshal(obj)
+	var want wireUsage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := scanUsage(body)
+	if !ok || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\nscan   %+v\ndecode %+v", body, got, want)
+	}
+	for _, odd := range []string{`{"prompt_tokens":1.0}`, `{"prompt_tokens":1e3}`, `{"prompt_tokens":-1}`, `{"prompt_tokens":"1"}`} {
+		if _, ok := scanUsage([]byte(odd)); ok {
+			t.Errorf("%s read as a plain integer", odd)
+		}
+	}
+	if got, ok := scanUsage([]byte(`{"prompt_tokens":null,"completion_tokens":7}`)); !ok || got.CompletionTokens != 7 {
+		t.Errorf("null count: %+v %v", got, ok)
+	}
+}

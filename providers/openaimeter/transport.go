@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -219,7 +218,11 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		mc.cl.u.Streamed = true
 		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReader(resp.Body), mc: mc, strip: strip}
 	default:
-		resp.Body = &jsonBody{src: resp.Body, mc: mc}
+		jb := &jsonBody{src: resp.Body, mc: mc}
+		if n := resp.ContentLength; n > 0 && n <= maxCapture {
+			jb.buf = make([]byte, 0, n)
+		}
+		resp.Body = jb
 	}
 	return resp, nil
 }
@@ -232,7 +235,7 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return nil, false
 	}
-	if ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
+	if ct := mediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
 		return nil, false // multipart image edits: metered, not parsed
 	}
 	rc, err := req.GetBody()
@@ -240,6 +243,13 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	defer rc.Close()
+	if n := req.ContentLength; n > 0 && n <= maxCapture {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(rc, b); err != nil {
+			return nil, false
+		}
+		return b, true
+	}
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, false
@@ -279,17 +289,31 @@ func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
 	return json.Marshal(top)
 }
 
+// withBody returns a shallow copy of req sending body instead: like
+// WithContext, it shares req's headers, which the meter does not change.
 func withBody(req *http.Request, body []byte) *http.Request {
-	r := req.Clone(req.Context())
+	r := new(http.Request)
+	*r = *req
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return r
 }
 
-func isEventStream(ct string) bool {
-	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "text/event-stream"
+func isEventStream(ct string) bool { return mediaType(ct) == "text/event-stream" }
+
+// mediaType is the media type of a Content-Type value, lower case, without
+// parameters (mime.ParseMediaType without its allocations: the meter asks
+// twice per call).
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	for i := 0; i < len(mt); i++ {
+		if 'A' <= mt[i] && mt[i] <= 'Z' {
+			return strings.ToLower(mt)
+		}
+	}
+	return mt
 }
 
 // meteredCall is one HTTP call whose response body is being read.
