@@ -11,7 +11,9 @@
 //     the tracker prices LLM calls, batches, retries and delivers
 //     everything by Shutdown.
 //   - WrapOpenAI meters every go-openai call with the provider's own token
-//     counts, streaming included.
+//     counts, streaming included; OpenAIMiddleware does the same for the
+//     official SDK (openai-go) and any OpenAI-compatible server, Azure
+//     OpenAI included.
 //   - Event and the Event* type constants are what runs record.
 //
 // The shortest correct use:

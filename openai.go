@@ -96,6 +96,37 @@ func WithOpenAIEntitlementCacheTTL(ttl time.Duration) OpenAIOption {
 	return func(c *openAIConfig) { c.ttl = max(ttl, 0) }
 }
 
+// WithOpenAIProvider names the provider recorded with each call, for
+// OpenAI-compatible servers of other providers ("groq", "openrouter",
+// "ollama", …). Default "openai", and "azure.ai.openai" for Azure OpenAI
+// calls.
+func WithOpenAIProvider(name string) OpenAIOption {
+	return func(c *openAIConfig) { c.opts = append(c.opts, openaimeter.WithProvider(name)) }
+}
+
+// WithOpenAIDeployments maps Azure OpenAI deployment names to the model each
+// serves, so a call to /openai/deployments/prod-chat/… is recorded, and
+// priced, as the model:
+//
+//	drip.WithOpenAIDeployments(map[string]string{"prod-chat": "gpt-4o"})
+//
+// The HTTP meters (OpenAIHTTPClient, OpenAIMiddleware) apply it to the
+// request model (the body's, else the deployment in the path) and to a
+// response model equal to a deployment name; a response naming the model
+// itself is recorded as it is. Unmapped deployments are recorded under
+// their own name.
+func WithOpenAIDeployments(deployments map[string]string) OpenAIOption {
+	return func(c *openAIConfig) { c.opts = append(c.opts, openaimeter.WithDeployments(deployments)) }
+}
+
+// WithoutOpenAIStreamUsage stops the HTTP meters from adding
+// stream_options.include_usage to streaming requests, for OpenAI-compatible
+// servers that reject the field. The streams' usage is then estimated from
+// their text and recorded with metadata usageEstimated.
+func WithoutOpenAIStreamUsage() OpenAIOption {
+	return func(c *openAIConfig) { c.opts = append(c.opts, openaimeter.WithoutStreamUsageInjection()) }
+}
+
 // meterOptions are the openaimeter options of cfg, with the entitlement
 // gate when one is set.
 func (cfg *openAIConfig) meterOptions(rec *UsageRecorder) []openaimeter.Option {
@@ -148,8 +179,15 @@ func WrapOpenAI(client *openai.Client, customerID string, opts ...OpenAIOption) 
 
 // OpenAIHTTPClient returns an *http.Client-compatible doer that meters
 // OpenAI-compatible HTTP traffic for code that builds its own client (set it
-// as openai.ClientConfig.HTTPClient, or langchaingo's openai.WithHTTPClient).
-// Calls already metered by WrapOpenAI are skipped. WithOpenAIEntitlement
+// as openai.ClientConfig.HTTPClient, langchaingo's openai.WithHTTPClient, or
+// openai-go's option.WithHTTPClient — though for openai-go OpenAIMiddleware
+// is the better fit: it keeps the SDK's HTTP client, and sees Azure calls
+// the azure package sends through a transport of its own). It meters chat
+// completions, responses, embeddings, completions and images, streams
+// included, on any base URL and on Azure OpenAI deployment paths
+// (WithOpenAIDeployments); a reply without usage is recorded with
+// estimated counts, marked usageEstimated.
+// Calls already metered by WrapOpenAI or OpenAIMiddleware are skipped. WithOpenAIEntitlement
 // gates its requests too: a denied one fails in RoundTrip, before anything
 // is sent, with an error matching ErrEntitlementDenied.
 func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
@@ -160,4 +198,35 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 	}
 	rec := cfg.rec
 	return openaimeter.NewHTTPClient(nil, &rec, cfg.meterOptions(&rec)...)
+}
+
+// OpenAIMiddleware returns a client middleware that meters OpenAI-compatible
+// calls for customerID, for the official OpenAI Go SDK
+// (github.com/openai/openai-go/v3) — its type is that SDK's
+// option.Middleware:
+//
+//	client := openai.NewClient(option.WithMiddleware(drip.OpenAIMiddleware("cust_123")))
+//
+// It meters what OpenAIHTTPClient meters — chat completions, responses,
+// embeddings, completions, images and their streams, on OpenAI, Azure
+// OpenAI (see WithOpenAIDeployments) or any OpenAI-compatible base URL —
+// and keeps whatever HTTP client the SDK uses. A streaming chat or
+// completion request that does not ask for usage is sent asking for it,
+// and the usage-only chunk that brings is removed from the stream, so the
+// caller's stream reads as it would have. The SDK retries 408, 409, 429 and
+// 5xx answers; every attempt the provider answered is recorded (a failed
+// one as llm.error, never billed), so a call's tokens are counted once.
+// Calls it meters are marked in their ctx, so an OpenAIHTTPClient given to
+// the same SDK does not count them again. WithOpenAIEntitlement gates its
+// calls; a denied one fails before anything is sent, with an error
+// matching ErrEntitlementDenied (the SDK retries it as a connection error
+// before returning it, unless option.WithMaxRetries(0)).
+func OpenAIMiddleware(customerID string, opts ...OpenAIOption) func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	cfg := openAIConfig{}
+	cfg.rec.CustomerID = customerID
+	for _, o := range opts {
+		o(&cfg)
+	}
+	rec := cfg.rec
+	return openaimeter.NewMiddleware(&rec, cfg.meterOptions(&rec)...)
 }

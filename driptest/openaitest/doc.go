@@ -19,6 +19,12 @@
 // /v1/images/edits, /v1/images/variations, and the assistant run endpoints
 // /v1/threads/runs, /v1/threads/{thread}/runs[/{run}[/cancel|/submit_tool_outputs]].
 //
+// Azure OpenAI paths are served too: /openai/deployments/{name}/… for the
+// endpoints above (any api-version), answering with the model WithDeployments
+// maps the deployment to, and /openai/responses.
+//
+// Servers that report no usage: WithoutUsage. Retries: WithFailFirst.
+//
 // Behaviour chosen by the request model name, so one server serves many cases:
 //
 //	"error-429" (any status)  the API error JSON OpenAI sends for that status

@@ -68,6 +68,30 @@ func WithScript(texts ...string) Option { return func(s *Server) { s.script = te
 // response model ("" answers with the request model itself).
 func WithModelSuffix(suffix string) Option { return func(s *Server) { s.modelSuffix = suffix } }
 
+// WithoutUsage makes the stub answer like OpenAI-compatible servers that
+// report no usage: bodies carry no usage object (Responses: "usage": null)
+// and streams send no usage chunk, even when stream_options asks for one.
+func WithoutUsage() Option { return func(s *Server) { s.noUsage = true } }
+
+// WithDeployments makes the stub serve Azure OpenAI deployments: requests
+// to /openai/deployments/{name}/… (chat/completions, completions,
+// embeddings, images/…) answer as the plain endpoints do, with the model
+// deployments[name] (plus the model suffix) in the reply, as Azure names the
+// model that answered. A deployment not in the map answers with its own
+// name as the model, as some OpenAI-compatible proxies do. Azure's
+// /openai/responses is served too. Without this option the Azure paths are
+// served all the same, every deployment answering with its own name.
+func WithDeployments(deployments map[string]string) Option {
+	return func(s *Server) { s.deployments = deployments }
+}
+
+// WithFailFirst makes the first n calls to the usage-bearing endpoints
+// fail with status (and a Retry-After-Ms: 1 header, so SDKs that retry do so
+// at once); later calls succeed.
+func WithFailFirst(n, status int) Option {
+	return func(s *Server) { s.failFirst, s.failStatus = n, status }
+}
+
 // Server is a running stub. All methods are safe for concurrent use.
 type Server struct {
 	srv *httptest.Server
@@ -79,6 +103,10 @@ type Server struct {
 	runPolls    int
 	modelSuffix string
 	script      []string
+	noUsage     bool
+	deployments map[string]string
+	failFirst   int
+	failStatus  int
 
 	mu        sync.Mutex
 	scripted  int            // scripted answers served
@@ -205,10 +233,22 @@ type request struct {
 		} `json:"function"` // chat API
 	} `json:"tools"`
 	AssistantID string `json:"assistant_id"`
+	// exactModel answers with Model as it is, without the model suffix
+	// (an unmapped Azure deployment).
+	exactModel bool
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/v1")
+	// Azure OpenAI: /openai/deployments/{name}/chat/completions?api-version=…
+	// and /openai/responses answer as the plain endpoints do.
+	deployment := ""
+	if rest, ok := strings.CutPrefix(path, "/openai/deployments/"); ok {
+		d, p, _ := strings.Cut(rest, "/")
+		deployment, path = d, "/"+p
+	} else if rest, ok := strings.CutPrefix(path, "/openai"); ok {
+		path = strings.TrimPrefix(rest, "/v1")
+	}
 	var body []byte
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var req request
@@ -226,10 +266,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if deployment != "" {
+		// Azure answers with the deployment's model whatever the body says.
+		req.Model, req.exactModel = deployment, true
+		if m, ok := s.deployments[deployment]; ok {
+			req.Model, req.exactModel = m, false
+		}
+	}
 	s.mu.Lock()
 	s.total++
 	s.requests[path]++
 	s.lastBody[path] = body
+	fail := r.Method == http.MethodPost && s.failFirst > 0 && billable(path)
+	if fail {
+		s.failFirst--
+	}
 	s.mu.Unlock()
 
 	h := w.Header()
@@ -242,6 +293,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-ratelimit-reset-requests", "6ms")
 	h.Set("x-ratelimit-reset-tokens", "0s")
 
+	if fail {
+		h.Set("Retry-After-Ms", "1")
+		s.statusError(w, s.failStatus)
+		return
+	}
 	if code, html, ok := errorModel(req.Model); ok {
 		if html {
 			h.Set("Content-Type", "text/html")
@@ -271,6 +327,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.apiError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", "stub: unknown URL "+r.Method+" "+path)
 	}
+}
+
+// billable reports the endpoints whose replies carry usage.
+func billable(path string) bool {
+	switch path {
+	case "/chat/completions", "/completions", "/embeddings", "/responses", "/responses/compact":
+		return true
+	}
+	return strings.HasPrefix(path, "/images/")
 }
 
 func errorModel(model string) (code int, html, ok bool) {
@@ -314,6 +379,9 @@ func (s *Server) model(req *request, fallback string) string {
 	m := req.Model
 	if m == "" {
 		m = fallback
+	}
+	if req.exactModel {
+		return m
 	}
 	return m + s.modelSuffix
 }
@@ -367,6 +435,14 @@ func (s *Server) toolNames(req *request) []string {
 
 const toolArgs = `{"q":"stub"}`
 
+// reply writes a body that carries usage, without it under WithoutUsage.
+func (s *Server) reply(w http.ResponseWriter, v map[string]any) {
+	if s.noUsage {
+		delete(v, "usage")
+	}
+	writeJSON(w, v)
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
@@ -398,7 +474,7 @@ func (s *Server) chat(w http.ResponseWriter, req *request) {
 		msg["tool_calls"] = calls
 		finish = "tool_calls"
 	}
-	writeJSON(w, map[string]any{
+	s.reply(w, map[string]any{
 		"id": id, "object": "chat.completion", "created": 1700000000, "model": model,
 		"choices": []any{map[string]any{
 			"index": 0, "message": msg, "logprobs": nil, "finish_reason": finish,
@@ -464,7 +540,7 @@ func (e *sse) flush() {
 
 func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model string, tools, parts []string) {
 	e := s.newSSE(w, model)
-	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !s.noUsage
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		c := map[string]any{
 			"id": id, "object": "chat.completion.chunk", "created": 1700000000, "model": model,
@@ -514,7 +590,7 @@ func (s *Server) completion(w http.ResponseWriter, req *request) {
 	}
 	parts := s.answer()
 	if !req.Stream {
-		writeJSON(w, map[string]any{
+		s.reply(w, map[string]any{
 			"id": id, "object": "text_completion", "created": 1700000000, "model": model,
 			"choices": []any{map[string]any{"text": strings.Join(parts, ""), "index": 0, "logprobs": nil, "finish_reason": "stop"}},
 			"usage":   usage,
@@ -532,7 +608,7 @@ func (s *Server) completion(w http.ResponseWriter, req *request) {
 			"choices": []any{map[string]any{"text": part, "index": 0, "logprobs": nil, "finish_reason": finish}},
 		})
 	}
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !s.noUsage {
 		e.data("", map[string]any{
 			"id": id, "object": "text_completion", "created": 1700000000, "model": model,
 			"choices": []any{}, "usage": usage,
@@ -564,7 +640,7 @@ func (s *Server) embeddings(w http.ResponseWriter, req *request) {
 		}
 		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": emb}
 	}
-	writeJSON(w, map[string]any{
+	s.reply(w, map[string]any{
 		"object": "list", "data": data, "model": s.model(req, "text-embedding-3-small"),
 		"usage": map[string]any{"prompt_tokens": s.usage.Prompt, "total_tokens": s.usage.Prompt},
 	})
@@ -592,7 +668,7 @@ func (s *Server) responseBody(id, model, status string, tools []string, withUsag
 		"id": id, "object": "response", "created_at": 1700000000, "status": status, "model": model,
 		"output": output, "parallel_tool_calls": true, "tools": []any{}, "usage": nil,
 	}
-	if withUsage {
+	if withUsage && !s.noUsage {
 		b["usage"] = s.responsesUsage()
 	}
 	return b
@@ -669,7 +745,7 @@ func (s *Server) image(w http.ResponseWriter, req *request) {
 	for i := range data {
 		data[i] = map[string]any{"url": fmt.Sprintf("https://stub.invalid/img/%d.png", i)}
 	}
-	writeJSON(w, map[string]any{
+	s.reply(w, map[string]any{
 		"created": 1700000000, "data": data,
 		"usage": map[string]any{
 			"total_tokens": s.usage.Total(), "input_tokens": s.usage.Prompt, "output_tokens": s.usage.Completion,

@@ -1,5 +1,7 @@
-// Package openaimeter meters github.com/sashabaranov/go-openai calls: every
-// billable call reports one provider-neutral providers.Usage (model, input,
+// Package openaimeter meters OpenAI calls — github.com/sashabaranov/go-openai,
+// the official github.com/openai/openai-go/v3, and any client of an
+// OpenAI-compatible server (Azure OpenAI, Ollama, vLLM, Groq, OpenRouter,
+// LiteLLM): every billable call reports one provider-neutral providers.Usage (model, input,
 // output, cached and reasoning tokens, duration, tool calls by name) to a
 // providers.Reporter, with the provider's own token counts — streams
 // included — and nothing else about the client changes.
@@ -21,9 +23,16 @@
 //	cfg := openai.DefaultConfig(key)
 //	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, reporter)
 //
+// The same HTTP meter as a client middleware, for the official OpenAI Go
+// SDK (github.com/openai/openai-go/v3) and its option.WithMiddleware,
+// without this package importing it:
+//
+//	client := openai.NewClient(option.WithMiddleware(openaimeter.NewMiddleware(reporter)))
+//
 // Counted once: the decorator marks each call's ctx with
 // providers.MarkMetered and the HTTP meter skips marked requests, so a
-// client with both reports each call once; spans emitted under
+// client with both reports each call once (the middleware marks the
+// requests it passes on the same way); spans emitted under
 // WithTracerProvider carry providers.MeteredAttribute so drip-go's span
 // bridge skips them.
 //

@@ -133,6 +133,7 @@ type wireEvent struct {
 	ID       string        `json:"id"`
 	Object   string        `json:"object"`
 	Type     string        `json:"type"`
+	Status   string        `json:"status"`
 	Model    string        `json:"model"`
 	Choices  []wireChoice  `json:"choices"`
 	Usage    *wireUsage    `json:"usage"`
@@ -169,8 +170,21 @@ type wireFunc struct {
 }
 
 type wireItem struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
+	Type      string  `json:"type"`
+	Name      string  `json:"name"`
+	Arguments textLen `json:"arguments"`
+	Content   []struct {
+		Text textLen `json:"text"`
+	} `json:"content"`
+}
+
+// chars is the length of the text and tool arguments of an output item.
+func (it *wireItem) chars() int64 {
+	n := int64(it.Arguments)
+	for _, c := range it.Content {
+		n += int64(c.Text)
+	}
+	return n
 }
 
 type wireResponse struct {
@@ -332,7 +346,10 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	a.meta(ev.ID, ev.Model)
 	for i := range ev.Choices {
 		c := &ev.Choices[i]
-		a.outChars += int64(c.Text + c.Delta.Content + c.Delta.ReasoningContent + c.Delta.Refusal)
+		// A stream's text is in deltas, a body's in its message: each is
+		// present in one kind of reply only.
+		a.outChars += int64(c.Text + c.Delta.Content + c.Delta.ReasoningContent + c.Delta.Refusal +
+			c.Message.Content + c.Message.ReasoningContent + c.Message.Refusal)
 		for _, m := range [...]*wireMsg{&c.Delta, &c.Message} {
 			if f := m.FunctionCall; f != nil {
 				a.outChars += int64(f.Arguments)
@@ -363,6 +380,9 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	}
 	if ev.Object == "response" { // a non-streaming Responses API body
 		a.wireOutput("", nil, ev.Output, nil)
+		for i := range ev.Output {
+			a.outChars += ev.Output[i].chars()
+		}
 	}
 	if len(ev.Data) > 0 {
 		a.images = int64(len(ev.Data))

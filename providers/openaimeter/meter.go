@@ -37,18 +37,23 @@ const (
 type meter struct {
 	r        providers.Reporter
 	provider string
-	tracer   trace.Tracer // nil: tracing off
-	now      func() time.Time
-	pending  *Pending
-	inject   bool
-	gate     func(context.Context) error // nil: every call may go
+	// azureProvider is the provider of Azure OpenAI calls; deployments
+	// maps Azure deployment names to models (WithDeployments).
+	azureProvider string
+	deployments   map[string]string
+	tracer        trace.Tracer // nil: tracing off
+	now           func() time.Time
+	pending       *Pending
+	inject        bool
+	gate          func(context.Context) error // nil: every call may go
 }
 
 func newMeter(r providers.Reporter, o options) *meter {
 	if r == nil {
 		r = providers.ReporterFunc(func(context.Context, providers.Usage) {})
 	}
-	m := &meter{r: r, provider: o.provider, now: o.now, pending: o.pending, inject: !o.noInject, gate: o.gate}
+	m := &meter{r: r, provider: o.provider, azureProvider: o.azure, deployments: o.deployments,
+		now: o.now, pending: o.pending, inject: !o.noInject, gate: o.gate}
 	if o.tp != nil {
 		m.tracer = o.tp.Tracer(instrumentationName)
 	}

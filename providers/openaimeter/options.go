@@ -28,6 +28,8 @@ type options struct {
 	pendingSize int
 	pending     *Pending
 	provider    string
+	azure       string // the provider of Azure OpenAI calls
+	deployments map[string]string
 	noInject    bool
 	gate        func(context.Context) error
 }
@@ -38,6 +40,9 @@ func buildOptions(opts []Option) options {
 		if opt != nil {
 			opt(&o)
 		}
+	}
+	if o.azure == "" {
+		o.azure = ProviderAzureOpenAI
 	}
 	if o.pending == nil {
 		o.pending = NewPending(o.pendingSize)
@@ -79,11 +84,31 @@ func WithPending(p *Pending) Option {
 
 // WithProvider sets Usage.Provider and gen_ai.provider.name, for
 // OpenAI-compatible endpoints of other providers ("azure.ai.openai",
-// "groq", "deepseek", …). Default ProviderOpenAI.
+// "groq", "deepseek", …). Default ProviderOpenAI, and ProviderAzureOpenAI
+// for Azure OpenAI calls the HTTP meter recognises (a
+// /openai/deployments/{name}/ path or an Azure OpenAI host).
 func WithProvider(name string) Option {
 	return func(o *options) {
 		if name != "" {
-			o.provider = name
+			o.provider, o.azure = name, name
+		}
+	}
+}
+
+// WithDeployments maps Azure OpenAI deployment names to the model each
+// serves ({"prod-chat": "gpt-4o"}), so calls are recorded, and priced,
+// under the model: wherever the HTTP meter sees a mapped deployment name —
+// the /openai/deployments/{name}/ path of a request whose body names no
+// model, or a request or response model equal to it — it records the
+// mapped model instead. Unmapped deployments are recorded under their own
+// name.
+func WithDeployments(deployments map[string]string) Option {
+	return func(o *options) {
+		if len(deployments) > 0 {
+			o.deployments = make(map[string]string, len(deployments))
+			for d, model := range deployments {
+				o.deployments[d] = model
+			}
 		}
 	}
 }

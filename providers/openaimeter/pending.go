@@ -63,6 +63,14 @@ func (p *Pending) take(id string) bool {
 	return true
 }
 
+// has reports whether id is pending, leaving it so.
+func (p *Pending) has(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.ids[id]
+	return ok
+}
+
 // Len is the number of unfinished calls remembered.
 func (p *Pending) Len() int {
 	p.mu.Lock()

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/drip-sdk/drip-go/providers"
 )
@@ -21,7 +21,8 @@ import (
 // you set its HTTP client: go-openai (ClientConfig.HTTPClient), langchaingo
 // (openai.WithHTTPClient), or hand-written code. It meters POST requests to
 // …/chat/completions, …/completions, …/embeddings, …/responses,
-// …/responses/compact and …/images/{generations,edits,variations}; every
+// …/responses/compact and …/images/{generations,edits,variations}, and the
+// retrievals and cancellations of background responses it saw start; every
 // other request passes through untouched. Requests whose ctx is marked
 // providers.MarkMetered (a decorator above already meters them) pass
 // through untouched too.
@@ -39,6 +40,19 @@ import (
 // "usage":null, which every JSON decoder reads as absent. Servers that
 // reject stream_options: use WithoutStreamUsageInjection, and stream usage
 // is estimated from the streamed text (Usage.Estimated).
+
+// Replies without usage. Some OpenAI-compatible servers send no usage
+// object, or ignore stream_options. Such a call is still reported, with
+// counts estimated and Usage.Estimated set: one token per 4 bytes (rounded
+// up) of the request's text (message contents, prompt, input and
+// instructions; a structured value counts its raw JSON length) and of the
+// reply's text (message content, reasoning and refusal, streamed deltas,
+// tool-call arguments, Responses output text).
+//
+// Azure OpenAI. Paths under /openai/deployments/{name}/ are metered like
+// the others; the deployment is the request model when the body names
+// none, WithDeployments maps deployment names to models, and the provider
+// is ProviderAzureOpenAI.
 
 // maxCapture bounds the JSON response kept for parsing; past it only the
 // last tailCapture bytes are kept, where OpenAI puts "usage".
@@ -75,6 +89,26 @@ type transport struct {
 	m    *meter
 }
 
+// NewMiddleware returns the HTTP meter as a client middleware: a function
+// that meters req and passes it on to next. Its type is the one
+// github.com/openai/openai-go/v3/option.Middleware (and the other
+// Stainless-generated SDKs' option.Middleware) names, so it fits
+// option.WithMiddleware without this package importing those SDKs:
+//
+//	client := openai.NewClient(option.WithMiddleware(openaimeter.NewMiddleware(reporter)))
+//
+// It meters what NewTransport meters, each attempt the SDK makes (openai-go
+// retries 408, 409, 429 and 5xx answers) as one call. It also marks the ctx
+// of the request it passes on (providers.MarkMetered), so an HTTP meter
+// below it — an http.Client from NewHTTPClient given to the same SDK —
+// does not count the call again.
+func NewMiddleware(r providers.Reporter, opts ...Option) func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	m := newMeter(r, buildOptions(opts))
+	return func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		return m.meterHTTP(req, next, true)
+	}
+}
+
 // operation classifies a request path.
 func operation(path string) string {
 	switch {
@@ -93,24 +127,15 @@ func operation(path string) string {
 	return ""
 }
 
-// wireRequest is what the meter reads from a JSON request body.
+// wireRequest is the text of a request body, measured (never kept) for an
+// estimate when the reply brings no usage.
 type wireRequest struct {
-	Model         string          `json:"model"`
-	Stream        bool            `json:"stream"`
-	StreamOptions json.RawMessage `json:"stream_options"`
-	Messages      []struct {
+	Messages []struct {
 		Content textLen `json:"content"`
 	} `json:"messages"`
 	Prompt       textLen `json:"prompt"`
 	Input        textLen `json:"input"`
 	Instructions textLen `json:"instructions"`
-}
-
-func (w *wireRequest) includeUsage() bool {
-	var so struct {
-		IncludeUsage bool `json:"include_usage"`
-	}
-	return len(w.StreamOptions) > 0 && json.Unmarshal(w.StreamOptions, &so) == nil && so.IncludeUsage
 }
 
 func (w *wireRequest) chars() int64 {
@@ -122,15 +147,28 @@ func (w *wireRequest) chars() int64 {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.m.meterHTTP(req, t.base.RoundTrip, false)
+}
+
+// meterHTTP meters one OpenAI-compatible HTTP call sent through next. mark
+// says whether to mark the ctx passed on as metered (the middleware does; a
+// transport is the bottom).
+func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), mark bool) (*http.Response, error) {
 	ctx := req.Context()
-	if req.Method != http.MethodPost || providers.IsMetered(ctx) {
-		return t.base.RoundTrip(req)
+	if providers.IsMetered(ctx) {
+		return next(req)
+	}
+	if id := responsePoll(req.Method, req.URL.Path); id != "" {
+		return m.pollHTTP(req, next, responseKey(id), mark)
+	}
+	if req.Method != http.MethodPost {
+		return next(req)
 	}
 	op := operation(req.URL.Path)
 	if op == "" {
-		return t.base.RoundTrip(req)
+		return next(req)
 	}
-	if err := t.m.admit(ctx); err != nil {
+	if err := m.admit(ctx); err != nil {
 		// A RoundTripper must close the body, even when it sends nothing.
 		if req.Body != nil {
 			req.Body.Close()
@@ -139,12 +177,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	out := req
-	var wr wireRequest
+	var head requestHead
+	body, _ := requestJSON(req)
 	strip := false
-	if body, ok := requestJSON(req); ok {
-		_ = json.Unmarshal(body, &wr)
-		if t.m.inject && wr.Stream && !wr.includeUsage() && (op == providers.OpChat || op == providers.OpTextCompletion) {
-			if nb, err := withIncludeUsage(body); err == nil {
+	if body != nil {
+		head = scanRequest(body)
+		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
+			if nb, err := withIncludeUsage(body, head.streamOptions); err == nil {
 				out = withBody(req, nb)
 				strip = true
 				// The original body is not sent; RoundTrip must still close it.
@@ -153,18 +192,25 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 
-	cl := t.m.begin(ctx, op, wr.Model, false)
-	if cl.span != nil {
+	deployment := azureDeployment(req.URL.Path)
+	cl := m.begin(ctx, op, m.requestModel(head.model, deployment), mark)
+	if deployment != "" || isAzureHost(req.URL.Host) {
+		cl.u.Provider = m.azureProvider
+		if cl.span != nil {
+			cl.span.SetAttributes(attribute.String(attrProvider, m.azureProvider), attribute.String(attrSystem, m.azureProvider))
+		}
+	}
+	if cl.span != nil || mark {
 		out = out.WithContext(cl.ctx)
 	}
-	resp, err := t.base.RoundTrip(out)
+	resp, err := next(out)
 	if err != nil {
 		cl.fail(err)
-		t.m.end(ctx, &cl, true)
+		m.end(ctx, &cl, true)
 		return resp, err
 	}
-	mc := &meteredCall{m: t.m, ctx: ctx, cl: cl, inChars: wr.chars()}
-	mc.cl.u.Streamed = wr.Stream
+	mc := &meteredCall{m: m, ctx: ctx, cl: cl, reqBody: body}
+	mc.cl.u.Streamed = head.stream
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
 		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
@@ -172,7 +218,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		mc.cl.u.Streamed = true
 		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReader(resp.Body), mc: mc, strip: strip}
 	default:
-		resp.Body = &jsonBody{src: resp.Body, mc: mc}
+		jb := &jsonBody{src: resp.Body, mc: mc}
+		if n := resp.ContentLength; n > 0 && n <= maxCapture {
+			jb.buf = make([]byte, 0, n)
+		}
+		resp.Body = jb
 	}
 	return resp, nil
 }
@@ -185,7 +235,7 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return nil, false
 	}
-	if ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
+	if ct := mediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
 		return nil, false // multipart image edits: metered, not parsed
 	}
 	rc, err := req.GetBody()
@@ -193,6 +243,13 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	defer rc.Close()
+	if n := req.ContentLength; n > 0 && n <= maxCapture {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(rc, b); err != nil {
+			return nil, false
+		}
+		return b, true
+	}
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, false
@@ -201,8 +258,18 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 }
 
 // withIncludeUsage sets stream_options.include_usage=true in a JSON object,
-// keeping every other field.
-func withIncludeUsage(body []byte) ([]byte, error) {
+// keeping every other field. A body without stream_options (hasOptions
+// false) gets the member spliced in after its opening brace.
+func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
+	if i := skipSpace(body, 0); !hasOptions && i < len(body) && body[i] == '{' {
+		const member = `"stream_options":{"include_usage":true}`
+		out := make([]byte, 0, len(body)+len(member)+1)
+		out = append(append(out, body[:i+1]...), member...)
+		if j := skipSpace(body, i+1); j < len(body) && body[j] != '}' {
+			out = append(out, ',')
+		}
+		return append(out, body[i+1:]...), nil
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, err
@@ -222,17 +289,31 @@ func withIncludeUsage(body []byte) ([]byte, error) {
 	return json.Marshal(top)
 }
 
+// withBody returns a shallow copy of req sending body instead: like
+// WithContext, it shares req's headers, which the meter does not change.
 func withBody(req *http.Request, body []byte) *http.Request {
-	r := req.Clone(req.Context())
+	r := new(http.Request)
+	*r = *req
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return r
 }
 
-func isEventStream(ct string) bool {
-	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "text/event-stream"
+func isEventStream(ct string) bool { return mediaType(ct) == "text/event-stream" }
+
+// mediaType is the media type of a Content-Type value, lower case, without
+// parameters (mime.ParseMediaType without its allocations: the meter asks
+// twice per call).
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	for i := 0; i < len(mt); i++ {
+		if 'A' <= mt[i] && mt[i] <= 'Z' {
+			return strings.ToLower(mt)
+		}
+	}
+	return mt
 }
 
 // meteredCall is one HTTP call whose response body is being read.
@@ -242,13 +323,101 @@ type meteredCall struct {
 	ctx     context.Context
 	cl      call
 	a       acc
-	inChars int64
+	reqBody []byte // the request body, measured only for an estimate
+	poll    string // the pending key of the background response polled
+}
+
+// Background responses. A Responses API call made with "background": true
+// answers at once, queued, without usage; the usage comes with a later
+// retrieval (GET …/responses/{id}) or cancellation (POST
+// …/responses/{id}/cancel) that finds it finished. The HTTP meter remembers
+// the responses it saw start (Pending) and reports each once, from the
+// first such reply; polls of responses it did not see start pass through.
+
+// responsePoll returns the id a retrieval or cancellation of a response
+// names ("" for any other request).
+func responsePoll(method, path string) string {
+	_, rest, ok := strings.Cut(path, "/responses/")
+	if !ok {
+		return ""
+	}
+	id, action, _ := strings.Cut(rest, "/")
+	switch {
+	case id == "" || id == "compact":
+		return ""
+	case method == http.MethodGet && action == "", method == http.MethodPost && action == "cancel":
+		return id
+	}
+	return ""
+}
+
+// pollHTTP meters a retrieval or cancellation of the background response
+// key names, if it is pending.
+func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), key string, mark bool) (*http.Response, error) {
+	ctx := req.Context()
+	if !m.pending.has(key) {
+		return next(req)
+	}
+	cl := m.begin(ctx, providers.OpResponses, "", mark)
+	out := req
+	if cl.span != nil || mark {
+		out = req.WithContext(cl.ctx)
+	}
+	resp, err := next(out)
+	if err != nil { // the response is still pending: a later poll reports it
+		m.end(ctx, &cl, false)
+		return resp, err
+	}
+	resp.Body = &jsonBody{src: resp.Body, mc: &meteredCall{m: m, ctx: ctx, cl: cl, poll: key}}
+	return resp, nil
+}
+
+// background settles a Responses API body that starts or polls a
+// background response; it reports whether the call is settled (and so
+// must not be reported as it stands): a start is remembered, a poll is
+// reported only when it finds the response finished, once.
+func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
+	if ev.Object != "response" {
+		return mc.poll != "" // a poll answered with an error: still pending
+	}
+	if mc.poll == "" {
+		if mc.a.hasUsage || (ev.Status != "queued" && ev.Status != "in_progress") {
+			return false
+		}
+		mc.m.pending.add(responseKey(ev.ID))
+		mc.cl.u.Model, mc.cl.u.ResponseID = ev.Model, ev.ID
+		mc.m.end(mc.ctx, &mc.cl, false)
+		return true
+	}
+	if !mc.a.hasUsage && !responseFinished(openai.ResponseStatus(ev.Status)) || !mc.m.pending.take(mc.poll) {
+		mc.m.end(mc.ctx, &mc.cl, false)
+		return true
+	}
+	if !mc.a.hasUsage { // finished without usage (failed early): nothing used
+		mc.a.setUsage(tokens{})
+	}
+	mc.cl.u.RequestModel = ev.Model
+	return false
+}
+
+// fill copies what the responses said into the call's usage, with the
+// response model mapped like the request model (WithDeployments).
+func (mc *meteredCall) fill() {
+	var inChars int64
+	if !mc.a.hasUsage && mc.reqBody != nil {
+		var wr wireRequest
+		if json.Unmarshal(mc.reqBody, &wr) == nil {
+			inChars = wr.chars()
+		}
+	}
+	mc.a.fill(&mc.cl.u, inChars)
+	mc.cl.u.Model = mc.m.model(mc.cl.u.Model)
 }
 
 // finish reports once; err is a read error of the body (nil at EOF/Close).
 func (mc *meteredCall) finish(err error) {
 	mc.once.Do(func() {
-		mc.a.fill(&mc.cl.u, mc.inChars)
+		mc.fill()
 		if err != nil {
 			describeError(err, &mc.cl.u)
 		}
@@ -304,14 +473,18 @@ func (b *jsonBody) done(readErr error) {
 	mc := b.mc
 	mc.once.Do(func() {
 		var ev wireEvent
-		if !b.over {
-			if json.Unmarshal(b.buf, &ev) == nil {
-				mc.a.wire(&ev)
-			}
-		} else {
+		switch op := mc.cl.u.Operation; {
+		case b.over:
 			partialUsage(&mc.a, b.head, b.buf)
+		case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
+			plainReply(b.buf, &mc.a):
+		case json.Unmarshal(b.buf, &ev) == nil:
+			mc.a.wire(&ev)
 		}
-		mc.a.fill(&mc.cl.u, mc.inChars)
+		if (mc.poll != "" || mc.cl.u.Operation == providers.OpResponses) && readErr == nil && mc.background(&ev) {
+			return
+		}
+		mc.fill()
 		if readErr != nil {
 			describeError(readErr, &mc.cl.u)
 		}
@@ -404,6 +577,7 @@ type sseBody struct {
 	pending []byte // bytes of the current line not yet returned
 	err     error  // the upstream read error, returned once pending is empty
 	dropSep bool   // drop the blank line after a stripped event
+	decoded int    // events decoded in full
 	ev      wireEvent
 }
 
@@ -466,6 +640,13 @@ func (b *sseBody) hide(l []byte) bool {
 		b.mc.finish(nil)
 		return false
 	}
+	if b.decoded > 0 {
+		if n, ok := textDelta(payload); ok {
+			b.mc.a.outChars += n
+			return false
+		}
+	}
+	b.decoded++
 	b.ev = wireEvent{}
 	if json.Unmarshal(payload, &b.ev) != nil {
 		return false

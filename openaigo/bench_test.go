@@ -1,0 +1,233 @@
+package openaigo_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	drip "github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest"
+)
+
+// The benchmarks compare a raw openai-go call with the same call metered by
+// drip.OpenAIMiddleware into a run, against the same in-memory server: a
+// RoundTripper answering with canned bytes, no sockets. Metered minus raw is
+// the meter's own cost, recording included; the tracker delivers only
+// between timed stretches, so its exporter does not compete for the cores.
+//
+// The canned server answers as OpenAI does: a stream asked for usage
+// (stream_options.include_usage, which the meter adds) ends with the usage
+// chunk, which the meter then hides from the SDK.
+
+const cannedChat = `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world!","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"system_fingerprint":"fp_1","service_tier":"default"}`
+
+// cannedStream is a chat stream of n content chunks, with the usage chunk
+// when withUsage.
+func cannedStream(n int, withUsage bool) []byte {
+	var s strings.Builder
+	usage := ""
+	if withUsage {
+		usage = `,"usage":null`
+	}
+	chunk := func(delta, finish string) {
+		s.WriteString(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_1","choices":[{"index":0,"delta":` +
+			delta + `,"logprobs":null,"finish_reason":` + finish + `}]` + usage + "}\n\n")
+	}
+	chunk(`{"role":"assistant","content":"","refusal":null}`, "null")
+	for range n {
+		chunk(`{"content":"word "}`, "null")
+	}
+	chunk(`{}`, `"stop"`)
+	if withUsage {
+		s.WriteString(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_1","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":2}}}` + "\n\n")
+	}
+	s.WriteString("data: [DONE]\n\n")
+	return []byte(s.String())
+}
+
+// canned is the in-memory server.
+type canned struct {
+	chat                    []byte
+	stream, streamWithUsage []byte
+}
+
+func (c *canned) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(req.Body)
+	req.Body.Close()
+	reply, ct := c.chat, "application/json"
+	if bytes.Contains(body, []byte(`"stream":true`)) {
+		reply, ct = c.stream, "text/event-stream"
+		if bytes.Contains(body, []byte(`"include_usage":true`)) {
+			reply = c.streamWithUsage
+		}
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Content-Type": {ct}},
+		Body:    io.NopCloser(bytes.NewReader(reply)),
+		Request: req, ContentLength: int64(len(reply)),
+	}, nil
+}
+
+func newCanned(chunks int) *canned {
+	return &canned{chat: []byte(cannedChat), stream: cannedStream(chunks, false), streamWithUsage: cannedStream(chunks, true)}
+}
+
+// benchClients returns the raw client, the metered one, and the ctx of the
+// run the metered calls are recorded in, with a flush to call between
+// timed stretches.
+func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx context.Context, flush func()) {
+	ds := driptest.NewServer(b)
+	dc, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithBatchTimeout(time.Hour),
+		drip.WithMaxQueueSize(2*flushEvery), drip.WithMaxBatchSize(4*flushEvery))
+	b.Cleanup(func() { tr.Shutdown(context.Background()) })
+	cu, err := dc.GetOrCreateCustomer(context.Background(), "bench", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, _ = tr.Start(context.Background(), drip.RunParams{CustomerID: cu.ID, Workflow: "bench"})
+	base := []option.RequestOption{option.WithAPIKey("k"), option.WithBaseURL("http://openai.invalid/v1/"),
+		option.WithHTTPClient(&http.Client{Transport: srv})}
+	raw = openai.NewClient(base...)
+	metered = openai.NewClient(append(base, option.WithMiddleware(drip.OpenAIMiddleware(cu.ID, drip.WithOpenAITracker(tr))))...)
+	return raw, metered, ctx, func() { tr.Flush(context.Background()) }
+}
+
+// flushEvery is how many calls the tracker queues between deliveries.
+const flushEvery = 1 << 8
+
+// benchAB times raw and metered calls alternately, in blocks of abBlock
+// calls, and reports the metered/raw ratio of their total times, both wall
+// clock and the process's CPU time: on shared cores the load drifts
+// between two benchmarks run one after the other, far less between two
+// blocks run back to back, and another process's load does not count in
+// this one's CPU time. b.N counts pairs of calls (ns/op is one raw plus
+// one metered call).
+func benchAB(b *testing.B, flush func(), raw, metered func() error) {
+	var wall, cpu [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += abBlock {
+		if i%flushEvery == 0 && i > 0 {
+			b.StopTimer()
+			flush()
+			b.StartTimer()
+		}
+		n := min(abBlock, b.N-i)
+		for k, call := range [2]func() error{raw, metered} {
+			if i/abBlock%2 == 1 { // alternate which goes first
+				k = 1 - k
+				call = [2]func() error{raw, metered}[k]
+			}
+			start, startCPU := time.Now(), cpuTime()
+			for range n {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wall[k] += time.Since(start)
+			cpu[k] += cpuTime() - startCPU
+		}
+	}
+	b.StopTimer()
+	flush()
+	b.ReportMetric(float64(wall[0].Nanoseconds())/float64(b.N), "raw-ns/call")
+	b.ReportMetric(float64(wall[1].Nanoseconds())/float64(b.N), "metered-ns/call")
+	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metered/raw")
+	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-metered/raw")
+}
+
+// abBlock is how many calls of one kind benchAB makes in a row.
+const abBlock = 32
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchLoop(b *testing.B, flush func(), call func() error) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if i%flushEvery == flushEvery-1 {
+			b.StopTimer()
+			flush()
+			b.StartTimer()
+		}
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	flush()
+}
+
+func BenchmarkChat(b *testing.B) {
+	raw, metered, ctx, flush := benchClients(b, newCanned(0))
+	p := chatParams("gpt-4o-mini")
+	b.Run("ab", func(b *testing.B) {
+		benchAB(b, flush, func() error {
+			_, err := raw.Chat.Completions.New(ctx, p)
+			return err
+		}, func() error {
+			_, err := metered.Chat.Completions.New(ctx, p)
+			return err
+		})
+	})
+	for _, c := range []struct {
+		name   string
+		client openai.Client
+	}{{"raw", raw}, {"metered", metered}} {
+		b.Run(c.name, func(b *testing.B) {
+			benchLoop(b, flush, func() error {
+				_, err := c.client.Chat.Completions.New(ctx, p)
+				return err
+			})
+		})
+	}
+}
+
+func BenchmarkChatStream(b *testing.B) {
+	for _, chunks := range []int{4, 60} {
+		raw, metered, ctx, flush := benchClients(b, newCanned(chunks))
+		p := chatParams("gpt-4o-mini")
+		drain := func(c openai.Client) func() error {
+			return func() error {
+				s := c.Chat.Completions.NewStreaming(ctx, p)
+				n := 0
+				for s.Next() {
+					n++
+				}
+				s.Close()
+				if n != chunks+2 {
+					b.Fatalf("%d chunks, want %d", n, chunks+2)
+				}
+				return s.Err()
+			}
+		}
+		b.Run("ab/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(metered)) })
+		for _, c := range []struct {
+			name   string
+			client openai.Client
+		}{{"raw", raw}, {"metered", metered}} {
+			b.Run(c.name+"/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchLoop(b, flush, drain(c.client)) })
+		}
+	}
+}

@@ -1,0 +1,232 @@
+package openaigo_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/azure"
+	"github.com/openai/openai-go/v3/option"
+
+	drip "github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/driptest/openaitest"
+)
+
+// Azure OpenAI through openai-go's azure package: requests go to
+// /openai/deployments/{deployment}/…?api-version=…, the deployment is what
+// the caller names as the model, and Azure's reply names the model that
+// answered. Through the middleware only: for plain HTTP to loopback
+// (azure.WithUnsafeAllowHTTP, as here) the azure package sends requests
+// through a transport of its own, around any client's transport, so only a
+// middleware sees them; over HTTPS the HTTP client meters them too.
+func TestAzure(t *testing.T) {
+	for _, r := range routes[:1] {
+		t.Run(r.name, func(t *testing.T) {
+			// The stub knows "prod-chat" serves gpt-4o; "team-embed" answers
+			// with its own name, so only the caller's mapping tells the model.
+			e := newEnv(t, openaitest.WithDeployments(map[string]string{"prod-chat": "gpt-4o"}))
+			var url string
+			c := openai.NewClient(
+				azure.WithEndpoint(e.stub.URL(), "2024-10-21"),
+				azure.WithAPIKey("azure-key"),
+				azure.WithUnsafeAllowHTTP(), // the stub is plain HTTP on loopback
+				r.opt(e, drip.WithOpenAIDeployments(map[string]string{"team-embed": "text-embedding-3-small"})),
+				recordURL(&url),
+			)
+			evs := e.inRun(t, func(ctx context.Context) {
+				resp, err := c.Chat.Completions.New(ctx, chatParams("prod-chat"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(url, "/openai/deployments/prod-chat/chat/completions?api-version=2024-10-21") {
+					t.Fatalf("not an Azure path: %s", url)
+				}
+				if resp.Model != "gpt-4o"+suffix {
+					t.Fatalf("reply model %q", resp.Model)
+				}
+				drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams("prod-chat")))
+				if _, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{
+					Model: "team-embed", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(url, "/openai/deployments/team-embed/embeddings?") {
+					t.Fatalf("not an Azure path: %s", url)
+				}
+			})
+			if len(evs) != 3 {
+				t.Fatalf("%d events, want 3", len(evs))
+			}
+			wantEvent(t, evs[0], "chat", "gpt-4o"+suffix, stubTokens, stubTokens)
+			wantEvent(t, evs[1], "chat", "gpt-4o"+suffix, stubTokens, stubTokens)
+			wantEvent(t, evs[2], "embeddings", "text-embedding-3-small", tokens{in: stubTokens.in}, tokens{in: stubTokens.in})
+			for i, ev := range evs {
+				if ev.Metadata["provider"] != "azure.ai.openai" {
+					t.Errorf("event %d provider %v", i, ev.Metadata["provider"])
+				}
+				// Mapped to a model with a price, the call is priced.
+				if ev.CostUnits == nil || *ev.CostUnits <= 0 {
+					t.Errorf("event %d (%v) has no cost", i, ev.Metadata["model"])
+				}
+			}
+		})
+	}
+}
+
+// Any OpenAI-compatible base URL (Ollama, vLLM, Groq, OpenRouter, LiteLLM)
+// is metered the same way; WithOpenAIProvider names the provider.
+func TestCompatibleBaseURL(t *testing.T) {
+	e := newEnv(t)
+	// LiteLLM-style proxies serve the API at the root, without /v1.
+	c := openai.NewClient(option.WithBaseURL(e.stub.URL()+"/openai/"), option.WithAPIKey("k"),
+		routes[0].opt(e, drip.WithOpenAIProvider("litellm")))
+	evs := e.inRun(t, func(ctx context.Context) {
+		if _, err := c.Chat.Completions.New(ctx, chatParams("llama-3.1-8b")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ev := one(t, evs)
+	wantEvent(t, ev, "chat", "llama-3.1-8b"+suffix, stubTokens, stubTokens)
+	if ev.Metadata["provider"] != "litellm" {
+		t.Errorf("provider %v", ev.Metadata["provider"])
+	}
+}
+
+// A server that reports no usage (many OpenAI-compatible ones, in streams
+// or at all): every call is still recorded, with counts estimated at one
+// token per 4 bytes of request and reply text, and marked usageEstimated.
+func TestNoUsageIsEstimated(t *testing.T) {
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			e := newEnv(t, openaitest.WithoutUsage())
+			c := e.client(r.opt(e))
+			evs := e.inRun(t, func(ctx context.Context) {
+				resp, err := c.Chat.Completions.New(ctx, chatParams("llama3"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if resp.JSON.Usage.Valid() {
+					t.Fatal("the stub sent usage")
+				}
+				drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams("llama3")))
+				if _, err := c.Responses.New(ctx, responseParams("llama3")); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{
+					Model: "nomic-embed-text", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String(prompt)},
+				}); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if len(evs) != 4 {
+				t.Fatalf("%d events, want 4", len(evs))
+			}
+			// prompt: 17 bytes → 5 tokens; "Hello, world!": 13 bytes → 4.
+			want := []tokens{{in: 5, out: 4}, {in: 5, out: 4}, {in: 5, out: 4}, {in: 5}}
+			for i, ev := range evs {
+				if ev.EventType != drip.EventLLMCompletion || recorded(ev) != want[i] || ev.Metadata["usageEstimated"] != true {
+					t.Errorf("event %d: %s %+v usageEstimated=%v, want %+v estimated", i, ev.EventType, recorded(ev), ev.Metadata["usageEstimated"], want[i])
+				}
+			}
+		})
+	}
+	t.Run("outside a run", func(t *testing.T) {
+		e := newEnv(t, openaitest.WithoutUsage())
+		c := e.client(routes[0].opt(e))
+		if _, err := c.Chat.Completions.New(t.Context(), chatParams("llama3")); err != nil {
+			t.Fatal(err)
+		}
+		e.flush(t)
+		recs := e.drip.UsageRecords()
+		if len(recs) != 1 || recs[0].Quantity != 9 || recs[0].Metadata["usageEstimated"] != true {
+			t.Fatalf("usage records: %+v", recs)
+		}
+	})
+}
+
+// Errors are llm.error events, and the caller gets the SDK's own error.
+func TestErrors(t *testing.T) {
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client(r.opt(e))
+			evs := e.inRun(t, func(ctx context.Context) {
+				_, err := c.Chat.Completions.New(ctx, chatParams("error-400"))
+				var apiErr *openai.Error
+				if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Code != "invalid_value" {
+					t.Fatalf("the SDK's error must come back unchanged: %v", err)
+				}
+				s := c.Responses.NewStreaming(ctx, responseParams("error-401"))
+				for s.Next() {
+				}
+				if !errors.As(s.Err(), &apiErr) || apiErr.StatusCode != 401 {
+					t.Fatalf("stream error: %v", s.Err())
+				}
+				s.Close()
+			})
+			if len(evs) != 2 {
+				t.Fatalf("%d events, want 2", len(evs))
+			}
+			for i, want := range []struct {
+				status        float64
+				typ, code, op string
+			}{{400, "invalid_request_error", "invalid_value", "chat"}, {401, "invalid_request_error", "invalid_api_key", "responses"}} {
+				ev := evs[i]
+				md := ev.Metadata
+				if ev.EventType != drip.EventLLMError || ev.Outcome != "FAILED" || md["httpStatus"] != want.status ||
+					md["errorType"] != want.typ || md["errorCode"] != want.code || md["operation"] != want.op {
+					t.Errorf("event %d: %s %s %v", i, ev.EventType, ev.Outcome, md)
+				}
+			}
+		})
+	}
+}
+
+// openai-go retries a 429: the attempt that failed is an llm.error (never
+// billed), the one that succeeded carries the tokens, once.
+func TestRetriedAttempts(t *testing.T) {
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			e := newEnv(t, openaitest.WithFailFirst(1, 429))
+			c := e.client(r.opt(e))
+			evs := e.inRun(t, func(ctx context.Context) {
+				if _, err := c.Chat.Completions.New(ctx, chatParams("gpt-4o-mini")); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if e.stub.Requests("/chat/completions") != 2 || len(evs) != 2 {
+				t.Fatalf("%d requests, %d events; want 2 and 2", e.stub.Requests("/chat/completions"), len(evs))
+			}
+			if evs[0].EventType != drip.EventLLMError || evs[0].Metadata["httpStatus"] != float64(429) {
+				t.Errorf("first attempt: %s %v", evs[0].EventType, evs[0].Metadata)
+			}
+			wantEvent(t, evs[1], "chat", "gpt-4o-mini"+suffix, stubTokens, stubTokens)
+		})
+	}
+}
+
+// The middleware and the HTTP client on the same SDK client see every call;
+// each is recorded once.
+func TestBothMetersCountOnce(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(routes[1].opt(e), routes[0].opt(e))
+	evs := e.inRun(t, func(ctx context.Context) {
+		if _, err := c.Chat.Completions.New(ctx, chatParams("gpt-4o-mini")); err != nil {
+			t.Fatal(err)
+		}
+		drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams("gpt-4o-mini")))
+		if _, err := c.Responses.New(ctx, responseParams("gpt-4.1")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(evs) != 3 {
+		t.Fatalf("3 calls gave %d events", len(evs))
+	}
+	for _, ev := range evs {
+		if recorded(ev) != stubTokens {
+			t.Errorf("event %v %+v", ev.Metadata["model"], recorded(ev))
+		}
+	}
+}

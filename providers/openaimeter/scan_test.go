@@ -1,0 +1,182 @@
+package openaimeter
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// textDelta must measure what decoding in full measures, or leave the event
+// to the full decode.
+func TestTextDeltaAgreesWithFullDecode(t *testing.T) {
+	for _, tc := range []struct {
+		payload string
+		fast    bool
+	}{
+		{`{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null}`, true},
+		{`{"id":"c","choices":[{"index":0,"delta":{"content":"a \"quoted\" \\ word\n"}}]}`, true},
+		{`{"id":"c","choices":[{"index":0,"delta":{"content":"x"}},{"index":1,"delta":{"content":"yz"}}]}`, true},
+		{`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, true},
+		{`{"id":"c","choices":[{"index":0,"delta":{"content":null}}]}`, true},
+		{`{"id":"c","object":"text_completion","choices":[{"text":"Hi there","index":0}]}`, true},
+		{`{"type":"response.output_text.delta","item_id":"msg","output_index":0,"delta":"Hello"}`, true},
+		{`{"id":"c","choices":[{"delta":{"reasoning_content":"think"}}]}`, false},
+		{`{"id":"c","choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}}]}`, false},
+		{`{"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}`, false},
+		{`{"error":{"message":"x"}}`, false},
+		{`{"type":"response.completed","response":{"usage":{"input_tokens":1}}}`, false},
+		{`{"type":"response.output_item.added","item":{"type":"function_call","name":"f"}}`, false},
+		{`{"type":"response.function_call_arguments.delta","delta":"{}"}`, false},
+		{`{"id":"c","choices":[{"delta":{"content":[{"type":"text","text":"x"}]}}]}`, false},
+		{`{"id":"c","choices":[{"delta":{"content":"unterminated`, false},
+	} {
+		n, ok := textDelta([]byte(tc.payload))
+		if ok != tc.fast {
+			t.Errorf("%s: fast path %v, want %v", tc.payload, ok, tc.fast)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		var ev wireEvent
+		if err := json.Unmarshal([]byte(tc.payload), &ev); err != nil {
+			t.Fatal(err)
+		}
+		var a acc
+		a.wire(&ev)
+		if n != a.outChars {
+			t.Errorf("%s: textDelta %d, full decode %d", tc.payload, n, a.outChars)
+		}
+	}
+}
+
+// plainReply must read what the full decode reads, or leave the reply to it.
+func TestPlainReplyAgreesWithFullDecode(t *testing.T) {
+	for _, tc := range []struct {
+		body  string
+		plain bool
+	}{
+		{`{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hi \"model\": {x}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,"prompt_tokens_details":{"cached_tokens":3},"completion_tokens_details":{"reasoning_tokens":2}}}`, true},
+		{"{\n  \"id\": \"c\",\n  \"model\": \"m\",\n  \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 2, \"total_tokens\": 3}\n}", true},
+		{`{"object":"list","data":[{"embedding":[0.1,0.2],"index":0}],"model":"text-embedding-3-small","usage":{"prompt_tokens":4,"total_tokens":4}}`, true},
+		{`{"id":"c","model":"m\u00e9","usage":{"prompt_tokens":1,"completion_tokens":1}}`, true},
+		{`{"id":"c","model":"m","choices":[{"message":{"tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}}],"usage":{"prompt_tokens":1}}`, false},
+		{`{"id":"c","model":"m","choices":[{"message":{"content":"x"}}]}`, false},
+		{`{"id":"c","model":"m","usage":null}`, false},
+		{`{"error":{"message":"x"}}`, false},
+	} {
+		var a acc
+		if got := plainReply([]byte(tc.body), &a); got != tc.plain {
+			t.Errorf("%s: plain %v, want %v", tc.body, got, tc.plain)
+			continue
+		}
+		if !tc.plain {
+			continue
+		}
+		var ev wireEvent
+		if err := json.Unmarshal([]byte(tc.body), &ev); err != nil {
+			t.Fatal(err)
+		}
+		var full acc
+		full.wire(&ev)
+		if a.id != full.id || a.model != full.model || a.usage != full.usage || !a.hasUsage || a.toolCalls != 0 {
+			t.Errorf("%s:\nscan %+v\nfull %+v", tc.body, a, full)
+		}
+	}
+}
+
+func TestScanRequest(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want requestHead
+	}{
+		{`{"model":"gpt-4o","messages":[{"role":"user","content":"{\"model\":\"x\",\"stream\":true}"}]}`, requestHead{model: "gpt-4o"}},
+		{`{"messages":[],"model":"m","stream":true}`, requestHead{model: "m", stream: true}},
+		{`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`, requestHead{model: "m", stream: true, includeUsage: true, streamOptions: true}},
+		{`{"model":"m","stream":false,"stream_options":{"include_usage":false},"metadata":{"include_usage":true,"model":"y"}}`, requestHead{model: "m", streamOptions: true}},
+		{`{ "model" : "m" , "stream" : true }`, requestHead{model: "m", stream: true}},
+	} {
+		if got := scanRequest([]byte(tc.body)); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestWithIncludeUsage(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","stream":true}`,
+		` { "model":"m" }`,
+		`{}`,
+		`{"model":"m","stream_options":{"other":1}}`,
+		`{"model":"m","stream_options":null}`,
+	} {
+		out, err := withIncludeUsage([]byte(body), scanRequest([]byte(body)).streamOptions)
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		var in, got map[string]any
+		json.Unmarshal([]byte(body), &in)
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s → invalid %s", body, out)
+		}
+		so, _ := got["stream_options"].(map[string]any)
+		want := len(in)
+		if !hasKey(in, "stream_options") {
+			want++
+		}
+		if so["include_usage"] != true || len(got) != want {
+			t.Errorf("%s → %s", body, out)
+		}
+		if h := scanRequest(out); !h.includeUsage {
+			t.Errorf("%s → %s: usage not asked", body, out)
+		}
+	}
+}
+
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+
+// scanUsage must read every field wireUsage decodes: the usage built here
+// names every json tag of wireUsage (and of wireDetails under each details
+// object) with a value of its own, so a field added to one and not the
+// other fails.
+func TestScanUsageReadsEveryWireField(t *testing.T) {
+	obj := map[string]any{}
+	v := int64(1)
+	wt := reflect.TypeOf(wireUsage{})
+	for i := range wt.NumField() {
+		f := wt.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type == reflect.TypeOf(&wireDetails{}) {
+			d := map[string]any{}
+			dt := reflect.TypeOf(wireDetails{})
+			for j := range dt.NumField() {
+				dtag, _, _ := strings.Cut(dt.Field(j).Tag.Get("json"), ",")
+				v++
+				d[dtag] = v
+			}
+			d["audio_tokens"] = 99 // a field neither reads
+			obj[tag] = d
+			continue
+		}
+		v++
+		obj[tag] = v
+	}
+	body, _ := json.Marshal(obj)
+	var want wireUsage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := scanUsage(body)
+	if !ok || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\nscan   %+v\ndecode %+v", body, got, want)
+	}
+	for _, odd := range []string{`{"prompt_tokens":1.0}`, `{"prompt_tokens":1e3}`, `{"prompt_tokens":-1}`, `{"prompt_tokens":"1"}`} {
+		if _, ok := scanUsage([]byte(odd)); ok {
+			t.Errorf("%s read as a plain integer", odd)
+		}
+	}
+	if got, ok := scanUsage([]byte(`{"prompt_tokens":null,"completion_tokens":7}`)); !ok || got.CompletionTokens != 7 {
+		t.Errorf("null count: %+v %v", got, ok)
+	}
+}
