@@ -8,6 +8,7 @@ import (
 	"github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/internal/textutil"
 	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // Event types the rules add to the drip.Event* vocabulary.
@@ -279,4 +280,26 @@ func Slug(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// TraceRunID is the external run id of the run a whole trace makes when
+// its spans may arrive in any order and through several processes (the
+// Collector exporter): the trace id alone names it.
+func TraceRunID(traceID [16]byte) string {
+	var buf [len("otel-") + 32]byte
+	copy(buf[:], "otel-")
+	hex.Encode(buf[5:], traceID[:])
+	return string(buf[:])
+}
+
+// Price fills the cost of an LLM event that has none from t, as the
+// tracker's exporter does for otelbridge's events (nil t: no pricing).
+func Price(e *drip.Event, t *pricing.Table) {
+	if t == nil || e.CostUnits != 0 || e.Model == "" || e.Type != drip.EventLLMCompletion {
+		return
+	}
+	if cost, ok := t.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
+		CacheWriteInput: e.CacheCreationInputTokens, Output: e.OutputTokens}); ok {
+		e.CostUnits = cost
+	}
 }
