@@ -94,9 +94,13 @@ type Facts struct {
 	metered, estimated, stream       bool
 	in, out, total, cached, cacheNew tokenField
 	reasoning                        tokenField
-	// Lengths, in bytes, of prompt and completion text: per message, and
-	// whole (OpenInference input.value). Only lengths, never the text.
-	inMsgLen, inAllLen, outMsgLen, outAllLen int64
+	// Prompt and completion text, read only for its length when the span
+	// reports no tokens: per message (lengths), and whole attributes
+	// (gen_ai.input.messages, input.value: JSON, measured lazily). Never
+	// copied anywhere.
+	inMsgLen, outMsgLen int64
+	inAll, outAll       string
+	sysLen              int64
 }
 
 // Add reads one attribute. Unknown keys cost one failed switch.
@@ -208,10 +212,12 @@ func (f *Facts) Add(key string, v Value) {
 		f.reasoning.set(&v, rankOpenInf)
 
 	// Message text: its length only, for an estimate when no usage came.
-	case "gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.prompt", "input.value":
-		f.inAllLen += int64(len(v.str()))
+	case "gen_ai.input.messages", "gen_ai.prompt", "input.value":
+		f.inAll = v.str()
+	case "gen_ai.system_instructions":
+		f.sysLen = int64(len(v.str()))
 	case "gen_ai.output.messages", "gen_ai.completion", "output.value":
-		f.outAllLen += int64(len(v.str()))
+		f.outAll = v.str()
 	default:
 		if len(key) > 20 && strings.HasSuffix(key, ".content") {
 			f.messagePart(key, &v)
@@ -385,14 +391,55 @@ func (f *Facts) Usage(u *providers.Usage) {
 	if !f.HasTokens() {
 		in, out := f.inMsgLen, f.outMsgLen
 		if in == 0 {
-			in = f.inAllLen
+			in = textLen(f.inAll) + f.sysLen
 		}
 		if out == 0 {
-			out = f.outAllLen
+			out = textLen(f.outAll)
 		}
 		u.InputTokens, u.OutputTokens = estimateTokens(in), estimateTokens(out)
 		u.Estimated = true
 	}
+}
+
+// textLen is the length of the text in a message attribute: the "content"
+// and "text" strings when it is JSON (messages, parts, a whole request),
+// else all of it.
+func textLen(s string) int64 {
+	if s == "" {
+		return 0
+	}
+	if s[0] != '[' && s[0] != '{' {
+		return int64(len(s))
+	}
+	var v any
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return int64(len(s))
+	}
+	if n, found := contentLen(v); found {
+		return n
+	}
+	return int64(len(s))
+}
+
+// contentLen sums the lengths of the "content" and "text" strings in v.
+func contentLen(v any) (n int64, found bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && (k == "content" || k == "text") {
+				n, found = n+int64(len(s)), true
+				continue
+			}
+			m, f := contentLen(x)
+			n, found = n+m, found || f
+		}
+	case []any:
+		for _, x := range v {
+			m, f := contentLen(x)
+			n, found = n+m, found || f
+		}
+	}
+	return n, found
 }
 
 // CacheWrites is the span's input tokens written to the prompt cache.

@@ -112,6 +112,19 @@ func TestStreamWithoutUsageIsEstimated(t *testing.T) {
 	}
 }
 
+func TestEstimateReadsMessageText(t *testing.T) {
+	// OpenLLMetry JS on a stream: semconv message JSON, no usage.
+	e := event(t, map[string]Value{
+		"gen_ai.operation.name":  String("chat"),
+		"gen_ai.provider.name":   String("openai"),
+		"gen_ai.input.messages":  String(`[{"role":"user","parts":[{"type":"text","content":"` + strings.Repeat("p", 24) + `"}]}]`),
+		"gen_ai.output.messages": String(`[{"role":"assistant","parts":[{"type":"text","content":"Hello, world!"}]}]`),
+	})
+	if e.InputTokens != 6 || e.OutputTokens != 4 || e.Metadata["usageEstimated"] != true {
+		t.Errorf("estimate = %d in %d out %v", e.InputTokens, e.OutputTokens, e.Metadata)
+	}
+}
+
 func TestIDs(t *testing.T) {
 	tid := [16]byte{0xab, 15: 1}
 	key, span, parent := IDs(tid, [8]byte{1}, [8]byte{2}, true)
