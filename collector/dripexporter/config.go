@@ -25,6 +25,10 @@ const (
 	// DefaultMaxPendingSpans bounds the spans held, across traces, while
 	// they wait for their trace's customer to arrive.
 	DefaultMaxPendingSpans = 100_000
+	// DefaultTimeout bounds the sending of one batch (the helper's
+	// timeout); a retry resumes where it stopped (runs started and ended
+	// are remembered).
+	DefaultTimeout = 30 * time.Second
 )
 
 // Config is the drip exporter's configuration.
@@ -80,9 +84,10 @@ func createDefaultConfig() component.Config {
 		},
 		IdleTimeout:     DefaultIdleTimeout,
 		MaxPendingSpans: DefaultMaxPendingSpans,
-		TimeoutConfig:   exporterhelper.NewDefaultTimeoutConfig(),
-		QueueConfig:     configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		RetryConfig:     configretry.NewDefaultBackOffConfig(),
+		// A batch of many new traces makes two calls per trace.
+		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: DefaultTimeout},
+		QueueConfig:   configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		RetryConfig:   configretry.NewDefaultBackOffConfig(),
 	}
 }
 

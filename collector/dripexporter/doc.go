@@ -33,7 +33,8 @@
 // trace idle for idle_timeout is forgotten: a run whose root never came is
 // ended as FAILED with error code ABANDONED (unless its root reached
 // another collector and ended it), spans that never found a customer are
-// dropped and counted.
+// dropped and counted. A trace whose run ended is remembered for a minute
+// (at most idle_timeout) so that stragglers join its run.
 //
 // # A fleet
 //
@@ -48,6 +49,8 @@
 // The helper's sending_queue (with storage: file_storage for a queue that
 // survives restarts), retry_on_failure and timeout apply as for any
 // exporter; drip-go's own retries are off so the helper's policy is the
-// only one. Errors Drip will not accept on retry (validation, unknown
+// only one; a retried batch resumes where it stopped (runs already started
+// or ended are not started or ended again). Errors Drip will not accept on
+// retry (validation, unknown
 // customer) are permanent and drop the batch.
 package dripexporter

@@ -32,6 +32,10 @@ const (
 	maxBatch = 500
 	// parallelRuns bounds concurrent StartRun/EndRun calls of one batch.
 	parallelRuns = 8
+	// endedRetention is how long a trace whose run ended is remembered (at
+	// most the idle timeout), so stragglers join its run: memory grows
+	// with traces per second times this.
+	endedRetention = time.Minute
 )
 
 // dripExporter turns span batches into Drip runs and events. Run identity
@@ -139,7 +143,8 @@ type traceWork struct {
 	runID              string
 	events             []drip.Event
 	end                *drip.EndRunParams
-	fromPending        int // how many of events came from the pending list
+	ended              bool // the run was ended already: a replayed root ends nothing
+	fromPending        int  // how many of events came from the pending list
 }
 
 // consume is the exporter helper's push function.
@@ -298,7 +303,7 @@ func (x *dripExporter) plan(groups [][]spanOut) []traceWork {
 			}
 			continue
 		}
-		w := traceWork{trace: tid, customer: st.customer, workflow: st.workflow, runID: st.runID}
+		w := traceWork{trace: tid, customer: st.customer, workflow: st.workflow, runID: st.runID, ended: st.ended}
 		w.events = append(w.events, st.pending...)
 		w.fromPending = len(st.pending)
 		for _, o := range g {
@@ -332,6 +337,7 @@ func (x *dripExporter) send(ctx context.Context, work []traceWork) error {
 			return err
 		}
 		w.runID = run.ID
+		x.started(w.trace, run.ID) // a retry of this batch need not start it again
 		return nil
 	}); err != nil {
 		return err
@@ -361,15 +367,38 @@ func (x *dripExporter) send(ctx context.Context, work []traceWork) error {
 		return err
 	}
 	return x.each(ctx, work, func(ctx context.Context, w *traceWork) error {
-		if w.end == nil {
+		if w.end == nil || w.ended {
 			return nil
 		}
 		_, err := x.api.EndRun(ctx, w.runID, *w.end)
 		if errors.Is(err, drip.ErrRunAlreadyEnded) {
-			return nil // ended as abandoned before its root came; keep that
+			err = nil // ended as abandoned before its root came; keep that
+		}
+		if err == nil {
+			x.ended(w.trace)
 		}
 		return err
 	})
+}
+
+// started records a run id as soon as the run exists.
+func (x *dripExporter) started(trace [16]byte, runID string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if st := x.traces[trace]; st != nil && st.runID == "" {
+		st.runID = runID
+		x.stats.RunsStarted++
+	}
+}
+
+// ended records that a trace's run was ended by its root span.
+func (x *dripExporter) ended(trace [16]byte) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if st := x.traces[trace]; st != nil && !st.ended {
+		st.ended = true
+		x.stats.RunsEnded++
+	}
 }
 
 // each runs fn over work, parallelRuns at a time, and returns the first
@@ -423,18 +452,10 @@ func (x *dripExporter) commit(work []traceWork) {
 		if st == nil {
 			continue // swept meanwhile
 		}
-		if st.runID == "" && w.runID != "" {
-			st.runID = w.runID
-			x.stats.RunsStarted++
-		}
 		if w.fromPending > 0 {
 			n := min(w.fromPending, len(st.pending))
 			st.pending = st.pending[n:]
 			x.pending -= n
-		}
-		if w.end != nil && !st.ended {
-			st.ended = true
-			x.stats.RunsEnded++
 		}
 	}
 }
@@ -443,11 +464,13 @@ func (x *dripExporter) commit(work []traceWork) {
 // ended as FAILED/ABANDONED (unless another instance ended it), spans that
 // waited for a customer in vain are dropped.
 func (x *dripExporter) sweep(ctx context.Context) {
-	cutoff := x.now().Add(-x.cfg.IdleTimeout)
+	now := x.now()
+	cutoff := now.Add(-x.cfg.IdleTimeout)
+	endedCutoff := now.Add(-min(x.cfg.IdleTimeout, endedRetention))
 	var abandon []string
 	x.mu.Lock()
 	for tid, st := range x.traces {
-		if st.lastSeen.After(cutoff) {
+		if st.lastSeen.After(cutoff) && !(st.ended && len(st.pending) == 0 && !st.lastSeen.After(endedCutoff)) {
 			continue
 		}
 		if st.runID != "" && !st.ended {

@@ -124,5 +124,6 @@ func customer(t testing.TB, c *drip.Client, ext string) string {
 func testConfig(srv *driptest.Server) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint, cfg.APIKey = srv.BaseURL(), configopaque.String(srv.APIKey())
+	cfg.TimeoutConfig.Timeout = 2 * time.Minute // a loaded CI machine under -race
 	return cfg
 }
