@@ -207,18 +207,16 @@ func (x *dripExporter) mapSpan(s ptrace.Span, resCustomer, service string) (span
 		x.mu.Unlock()
 		return spanOut{}, false
 	}
-	cc := &x.cfg.Customer
+	// Span attribute, then the baggage-derived one, then the resource's.
 	cust := ""
-	switch {
-	case cc.SpanAttribute == genaimap.AttrCustomerID && f.Customer() != "":
-		cust = f.Customer()
-	case cc.SpanAttribute != "" && cc.SpanAttribute != genaimap.AttrCustomerID:
-		cust = strAttr(attrs, cc.SpanAttribute)
-	}
-	if cust == "" && cc.BaggageAttribute != "" && cc.BaggageAttribute != cc.SpanAttribute {
-		cust = strAttr(attrs, cc.BaggageAttribute)
-	} else if cust == "" && cc.BaggageAttribute == genaimap.AttrCustomerID {
-		cust = f.Customer()
+	for _, key := range [2]string{x.cfg.Customer.SpanAttribute, x.cfg.Customer.BaggageAttribute} {
+		switch {
+		case cust != "":
+		case key == genaimap.AttrCustomerID:
+			cust = f.Customer() // read by the scan already
+		default:
+			cust = strAttr(attrs, key)
+		}
 	}
 	if cust == "" {
 		cust = resCustomer

@@ -269,3 +269,34 @@ func TestRootNeverComesIsAbandoned(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+func TestCustomerFromConfiguredAttributes(t *testing.T) {
+	srv, c := newDripd(t)
+	acme, globex := customer(t, c, "acme"), customer(t, c, "globex")
+	cfg := testConfig(srv)
+	cfg.Customer = CustomerConfig{SpanAttribute: "tenant.id", BaggageAttribute: "baggage.tenant", ResourceAttribute: "tenant"}
+	cfg.Workflow = WorkflowConfig{UseServiceName: true}
+	exp, _ := startExporter(t, cfg)
+
+	bySpan := agentTrace(1, "")
+	bySpan[0].attrs["tenant.id"] = acme
+	byBaggage := agentTrace(2, "")
+	byBaggage[2].attrs["baggage.tenant"] = globex // a child: the baggage processor copied it there
+	byResource := agentTrace(3, acme)             // drip.customer_id is not configured: ignored
+	for i := range byResource {
+		byResource[i].resource = map[string]any{"tenant": globex}
+	}
+	ignored := agentTrace(4, acme) // names its customer only as drip.customer_id
+	consume(t, exp, append(append(append(bySpan, byBaggage...), byResource...), ignored...)...)
+
+	want := map[string]string{"otel-" + tid(1).String(): acme, "otel-" + tid(2).String(): globex, "otel-" + tid(3).String(): globex}
+	runs := srv.Runs()
+	if len(runs) != len(want) {
+		t.Fatalf("runs = %+v", runs)
+	}
+	for _, r := range runs {
+		if want[r.ExternalRunID] != r.CustomerID || r.Status != dripserver.StatusCompleted {
+			t.Errorf("run %s: customer %s status %s, want %s", r.ExternalRunID, r.CustomerID, r.Status, want[r.ExternalRunID])
+		}
+	}
+}
