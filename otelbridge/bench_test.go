@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/internal/genaimap"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -382,18 +383,18 @@ func BenchmarkOnEndParts(b *testing.B) {
 	b.Run("scan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var f spanFacts
-			f.scan(span.Attributes())
-			if f.kind() != kindLLM {
+			var f genaimap.Facts
+			f.ScanOTel(span.Attributes())
+			if f.Kind() != genaimap.KindLLM {
 				b.Fatal("not an LLM span")
 			}
 		}
 	})
 	b.Run("LLMEvent", func(b *testing.B) {
-		var f spanFacts
-		f.scan(span.Attributes())
+		var f genaimap.Facts
+		f.ScanOTel(span.Attributes())
 		var u providers.Usage
-		f.usage(&u)
+		f.Usage(&u)
 		b.ReportAllocs()
 		for b.Loop() {
 			_ = drip.LLMEvent(&u)
@@ -402,10 +403,10 @@ func BenchmarkOnEndParts(b *testing.B) {
 	b.Run("Emit", func(b *testing.B) {
 		tr := benchTracker(b)
 		_, run := tr.Start(context.Background(), drip.RunParams{CustomerID: "cus_bench", Workflow: "bench"})
-		var f spanFacts
-		f.scan(span.Attributes())
+		var f genaimap.Facts
+		f.ScanOTel(span.Attributes())
 		var u providers.Usage
-		f.usage(&u)
+		f.Usage(&u)
 		ev := drip.LLMEvent(&u)
 		b.ReportAllocs()
 		i := 0
@@ -428,11 +429,11 @@ func BenchmarkOnEndParts(b *testing.B) {
 	})
 	b.Run("read", func(b *testing.B) {
 		p := NewSpanProcessor(benchTracker(b))
-		var f spanFacts
-		f.scan(span.Attributes())
+		var f genaimap.Facts
+		f.ScanOTel(span.Attributes())
 		b.ReportAllocs()
 		for b.Loop() {
-			var x spanEnd
+			var x genaimap.End
 			if !p.read(&x, span, &f) {
 				b.Fatal("no event")
 			}

@@ -11,6 +11,11 @@
 //
 // # What becomes what
 //
+// The rules below are shared with the OpenTelemetry Collector's Drip
+// exporter (module github.com/drip-sdk/drip-go/collector), so a span
+// metered here and the same span exported through a collector make the
+// same event.
+//
 //   - A root span opens a run: the first span of a trace in this process (no
 //     parent, or a remote one), or any span with a drip.customer_id
 //     attribute, when it is not already in a run. Its customer is the

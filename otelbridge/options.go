@@ -2,13 +2,13 @@ package otelbridge
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/baggage"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/internal/genaimap"
 )
 
 // Defaults for the span table.
@@ -89,9 +89,9 @@ func WithTrackerShutdown() Option { return func(c *config) { c.ownTracker = true
 // by default: the span's drip.customer_id attribute, else the baggage
 // member drip.customer_id, else drip.CustomerFromContext(ctx).
 func DefaultCustomer(ctx context.Context, s sdktrace.ReadOnlySpan) string {
-	var f spanFacts
-	f.scan(s.Attributes())
-	return resolveCustomer(ctx, f.customer)
+	var f genaimap.Facts
+	f.ScanOTel(s.Attributes())
+	return resolveCustomer(ctx, f.Customer())
 }
 
 func resolveCustomer(ctx context.Context, attr string) string {
@@ -111,9 +111,9 @@ func DefaultRoot(_ context.Context, s sdktrace.ReadOnlySpan) bool {
 	if isLocalRoot(s) {
 		return true
 	}
-	var f spanFacts
-	f.scan(s.Attributes())
-	return f.customer != ""
+	var f genaimap.Facts
+	f.ScanOTel(s.Attributes())
+	return f.Customer() != ""
 }
 
 func isLocalRoot(s sdktrace.ReadOnlySpan) bool {
@@ -126,52 +126,7 @@ func isLocalRoot(s sdktrace.ReadOnlySpan) bool {
 // gen_ai.workflow.name, else gen_ai.agent.name, else the span name, the
 // last three as slugs ("Support Agent" → "support_agent").
 func DefaultWorkflow(s sdktrace.ReadOnlySpan) string {
-	var f spanFacts
-	f.scan(s.Attributes())
-	return workflowOf(&f, s.Name(), "")
-}
-
-func workflowOf(f *spanFacts, spanName, fallback string) string {
-	switch {
-	case f.workflow != "":
-		return f.workflow
-	case f.workflowName != "":
-		return slug(f.workflowName)
-	case f.agentName != "":
-		return slug(f.agentName)
-	case fallback != "":
-		return fallback
-	}
-	if w := slug(spanName); w != "" {
-		return w
-	}
-	return "otel"
-}
-
-// maxSlugLen bounds workflows made from names.
-const maxSlugLen = 64
-
-// slug makes a workflow slug of a name: lower case ASCII letters and
-// digits, other runs of characters turned into one underscore.
-func slug(name string) string {
-	var b strings.Builder
-	b.Grow(min(len(name), maxSlugLen))
-	under := false
-	for i := 0; i < len(name) && b.Len() < maxSlugLen; i++ {
-		c := name[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-			fallthrough
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
-			if under && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			under = false
-			b.WriteByte(c)
-		default:
-			under = true
-		}
-	}
-	return b.String()
+	var f genaimap.Facts
+	f.ScanOTel(s.Attributes())
+	return genaimap.Workflow(&f, s.Name(), "")
 }

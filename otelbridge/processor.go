@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/internal/genaimap"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -128,9 +129,9 @@ func (p *SpanProcessor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 	}
 
 	// In no run: does s open one?
-	var f spanFacts
-	f.scan(s.Attributes())
-	if f.metered {
+	var f genaimap.Facts
+	f.ScanOTel(s.Attributes())
+	if f.Metered() {
 		p.skipped.Add(1)
 		return
 	}
@@ -138,14 +139,14 @@ func (p *SpanProcessor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		if !p.cfg.root(ctx, s) {
 			return
 		}
-	} else if local && f.customer == "" {
+	} else if local && f.Customer() == "" {
 		return
 	}
 	var customer string
 	if p.cfg.customer != nil {
 		customer = p.cfg.customer(ctx, s)
 	} else {
-		customer = resolveCustomer(ctx, f.customer)
+		customer = resolveCustomer(ctx, f.Customer())
 	}
 	if customer == "" {
 		return
@@ -162,14 +163,14 @@ func (p *SpanProcessor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		workflow = p.cfg.workflow(s)
 	}
 	if workflow == "" {
-		workflow = workflowOf(&f, s.Name(), p.cfg.workflowName)
+		workflow = genaimap.Workflow(&f, s.Name(), p.cfg.workflowName)
 	}
 	tid := sc.TraceID().String()
 	_, run := p.tracker.Start(ctx, drip.RunParams{
 		CustomerID: customer,
 		Workflow:   workflow,
 		// A stable id: a replayed start of the same root span is the same run.
-		ExternalRunID: "otel-" + tid + "-" + sc.SpanID().String(),
+		ExternalRunID: genaimap.RunID(sc.TraceID(), sc.SpanID()),
 		CorrelationID: tid,
 		Metadata:      map[string]any{"integration": "otelbridge", "rootSpan": s.Name()},
 	})
@@ -218,12 +219,12 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !ok {
 		return
 	}
-	var f spanFacts
-	f.scan(s.Attributes())
+	var f genaimap.Facts
+	f.ScanOTel(s.Attributes())
 	run := e.sc.run
-	if f.metered || e.metered && f.kind() == kindLLM {
+	if f.Metered() || e.metered && f.Kind() == genaimap.KindLLM {
 		p.skipped.Add(1) // drip-go recorded the call itself
-	} else if x := (spanEnd{}); p.read(&x, s, &f) {
+	} else if x := (genaimap.End{}); p.read(&x, s, &f) {
 		p.emit(run, s, &sc, e.root, &x, &f)
 	}
 	if e.root && e.sc.owned {

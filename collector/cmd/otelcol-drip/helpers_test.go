@@ -1,0 +1,5 @@
+package main
+
+import "go.opentelemetry.io/collector/component"
+
+func mustType(s string) component.Type { return component.MustNewType(s) }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package dripexporter
+
+const raceEnabled = false
