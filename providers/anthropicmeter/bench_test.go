@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -101,3 +103,71 @@ func BenchmarkMessagesMiddleware(b *testing.B)       { benchMessages(b, "middlew
 func BenchmarkMessagesStreamRaw(b *testing.B)        { benchStream(b, "raw") }
 func BenchmarkMessagesStreamHTTPClient(b *testing.B) { benchStream(b, "http-client") }
 func BenchmarkMessagesStreamMiddleware(b *testing.B) { benchStream(b, "middleware") }
+
+// benchAB times raw and metered calls alternately, in blocks of 32, and
+// reports the metered/raw ratio of their total wall and CPU times: on
+// shared cores the load drifts between two benchmarks run one after the
+// other far more than between two blocks run back to back. b.N counts
+// pairs of calls. The same form as openaigo's benchAB.
+func benchAB(b *testing.B, raw, metered func() error) {
+	const block = 32
+	var wall, cpu [2]time.Duration
+	calls := [2]func() error{raw, metered}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += block {
+		n := min(block, b.N-i)
+		for j := range 2 {
+			k := j
+			if i/block%2 == 1 { // alternate which goes first
+				k = 1 - j
+			}
+			start, startCPU := time.Now(), cpuTime()
+			for range n {
+				if err := calls[k](); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wall[k] += time.Since(start)
+			cpu[k] += cpuTime() - startCPU
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metered/raw")
+	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-metered/raw")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func BenchmarkMessagesAB(b *testing.B) {
+	raw, metered := benchClient(b, "raw"), benchClient(b, "middleware")
+	ctx, p := context.Background(), params("claude-sonnet-4-5")
+	call := func(c anthropic.Client) func() error {
+		return func() error {
+			_, err := c.Messages.New(ctx, p)
+			return err
+		}
+	}
+	b.Run("ab", func(b *testing.B) { benchAB(b, call(raw), call(metered)) })
+}
+
+func BenchmarkMessagesStreamAB(b *testing.B) {
+	raw, metered := benchClient(b, "raw"), benchClient(b, "middleware")
+	ctx, p := context.Background(), params("claude-sonnet-4-5")
+	drain := func(c anthropic.Client) func() error {
+		return func() error {
+			s := c.Messages.NewStreaming(ctx, p)
+			for s.Next() {
+			}
+			s.Close()
+			return s.Err()
+		}
+	}
+	b.Run("ab", func(b *testing.B) { benchAB(b, drain(raw), drain(metered)) })
+}
