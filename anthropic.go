@@ -1,7 +1,6 @@
 package drip
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -85,31 +84,6 @@ func newAnthropicConfig(customerID string, opts []AnthropicOption) (*UsageRecord
 		mopts = append(mopts[:len(mopts):len(mopts)], anthropicmeter.WithGate(g.check))
 	}
 	return &rec, mopts
-}
-
-// recorderGate is the entitlement gate for the calls rec records: the
-// customer is the run's, else the ctx's, else rec's.
-func recorderGate(rec *UsageRecorder, feature string, ttl time.Duration) *entitlementGate {
-	return &entitlementGate{
-		feature: feature,
-		ttl:     ttl,
-		now:     time.Now,
-		client: func() *Client {
-			if rec.Tracker != nil {
-				return rec.Tracker.Client()
-			}
-			return DefaultTracker().Client()
-		},
-		customer: func(ctx context.Context) string {
-			if run := RunFromContext(ctx); run != nil {
-				return run.CustomerID()
-			}
-			if c := CustomerFromContext(ctx); c != "" {
-				return c
-			}
-			return rec.CustomerID
-		},
-	}
 }
 
 // AnthropicHTTPClient returns an *http.Client that meters Anthropic Messages

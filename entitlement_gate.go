@@ -65,3 +65,28 @@ func (g *entitlementGate) check(ctx context.Context) error {
 	}
 	return err
 }
+
+// recorderGate is the entitlement gate for the calls rec records: the
+// customer is the run's, else the ctx's, else rec's.
+func recorderGate(rec *UsageRecorder, feature string, ttl time.Duration) *entitlementGate {
+	return &entitlementGate{
+		feature: feature,
+		ttl:     ttl,
+		now:     time.Now,
+		client: func() *Client {
+			if rec.Tracker != nil {
+				return rec.Tracker.Client()
+			}
+			return DefaultTracker().Client()
+		},
+		customer: func(ctx context.Context) string {
+			if run := RunFromContext(ctx); run != nil {
+				return run.CustomerID()
+			}
+			if c := CustomerFromContext(ctx); c != "" {
+				return c
+			}
+			return rec.CustomerID
+		},
+	}
+}

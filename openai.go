@@ -1,7 +1,6 @@
 package drip
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -134,26 +133,7 @@ func (cfg *openAIConfig) meterOptions(rec *UsageRecorder) []openaimeter.Option {
 		return cfg.opts
 	}
 	rec.Feature = cfg.feature
-	g := &entitlementGate{
-		feature: cfg.feature,
-		ttl:     cfg.ttl,
-		now:     time.Now,
-		client: func() *Client {
-			if rec.Tracker != nil {
-				return rec.Tracker.Client()
-			}
-			return DefaultTracker().Client()
-		},
-		customer: func(ctx context.Context) string {
-			if run := RunFromContext(ctx); run != nil {
-				return run.CustomerID()
-			}
-			if c := CustomerFromContext(ctx); c != "" {
-				return c
-			}
-			return rec.CustomerID
-		},
-	}
+	g := recorderGate(rec, cfg.feature, cfg.ttl)
 	return append(cfg.opts[:len(cfg.opts):len(cfg.opts)], openaimeter.WithGate(g.check))
 }
 
