@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest"
+	"github.com/drip-sdk/drip-go/internal/abbench"
 )
 
 // The benchmarks compare a raw openai-go call with the same call metered by
@@ -109,57 +109,11 @@ func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx co
 // flushEvery is how many calls the tracker queues between deliveries.
 const flushEvery = 1 << 8
 
-// benchAB times raw and metered calls alternately, in blocks of abBlock
-// calls, and reports the metered/raw ratio of their total times, both wall
-// clock and the process's CPU time: on shared cores the load drifts
-// between two benchmarks run one after the other, far less between two
-// blocks run back to back, and another process's load does not count in
-// this one's CPU time. b.N counts pairs of calls (ns/op is one raw plus
-// one metered call).
+// benchAB times raw and metered calls alternately (see internal/abbench)
+// and reports metered/raw, the budget's figure, with the tracker flushed
+// between timed stretches.
 func benchAB(b *testing.B, flush func(), raw, metered func() error) {
-	var wall, cpu [2]time.Duration
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i += abBlock {
-		if i%flushEvery == 0 && i > 0 {
-			b.StopTimer()
-			flush()
-			b.StartTimer()
-		}
-		n := min(abBlock, b.N-i)
-		for k, call := range [2]func() error{raw, metered} {
-			if i/abBlock%2 == 1 { // alternate which goes first
-				k = 1 - k
-				call = [2]func() error{raw, metered}[k]
-			}
-			start, startCPU := time.Now(), cpuTime()
-			for range n {
-				if err := call(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			wall[k] += time.Since(start)
-			cpu[k] += cpuTime() - startCPU
-		}
-	}
-	b.StopTimer()
-	flush()
-	b.ReportMetric(float64(wall[0].Nanoseconds())/float64(b.N), "raw-ns/call")
-	b.ReportMetric(float64(wall[1].Nanoseconds())/float64(b.N), "metered-ns/call")
-	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metered/raw")
-	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-metered/raw")
-}
-
-// abBlock is how many calls of one kind benchAB makes in a row.
-const abBlock = 32
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	abbench.Run(b, raw, metered, abbench.Options{Between: flush, Every: flushEvery / abbench.Block, A: "raw", B: "metered"})
 }
 
 func benchLoop(b *testing.B, flush func(), call func() error) {
@@ -182,14 +136,16 @@ func benchLoop(b *testing.B, flush func(), call func() error) {
 func BenchmarkChat(b *testing.B) {
 	raw, metered, ctx, flush := benchClients(b, newCanned(0))
 	p := chatParams("gpt-4o-mini")
-	b.Run("ab", func(b *testing.B) {
-		benchAB(b, flush, func() error {
-			_, err := raw.Chat.Completions.New(ctx, p)
+	call := func(c openai.Client) func() error {
+		return func() error {
+			_, err := c.Chat.Completions.New(ctx, p)
 			return err
-		}, func() error {
-			_, err := metered.Chat.Completions.New(ctx, p)
-			return err
-		})
+		}
+	}
+	b.Run("ab", func(b *testing.B) { benchAB(b, flush, call(raw), call(metered)) })
+	// The control: raw against raw, the method's own noise.
+	b.Run("aa", func(b *testing.B) {
+		abbench.Run(b, call(raw), call(raw), abbench.Options{A: "raw", B: "raw2"})
 	})
 	for _, c := range []struct {
 		name   string

@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/drip-sdk/drip-go/driptest/anthropictest"
+	"github.com/drip-sdk/drip-go/internal/abbench"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/anthropicmeter"
 )
@@ -104,45 +103,10 @@ func BenchmarkMessagesStreamRaw(b *testing.B)        { benchStream(b, "raw") }
 func BenchmarkMessagesStreamHTTPClient(b *testing.B) { benchStream(b, "http-client") }
 func BenchmarkMessagesStreamMiddleware(b *testing.B) { benchStream(b, "middleware") }
 
-// benchAB times raw and metered calls alternately, in blocks of 32, and
-// reports the metered/raw ratio of their total wall and CPU times: on
-// shared cores the load drifts between two benchmarks run one after the
-// other far more than between two blocks run back to back. b.N counts
-// pairs of calls. The same form as openaigo's benchAB.
+// benchAB times raw and metered calls alternately and reports metered/raw,
+// the budget's figure (see internal/abbench).
 func benchAB(b *testing.B, raw, metered func() error) {
-	const block = 32
-	var wall, cpu [2]time.Duration
-	calls := [2]func() error{raw, metered}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i += block {
-		n := min(block, b.N-i)
-		for j := range 2 {
-			k := j
-			if i/block%2 == 1 { // alternate which goes first
-				k = 1 - j
-			}
-			start, startCPU := time.Now(), cpuTime()
-			for range n {
-				if err := calls[k](); err != nil {
-					b.Fatal(err)
-				}
-			}
-			wall[k] += time.Since(start)
-			cpu[k] += cpuTime() - startCPU
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metered/raw")
-	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-metered/raw")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	abbench.Run(b, raw, metered, abbench.Options{A: "raw", B: "metered"})
 }
 
 func BenchmarkMessagesAB(b *testing.B) {
@@ -155,6 +119,8 @@ func BenchmarkMessagesAB(b *testing.B) {
 		}
 	}
 	b.Run("ab", func(b *testing.B) { benchAB(b, call(raw), call(metered)) })
+	// The control: raw against raw, the method's own noise.
+	b.Run("aa", func(b *testing.B) { abbench.Run(b, call(raw), call(raw), abbench.Options{A: "raw", B: "raw2"}) })
 }
 
 func BenchmarkMessagesStreamAB(b *testing.B) {

@@ -240,9 +240,11 @@ func (b *jsonBody) finish(err error) {
 	c := b.c
 	c.once.Do(func() {
 		if !b.over {
-			var msg wireMessage
-			if json.Unmarshal(b.buf, &msg) == nil {
-				c.a.message(&msg)
+			if !scanMessage(b.buf, &c.a) {
+				var msg wireMessage
+				if json.Unmarshal(b.buf, &msg) == nil {
+					c.a.message(&msg)
+				}
 			}
 		} else {
 			partial(&c.a, b.head, b.buf)

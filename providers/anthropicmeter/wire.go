@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drip-sdk/drip-go/internal/jsonscan"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -15,13 +16,15 @@ import (
 // wireUsage is a usage object: a message's (all counts) or message_delta's
 // (output_tokens, and the others when present and not null).
 type wireUsage struct {
-	InputTokens   *int64 `json:"input_tokens"`
-	OutputTokens  *int64 `json:"output_tokens"`
-	CacheCreation *int64 `json:"cache_creation_input_tokens"`
-	CacheRead     *int64 `json:"cache_read_input_tokens"`
-	OutputDetails *struct {
-		ThinkingTokens *int64 `json:"thinking_tokens"`
-	} `json:"output_tokens_details"`
+	InputTokens   *int64             `json:"input_tokens"`
+	OutputTokens  *int64             `json:"output_tokens"`
+	CacheCreation *int64             `json:"cache_creation_input_tokens"`
+	CacheRead     *int64             `json:"cache_read_input_tokens"`
+	OutputDetails *wireOutputDetails `json:"output_tokens_details"`
+}
+
+type wireOutputDetails struct {
+	ThinkingTokens *int64 `json:"thinking_tokens"`
 }
 
 type wireBlock struct {
@@ -212,4 +215,110 @@ func deltaLen(data []byte) int {
 		return 0
 	}
 	return max(len(data)-i-3-3, 0)
+}
+
+// scanMessage reads a Messages reply into a as message does after a full
+// decode — id, model, tool-use blocks by name, usage — from the bytes: the
+// SDK decodes the reply anyway, and a second encoding/json decode cost the
+// caller more than the rest of the meter. It returns false, having read
+// nothing, for an error reply, a block or count it cannot read that way;
+// the reply is then decoded in full.
+func scanMessage(body []byte, a *acc) bool {
+	var id, model, content, usage []byte
+	ok := jsonscan.Keys(body, func(key []byte, depth int, value []byte) bool {
+		if depth != 1 {
+			return true
+		}
+		switch string(key) {
+		case "id":
+			id = value
+		case "model":
+			model = value
+		case "type":
+			return jsonscan.String(value) == "message"
+		case "content":
+			content = value
+		case "usage":
+			usage = value
+		case "error":
+			return false
+		}
+		return true
+	})
+	if !ok {
+		return false
+	}
+	var blocks []wireBlock
+	if content != nil && !jsonscan.IsNull(content) {
+		ok = jsonscan.Elements(content, func(el []byte) bool {
+			var b wireBlock
+			ok := jsonscan.Keys(el, func(key []byte, depth int, value []byte) bool {
+				switch {
+				case depth != 1:
+				case string(key) == "type":
+					b.Type = jsonscan.String(value)
+				case string(key) == "name":
+					b.Name = jsonscan.String(value)
+				}
+				return true
+			})
+			if strings.HasSuffix(b.Type, "tool_use") {
+				blocks = append(blocks, b)
+			}
+			return ok
+		})
+		if !ok {
+			return false
+		}
+	}
+	m := wireMessage{ID: jsonscan.String(id), Model: jsonscan.String(model), Content: blocks}
+	if usage != nil && !jsonscan.IsNull(usage) {
+		u, ok := scanUsage(usage)
+		if !ok {
+			return false
+		}
+		m.Usage = &u
+	}
+	a.message(&m)
+	return true
+}
+
+// scanUsage reads a usage object as encoding/json would into wireUsage;
+// false when a count is not a plain integer.
+func scanUsage(obj []byte) (wireUsage, bool) {
+	var u wireUsage
+	var counts [5]int64 // what u's pointers point at: one allocation
+	var parent []byte
+	ok := jsonscan.Keys(obj, func(key []byte, depth int, value []byte) bool {
+		var dst **int64
+		i := 0
+		switch {
+		case depth == 1:
+			parent = key
+			switch string(key) {
+			case "input_tokens":
+				dst, i = &u.InputTokens, 0
+			case "output_tokens":
+				dst, i = &u.OutputTokens, 1
+			case "cache_creation_input_tokens":
+				dst, i = &u.CacheCreation, 2
+			case "cache_read_input_tokens":
+				dst, i = &u.CacheRead, 3
+			case "output_tokens_details":
+				if !jsonscan.IsNull(value) {
+					u.OutputDetails = &wireOutputDetails{}
+				}
+			}
+		case depth == 2 && u.OutputDetails != nil && string(parent) == "output_tokens_details" && string(key) == "thinking_tokens":
+			dst, i = &u.OutputDetails.ThinkingTokens, 4
+		}
+		if dst == nil || jsonscan.IsNull(value) {
+			return true
+		}
+		n, ok := jsonscan.Int(value)
+		counts[i] = n
+		*dst = &counts[i]
+		return ok
+	})
+	return u, ok
 }

@@ -76,15 +76,15 @@ func imageTokens(u *openai.ImageResponseUsage) tokens {
 // wireUsage decodes either usage shape (prompt_/completion_tokens or
 // input_/output_tokens) from raw JSON.
 type wireUsage struct {
-	PromptTokens            int64        `json:"prompt_tokens"`
-	CompletionTokens        int64        `json:"completion_tokens"`
-	InputTokens             int64        `json:"input_tokens"`
-	OutputTokens            int64        `json:"output_tokens"`
-	TotalTokens             int64        `json:"total_tokens"`
-	PromptTokensDetails     *wireDetails `json:"prompt_tokens_details"`
-	CompletionTokensDetails *wireDetails `json:"completion_tokens_details"`
-	InputTokensDetails      *wireDetails `json:"input_tokens_details"`
-	OutputTokensDetails     *wireDetails `json:"output_tokens_details"`
+	PromptTokens            int64       `json:"prompt_tokens"`
+	CompletionTokens        int64       `json:"completion_tokens"`
+	InputTokens             int64       `json:"input_tokens"`
+	OutputTokens            int64       `json:"output_tokens"`
+	TotalTokens             int64       `json:"total_tokens"`
+	PromptTokensDetails     wireDetails `json:"prompt_tokens_details"`
+	CompletionTokensDetails wireDetails `json:"completion_tokens_details"`
+	InputTokensDetails      wireDetails `json:"input_tokens_details"`
+	OutputTokensDetails     wireDetails `json:"output_tokens_details"`
 }
 
 type wireDetails struct {
@@ -93,22 +93,13 @@ type wireDetails struct {
 }
 
 func (w *wireUsage) tokens() tokens {
-	t := tokens{
-		input:  w.PromptTokens + w.InputTokens,
-		output: w.CompletionTokens + w.OutputTokens,
-		total:  w.TotalTokens,
+	return tokens{
+		input:     w.PromptTokens + w.InputTokens,
+		output:    w.CompletionTokens + w.OutputTokens,
+		total:     w.TotalTokens,
+		cached:    w.PromptTokensDetails.CachedTokens + w.InputTokensDetails.CachedTokens,
+		reasoning: w.CompletionTokensDetails.ReasoningTokens + w.OutputTokensDetails.ReasoningTokens,
 	}
-	for _, d := range [...]*wireDetails{w.PromptTokensDetails, w.InputTokensDetails} {
-		if d != nil {
-			t.cached += d.CachedTokens
-		}
-	}
-	for _, d := range [...]*wireDetails{w.CompletionTokensDetails, w.OutputTokensDetails} {
-		if d != nil {
-			t.reasoning += d.ReasoningTokens
-		}
-	}
-	return t
 }
 
 // textLen decodes a JSON value into its length only: the byte length of a

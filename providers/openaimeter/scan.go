@@ -3,6 +3,9 @@ package openaimeter
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+
+	"github.com/drip-sdk/drip-go/internal/jsonscan"
 )
 
 // The meter reads a few fields of bodies the SDK decodes in full anyway:
@@ -14,123 +17,6 @@ import (
 // errors, reasoning) sends it to the full decode (wireEvent), and tests
 // hold both to the same answers.
 
-// scanKeys calls visit for each object key of the JSON document p, in
-// order, with the key's raw bytes, its depth (1 for the keys of the
-// top-level object) and the bytes from its value on; visit returns false to
-// stop. scanKeys returns false when stopped or when p is cut short inside a
-// string.
-func scanKeys(p []byte, visit func(key []byte, depth int, value []byte) bool) bool {
-	depth := 0
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case '"':
-			end := stringEnd(p[i+1:])
-			if end < 0 {
-				return false
-			}
-			s := p[i+1 : i+1+end]
-			j := skipSpace(p, i+end+2)
-			i += end + 1
-			if j < len(p) && p[j] == ':' {
-				v := skipSpace(p, j+1)
-				if !visit(s, depth, p[v:]) {
-					return false
-				}
-				i = v - 1
-			}
-		}
-	}
-	return true
-}
-
-func skipSpace(p []byte, i int) int {
-	for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd is the index of the quote closing the JSON string whose body
-// starts s, or -1.
-func stringEnd(s []byte) int {
-	for i := 0; ; {
-		q := bytes.IndexByte(s[i:], '"')
-		if q < 0 {
-			return -1
-		}
-		q += i
-		bs := 0
-		for k := q - 1; k >= 0 && s[k] == '\\'; k-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			return q
-		}
-		i = q + 1
-	}
-}
-
-// stringValue decodes the JSON string value starts with ("" if it is not
-// one).
-func stringValue(value []byte) string {
-	if len(value) == 0 || value[0] != '"' {
-		return ""
-	}
-	end := stringEnd(value[1:])
-	if end < 0 {
-		return ""
-	}
-	raw := value[1 : 1+end]
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw)
-	}
-	var s string
-	_ = json.Unmarshal(value[:end+2], &s)
-	return s
-}
-
-// stringLen is the raw length of the JSON string value starts with, as
-// textLen measures it; false if value is not a terminated string.
-func stringLen(value []byte) (int64, bool) {
-	if len(value) == 0 || value[0] != '"' {
-		return 0, false
-	}
-	end := stringEnd(value[1:])
-	return int64(end), end >= 0
-}
-
-// objectEnd is the length of the JSON object value starts with, or -1.
-func objectEnd(value []byte) int {
-	if len(value) == 0 || value[0] != '{' {
-		return -1
-	}
-	depth := 0
-	for i := 0; i < len(value); i++ {
-		switch value[i] {
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		case '"':
-			end := stringEnd(value[i+1:])
-			if end < 0 {
-				return -1
-			}
-			i += end + 1
-		}
-	}
-	return -1
-}
-
-func isNull(value []byte) bool { return bytes.HasPrefix(value, []byte("null")) }
-
 // requestHead is what the meter reads of every request body up front.
 type requestHead struct {
 	model         string
@@ -141,20 +27,20 @@ type requestHead struct {
 
 // scanRequest reads the model and stream flags of a request body.
 func scanRequest(body []byte) (h requestHead) {
-	top := ""
-	scanKeys(body, func(key []byte, depth int, value []byte) bool {
+	var top []byte
+	jsonscan.Keys(body, func(key []byte, depth int, value []byte) bool {
 		switch {
 		case depth == 1:
-			top = string(key)
-			switch top {
+			top = key
+			switch string(top) {
 			case "model":
-				h.model = stringValue(value)
+				h.model = jsonscan.String(value)
 			case "stream":
 				h.stream = bytes.HasPrefix(value, []byte("true"))
 			case "stream_options":
 				h.streamOptions = true
 			}
-		case depth == 2 && top == "stream_options" && string(key) == "include_usage":
+		case depth == 2 && string(top) == "stream_options" && string(key) == "include_usage":
 			h.includeUsage = bytes.HasPrefix(value, []byte("true"))
 		}
 		return true
@@ -169,7 +55,7 @@ func scanRequest(body []byte) (h requestHead) {
 func plainReply(body []byte, a *acc) bool {
 	var id, model string
 	var usage []byte
-	ok := scanKeys(body, func(key []byte, depth int, value []byte) bool {
+	ok := jsonscan.Keys(body, func(key []byte, depth int, value []byte) bool {
 		switch string(key) {
 		case "tool_calls", "function_call", "error", "output", "response", "item":
 			return false
@@ -179,11 +65,11 @@ func plainReply(body []byte, a *acc) bool {
 		}
 		switch string(key) {
 		case "id":
-			id = stringValue(value)
+			id = jsonscan.String(value)
 		case "model":
-			model = stringValue(value)
+			model = jsonscan.String(value)
 		case "usage":
-			if n := objectEnd(value); n > 0 {
+			if n := jsonscan.ObjectEnd(value); n > 0 {
 				usage = value[:n]
 			}
 		}
@@ -193,41 +79,114 @@ func plainReply(body []byte, a *acc) bool {
 		return false
 	}
 	u, ok := scanUsage(usage)
-	if !ok && json.Unmarshal(usage, &u) != nil {
-		return false
+	if !ok {
+		var full wireUsage // a count that is not a plain integer
+		if json.Unmarshal(usage, &full) != nil {
+			return false
+		}
+		u = full
 	}
 	a.meta(id, model)
 	a.setUsage(u.tokens())
 	return true
 }
 
-// textDelta returns the length of the text of a chat or completion chunk,
-// or of a Responses output_text.delta event, as wireEvent would measure it,
-// and false for any event that needs decoding in full: usage, tool calls,
-// reasoning, refusals, errors, content parts, Responses events of any
-// other type.
-func textDelta(payload []byte) (int64, bool) {
-	var n int64
-	ok := scanKeys(payload, func(key []byte, depth int, value []byte) bool {
+// scanChunk reads one stream event as the full decode (wireEvent, then
+// acc.wire) would — id, model, text lengths, usage — for chat and
+// completion chunks and Responses output_text.delta events. It returns
+// ok false, having changed nothing in a, for any event that needs the
+// full decode: tool calls, reasoning other than reasoning_content, errors,
+// Responses events of any other type, counts that are not plain integers.
+// usage says the event carried usage; usageOnly that it carried nothing
+// else (the chunk include_usage adds, which the meter may hide).
+func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
+	var id, model, usageObj, top []byte
+	var chars int64
+	choices, typed := false, false
+	ok = jsonscan.Keys(payload, func(key []byte, depth int, value []byte) bool {
+		if depth == 1 {
+			top = key
+		}
+		if string(top) == "usage" {
+			if depth == 1 && !jsonscan.IsNull(value) {
+				if n := jsonscan.ObjectEnd(value); n > 0 {
+					usageObj = value[:n]
+				} else {
+					return false
+				}
+			}
+			return true // its keys are read by scanUsage
+		}
 		switch string(key) {
-		case "usage", "refusal":
-			return isNull(value)
-		case "tool_calls", "function_call", "error", "response", "item":
+		case "tool_calls", "function_call", "error", "response", "item", "output", "data":
 			return false
-		case "type":
-			return stringValue(value) == "response.output_text.delta"
-		case "content", "text", "delta":
+		}
+		if depth == 1 {
+			switch string(top) {
+			case "id":
+				id = value
+				return true
+			case "model":
+				model = value
+				return true
+			case "choices":
+				choices = len(value) > 0 && value[0] == '[' && jsonscan.SkipSpace(value, 1) < len(value) && value[jsonscan.SkipSpace(value, 1)] != ']'
+				return true
+			case "type":
+				typed = true
+				return jsonscan.String(value) == "response.output_text.delta"
+			}
+		}
+		switch string(key) {
+		case "content", "text", "delta", "refusal", "reasoning_content":
 			switch {
-			case isNull(value), len(value) > 0 && value[0] == '{' && string(key) == "delta":
+			case jsonscan.IsNull(value), len(value) > 0 && value[0] == '{' && string(key) == "delta":
 				return true
 			}
-			m, ok := stringLen(value)
-			n += m
+			n, ok := jsonscan.StringLen(value)
+			chars += n
 			return ok
 		}
 		return !bytes.HasPrefix(key, []byte("reasoning"))
 	})
-	return n, ok
+	if !ok {
+		return false, false, false
+	}
+	var w wireUsage
+	if usageObj != nil {
+		if w, ok = scanUsage(usageObj); !ok {
+			return false, false, false
+		}
+	}
+	a.metaJSON(id, model)
+	a.outChars += chars
+	if usageObj == nil {
+		return false, false, true
+	}
+	a.setUsage(w.tokens())
+	return true, !choices && !typed, true
+}
+
+// metaJSON is meta for the raw JSON values of id and model (nil when
+// absent), decoding the model only when it differs from the one kept: a
+// stream names the same model in every chunk.
+func (a *acc) metaJSON(id, model []byte) {
+	if a.id == "" && id != nil {
+		a.id = jsonscan.String(id)
+	}
+	if model == nil {
+		return
+	}
+	// model runs on past the value; a kept model without a backslash is
+	// the value when its bytes follow the opening quote and a quote
+	// follows them.
+	if m := a.model; m != "" && len(model) > len(m)+1 && model[0] == '"' && string(model[1:len(m)+1]) == m &&
+		model[len(m)+1] == '"' && strings.IndexByte(m, '\\') < 0 {
+		return
+	}
+	if m := jsonscan.String(model); m != "" {
+		a.model = m
+	}
 }
 
 // scanUsage reads a usage object into a wireUsage, as json.Unmarshal
@@ -235,7 +194,7 @@ func textDelta(payload []byte) (int64, bool) {
 // reflection test over wireUsage's tags holds the two to the same fields.
 func scanUsage(obj []byte) (w wireUsage, ok bool) {
 	var parent []byte
-	ok = scanKeys(obj, func(key []byte, depth int, value []byte) bool {
+	ok = jsonscan.Keys(obj, func(key []byte, depth int, value []byte) bool {
 		var dst *int64
 		switch depth {
 		case 1:
@@ -253,7 +212,7 @@ func scanUsage(obj []byte) (w wireUsage, ok bool) {
 				dst = &w.TotalTokens
 			}
 		case 2:
-			var d **wireDetails
+			var d *wireDetails
 			switch string(parent) {
 			case "prompt_tokens_details":
 				d = &w.PromptTokensDetails
@@ -266,39 +225,19 @@ func scanUsage(obj []byte) (w wireUsage, ok bool) {
 			default:
 				return true
 			}
-			if *d == nil {
-				*d = &wireDetails{}
-			}
 			switch string(key) {
 			case "cached_tokens":
-				dst = &(*d).CachedTokens
+				dst = &d.CachedTokens
 			case "reasoning_tokens":
-				dst = &(*d).ReasoningTokens
+				dst = &d.ReasoningTokens
 			}
 		}
 		if dst == nil {
 			return true
 		}
-		n, isInt := plainInt(value)
+		n, isInt := jsonscan.Int(value)
 		*dst = n
 		return isInt
 	})
 	return w, ok
-}
-
-// plainInt reads the JSON integer (or null, as 0) value starts with; false
-// for any other number.
-func plainInt(value []byte) (int64, bool) {
-	if isNull(value) {
-		return 0, true
-	}
-	var n int64
-	i := 0
-	for ; i < len(value) && '0' <= value[i] && value[i] <= '9' && i < 18; i++ {
-		n = n*10 + int64(value[i]-'0')
-	}
-	if i == 0 || i < len(value) && (value[i] == '.' || value[i] == 'e' || value[i] == 'E' || '0' <= value[i] && value[i] <= '9') {
-		return 0, false
-	}
-	return n, true
 }

@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// textDelta must measure what decoding in full measures, or leave the event
-// to the full decode.
-func TestTextDeltaAgreesWithFullDecode(t *testing.T) {
+// scanChunk must read what decoding in full reads, or leave the event to
+// the full decode.
+func TestScanChunkAgreesWithFullDecode(t *testing.T) {
 	for _, tc := range []struct {
 		payload string
 		fast    bool
 	}{
+		{`{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}],"usage":null}`, true},
 		{`{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":"a \"quoted\" \\ word\n"}}]}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":"x"}},{"index":1,"delta":{"content":"yz"}}]}`, true},
@@ -21,9 +22,15 @@ func TestTextDeltaAgreesWithFullDecode(t *testing.T) {
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":null}}]}`, true},
 		{`{"id":"c","object":"text_completion","choices":[{"text":"Hi there","index":0}]}`, true},
 		{`{"type":"response.output_text.delta","item_id":"msg","output_index":0,"delta":"Hello"}`, true},
-		{`{"id":"c","choices":[{"delta":{"reasoning_content":"think"}}]}`, false},
+		{`{"id":"c","choices":[{"delta":{"reasoning_content":"think"}}]}`, true},
+		{`{"id":"c","choices":[{"delta":{"refusal":"no"}}]}`, true},
+		{`{"id":"c","model":"m\u00e9","choices":[{"delta":{"content":"x"}}]}`, true},
+		{`{"id":"c","model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":{"reasoning_tokens":1}}}`, true},
+		{`{"id":"c","choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}`, true},
+		{`{"id":"c","object":"text_completion","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}`, true},
+		{`{"id":"c","choices":[],"usage":{"prompt_tokens":1.5,"completion_tokens":2}}`, false},
+		{`{"id":"c","choices":[{"delta":{"reasoning":{"text":"x"}}}]}`, false},
 		{`{"id":"c","choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}}]}`, false},
-		{`{"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}`, false},
 		{`{"error":{"message":"x"}}`, false},
 		{`{"type":"response.completed","response":{"usage":{"input_tokens":1}}}`, false},
 		{`{"type":"response.output_item.added","item":{"type":"function_call","name":"f"}}`, false},
@@ -31,22 +38,28 @@ func TestTextDeltaAgreesWithFullDecode(t *testing.T) {
 		{`{"id":"c","choices":[{"delta":{"content":[{"type":"text","text":"x"}]}}]}`, false},
 		{`{"id":"c","choices":[{"delta":{"content":"unterminated`, false},
 	} {
-		n, ok := textDelta([]byte(tc.payload))
+		var a acc
+		a.model = "m" // a model from an earlier chunk
+		usage, usageOnly, ok := scanChunk([]byte(tc.payload), &a)
 		if ok != tc.fast {
 			t.Errorf("%s: fast path %v, want %v", tc.payload, ok, tc.fast)
 			continue
 		}
 		if !ok {
+			if a.id != "" || a.model != "m" || a.outChars != 0 || a.hasUsage {
+				t.Errorf("%s: left to the full decode, but read %+v", tc.payload, a)
+			}
 			continue
 		}
 		var ev wireEvent
 		if err := json.Unmarshal([]byte(tc.payload), &ev); err != nil {
 			t.Fatal(err)
 		}
-		var a acc
-		a.wire(&ev)
-		if n != a.outChars {
-			t.Errorf("%s: textDelta %d, full decode %d", tc.payload, n, a.outChars)
+		full := acc{model: "m"}
+		fullOnly := full.wire(&ev)
+		if a.id != full.id || a.model != full.model || a.outChars != full.outChars || a.usage != full.usage ||
+			a.hasUsage != full.hasUsage || usage != (ev.Usage != nil) || usageOnly != fullOnly {
+			t.Errorf("%s:\nscan %+v usage %v only %v\nfull %+v only %v", tc.payload, a, usage, usageOnly, full, fullOnly)
 		}
 	}
 }
@@ -147,7 +160,7 @@ func TestScanUsageReadsEveryWireField(t *testing.T) {
 	for i := range wt.NumField() {
 		f := wt.Field(i)
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.Type == reflect.TypeOf(&wireDetails{}) {
+		if f.Type == reflect.TypeOf(wireDetails{}) {
 			d := map[string]any{}
 			dt := reflect.TypeOf(wireDetails{})
 			for j := range dt.NumField() {

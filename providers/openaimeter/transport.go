@@ -14,6 +14,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/drip-sdk/drip-go/internal/jsonscan"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -216,7 +217,9 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
 	case isEventStream(resp.Header.Get("Content-Type")):
 		mc.cl.u.Streamed = true
-		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReader(resp.Body), mc: mc, strip: strip}
+		br := sseReaders.Get().(*bufio.Reader)
+		br.Reset(resp.Body)
+		resp.Body = &sseBody{src: resp.Body, br: br, mc: mc, strip: strip}
 	default:
 		jb := &jsonBody{src: resp.Body, mc: mc}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
@@ -261,11 +264,11 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 // keeping every other field. A body without stream_options (hasOptions
 // false) gets the member spliced in after its opening brace.
 func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
-	if i := skipSpace(body, 0); !hasOptions && i < len(body) && body[i] == '{' {
+	if i := jsonscan.SkipSpace(body, 0); !hasOptions && i < len(body) && body[i] == '{' {
 		const member = `"stream_options":{"include_usage":true}`
 		out := make([]byte, 0, len(body)+len(member)+1)
 		out = append(append(out, body[:i+1]...), member...)
-		if j := skipSpace(body, i+1); j < len(body) && body[j] != '}' {
+		if j := jsonscan.SkipSpace(body, i+1); j < len(body) && body[j] != '}' {
 			out = append(out, ',')
 		}
 		return append(out, body[i+1:]...), nil
@@ -577,7 +580,6 @@ type sseBody struct {
 	pending []byte // bytes of the current line not yet returned
 	err     error  // the upstream read error, returned once pending is empty
 	dropSep bool   // drop the blank line after a stripped event
-	decoded int    // events decoded in full
 	ev      wireEvent
 }
 
@@ -605,6 +607,11 @@ func (b *sseBody) readLine() {
 		}
 		if err != nil {
 			b.err = err
+			// Nothing reads br again (Read returns b.err from now on, and
+			// Close does not touch it), and line holds a copy.
+			b.br.Reset(nil)
+			sseReaders.Put(b.br)
+			b.br = nil
 			if err == io.EOF {
 				b.mc.finish(nil)
 			} else {
@@ -640,32 +647,50 @@ func (b *sseBody) hide(l []byte) bool {
 		b.mc.finish(nil)
 		return false
 	}
-	if b.decoded > 0 {
-		if n, ok := textDelta(payload); ok {
-			b.mc.a.outChars += n
+	usage, usageOnly, ok := scanChunk(payload, &b.mc.a)
+	if !ok {
+		b.ev = wireEvent{}
+		if json.Unmarshal(payload, &b.ev) != nil {
 			return false
 		}
+		if e := b.ev.Error; e != nil && b.ev.Type == "" {
+			// an error event in a 200 stream: go-openai returns it as an *APIError
+			b.mc.finish(&openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
+			return false
+		}
+		usageOnly = b.mc.a.wire(&b.ev)
+		usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
 	}
-	b.decoded++
-	b.ev = wireEvent{}
-	if json.Unmarshal(payload, &b.ev) != nil {
-		return false
-	}
-	if e := b.ev.Error; e != nil && b.ev.Type == "" {
-		// an error event in a 200 stream: go-openai returns it as an *APIError
-		b.mc.finish(&openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
-		return false
-	}
-	usageOnly := b.mc.a.wire(&b.ev)
-	if b.mc.a.hasUsage && (b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil) {
+	if usage && b.mc.a.hasUsage {
 		b.mc.finish(nil)
 	}
-	if usageOnly && b.strip {
-		b.dropSep = true
-		return true
+	if b.strip {
+		if usageOnly {
+			b.dropSep = true
+			return true
+		}
+		b.line = withoutNullUsage(b.line)
 	}
 	return false
 }
+
+// withoutNullUsage removes the "usage":null member OpenAI adds to every
+// chunk of a stream asked for usage, so a caller that did not ask reads
+// the chunks it would have read. A '"' outside a JSON string cannot be
+// escaped, so the bytes `,"usage":null` followed by ',' or '}' are that
+// member; a chunk spelled otherwise is left as it is.
+func withoutNullUsage(line []byte) []byte {
+	const member = `,"usage":null`
+	i := bytes.LastIndex(line, []byte(member))
+	if j := i + len(member); i < 0 || j >= len(line) || line[j] != ',' && line[j] != '}' {
+		return line
+	}
+	return append(line[:i], line[i+len(member):]...)
+}
+
+// sseReaders keeps the stream meter's read buffers between streams: a
+// stream returns its buffer when it reaches EOF or a read error.
+var sseReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 func (b *sseBody) Close() error {
 	b.mc.finish(nil)

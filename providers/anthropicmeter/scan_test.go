@@ -1,0 +1,80 @@
+package anthropicmeter
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// scanMessage must read what the full decode reads, or leave the reply to
+// it.
+func TestScanMessageAgreesWithFullDecode(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		fast bool
+	}{
+		{`{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hi \"there\" {x}"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":12,"cache_creation_input_tokens":100,"cache_read_input_tokens":200,"cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":0},"output_tokens":34,"service_tier":"standard"}}`, true},
+		{`{"id":"msg_2","type":"message","model":"claude-3-5-haiku-latest","content":[{"type":"text","text":"x"},{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"type":"city","name":"Paris"}},{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"q"}}],"usage":{"input_tokens":1,"output_tokens":2}}`, true},
+		{`{"id":"msg_3","type":"message","model":"m\u00e9","content":[],"usage":{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":null,"output_tokens_details":{"thinking_tokens":1}}}`, true},
+		{"{\n  \"id\": \"msg_4\",\n  \"type\": \"message\",\n  \"model\": \"m\",\n  \"content\": [ {\"type\": \"thinking\", \"thinking\": \"t\", \"signature\": \"s\"} ],\n  \"usage\": {\"input_tokens\": 5, \"output_tokens\": 6}\n}", true},
+		{`{"id":"msg_5","type":"message","model":"m","content":[{"type":"tool_use","name":"f","input":{}}],"usage":null}`, true},
+		{`{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, false},
+		{`{"id":"msg_6","type":"message","model":"m","content":[],"usage":{"input_tokens":1.5,"output_tokens":2}}`, false},
+		{`{"id":"msg_7","type":"message","model":"m","content":[{"type":"text","text":"cut`, false},
+	} {
+		var a acc
+		if got := scanMessage([]byte(tc.body), &a); got != tc.fast {
+			t.Errorf("%s: fast path %v, want %v", tc.body, got, tc.fast)
+			continue
+		}
+		if !tc.fast {
+			if !reflect.DeepEqual(a, acc{}) {
+				t.Errorf("%s: left to the full decode, but read %+v", tc.body, a)
+			}
+			continue
+		}
+		var msg wireMessage
+		if err := json.Unmarshal([]byte(tc.body), &msg); err != nil {
+			t.Fatal(err)
+		}
+		var full acc
+		full.message(&msg)
+		if !reflect.DeepEqual(a, full) {
+			t.Errorf("%s:\nscan %+v\nfull %+v", tc.body, a, full)
+		}
+	}
+}
+
+// scanUsage must read every field wireUsage decodes: a usage object naming
+// every json tag of wireUsage (and of its details) with a value of its own
+// reads the same both ways, so a field added to one and not the other
+// fails.
+func TestScanUsageReadsEveryWireField(t *testing.T) {
+	obj := map[string]any{}
+	v := int64(1)
+	wt := reflect.TypeOf(wireUsage{})
+	for i := range wt.NumField() {
+		f := wt.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Type.Elem().Kind() == reflect.Struct {
+			d := map[string]any{}
+			for j := range f.Type.Elem().NumField() {
+				v++
+				d[f.Type.Elem().Field(j).Tag.Get("json")] = v
+			}
+			obj[tag] = d
+			continue
+		}
+		v++
+		obj[tag] = v
+	}
+	body, _ := json.Marshal(obj)
+	var want wireUsage
+	if err := json.Unmarshal(body, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := scanUsage(body)
+	if !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: scan %+v, full decode %+v", body, got, want)
+	}
+}
