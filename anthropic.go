@@ -113,6 +113,9 @@ func AnthropicHTTPClient(customerID string, opts ...AnthropicOption) *http.Clien
 // option.Middleware), which keeps the client's own HTTP client:
 //
 //	client := anthropic.NewClient(option.WithMiddleware(drip.AnthropicMiddleware("cust_123")))
+//
+// A call WithAnthropicEntitlement refuses comes back from the SDK at once,
+// with an error matching ErrEntitlementDenied, without being retried.
 func AnthropicMiddleware(customerID string, opts ...AnthropicOption) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	rec, mopts := newAnthropicConfig(customerID, opts)
 	return anthropicmeter.Middleware(rec, mopts...)

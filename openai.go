@@ -199,8 +199,8 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 // Calls it meters are marked in their ctx, so an OpenAIHTTPClient given to
 // the same SDK does not count them again. WithOpenAIEntitlement gates its
 // calls; a denied one fails before anything is sent, with an error
-// matching ErrEntitlementDenied (the SDK retries it as a connection error
-// before returning it, unless option.WithMaxRetries(0)).
+// matching ErrEntitlementDenied, which the SDK returns at once, without
+// retrying it.
 func OpenAIMiddleware(customerID string, opts ...OpenAIOption) func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	cfg := openAIConfig{}
 	cfg.rec.CustomerID = customerID

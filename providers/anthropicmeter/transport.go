@@ -30,6 +30,9 @@ type meter struct {
 	provider string
 	now      func() time.Time
 	gate     func(context.Context) error
+	// middleware: an SDK middleware, whose refusals come with
+	// providers.RefusalResponse beside the error
+	middleware bool
 }
 
 func newMeter(r providers.Reporter, opts []Option) *meter {
@@ -67,6 +70,7 @@ func NewHTTPClient(base *http.Client, r providers.Reporter, opts ...Option) *htt
 // whatever HTTP client it uses.
 func Middleware(r providers.Reporter, opts ...Option) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	m := newMeter(r, opts)
+	m.middleware = true
 	return m.do
 }
 
@@ -94,6 +98,9 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 		if err := m.gate(ctx); err != nil {
 			if req.Body != nil {
 				req.Body.Close() // a RoundTripper closes the body even when it sends nothing
+			}
+			if m.middleware { // keep the SDK from retrying the refusal
+				return providers.RefusalResponse(req), err
 			}
 			return nil, err
 		}

@@ -152,8 +152,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // meterHTTP meters one OpenAI-compatible HTTP call sent through next. mark
-// says whether to mark the ctx passed on as metered (the middleware does; a
-// transport is the bottom).
+// says it runs as an SDK middleware: it marks the ctx passed on as metered
+// (a transport is the bottom), and a refused call comes back with
+// providers.RefusalResponse beside the error.
 func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), mark bool) (*http.Response, error) {
 	ctx := req.Context()
 	if providers.IsMetered(ctx) {
@@ -173,6 +174,9 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		// A RoundTripper must close the body, even when it sends nothing.
 		if req.Body != nil {
 			req.Body.Close()
+		}
+		if mark { // a middleware: keep the SDK from retrying the refusal
+			return providers.RefusalResponse(req), err
 		}
 		return nil, err
 	}
