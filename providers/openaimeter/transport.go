@@ -181,18 +181,14 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		return nil, err
 	}
 
-	out := req
 	var head requestHead
+	var newBody []byte
 	body, _ := requestJSON(req)
-	strip := false
 	if body != nil {
 		head = scanRequest(body)
 		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
 			if nb, err := withIncludeUsage(body, head.streamOptions); err == nil {
-				out = withBody(req, nb)
-				strip = true
-				// The original body is not sent; RoundTrip must still close it.
-				req.Body.Close()
+				newBody = nb
 			}
 		}
 	}
@@ -205,8 +201,14 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 			cl.span.SetAttributes(attribute.String(attrProvider, m.azureProvider), attribute.String(attrSystem, m.azureProvider))
 		}
 	}
-	if cl.span != nil || mark {
-		out = out.WithContext(cl.ctx)
+	out := req
+	if cl.span != nil || mark || newBody != nil {
+		out = req.WithContext(cl.ctx) // a copy of req, the one sent
+	}
+	if newBody != nil {
+		setBody(out, newBody)
+		// The original body is not sent; RoundTrip must still close it.
+		req.Body.Close()
 	}
 	resp, err := next(out)
 	if err != nil {
@@ -221,9 +223,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
 	case isEventStream(resp.Header.Get("Content-Type")):
 		mc.cl.u.Streamed = true
-		br := sseReaders.Get().(*bufio.Reader)
-		br.Reset(resp.Body)
-		resp.Body = &sseBody{src: resp.Body, br: br, mc: mc, strip: strip}
+		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReaderSize(resp.Body, sseBufSize), mc: mc, strip: newBody != nil}
 	default:
 		jb := &jsonBody{src: resp.Body, mc: mc}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
@@ -298,13 +298,11 @@ func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
 
 // withBody returns a shallow copy of req sending body instead: like
 // WithContext, it shares req's headers, which the meter does not change.
-func withBody(req *http.Request, body []byte) *http.Request {
-	r := new(http.Request)
-	*r = *req
+// setBody makes body the body of r, a copy of the caller's request.
+func setBody(r *http.Request, body []byte) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	return r
 }
 
 func isEventStream(ct string) bool { return mediaType(ct) == "text/event-stream" }
@@ -602,65 +600,63 @@ func (b *sseBody) Read(p []byte) (int, error) {
 // readLine reads one whole line from upstream, meters it and queues it for
 // the caller unless it is to be hidden.
 func (b *sseBody) readLine() {
-	b.line = b.line[:0]
-	for {
-		chunk, err := b.br.ReadSlice('\n')
-		b.line = append(b.line, chunk...)
-		if err == bufio.ErrBufferFull {
-			continue
+	line, err := b.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull { // a line longer than br's buffer
+		b.line = append(b.line[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = b.br.ReadSlice('\n')
+			b.line = append(b.line, line...)
 		}
-		if err != nil {
-			b.err = err
-			// Nothing reads br again (Read returns b.err from now on, and
-			// Close does not touch it), and line holds a copy.
-			b.br.Reset(nil)
-			sseReaders.Put(b.br)
-			b.br = nil
-			if err == io.EOF {
-				b.mc.finish(nil)
-			} else {
-				b.mc.finish(err)
-			}
-		}
-		break
+		line = b.line
 	}
-	if len(b.line) == 0 {
+	if err != nil {
+		b.err = err
+		if err == io.EOF {
+			b.mc.finish(nil)
+		} else {
+			b.mc.finish(err)
+		}
+	}
+	if len(line) == 0 {
 		return
 	}
-	if b.hide(bytes.TrimSpace(b.line)) {
-		return
-	}
-	b.pending = b.line
+	// Otherwise line is in br's buffer, valid until the next read of br,
+	// which comes only once pending is drained.
+	b.pending = b.hide(line)
 }
 
-func (b *sseBody) hide(l []byte) bool {
+// hide meters one line (with its newline) and returns what the caller
+// reads of it: nothing for a line hidden, the line otherwise, less the
+// "usage":null the meter's own request for usage added.
+func (b *sseBody) hide(line []byte) []byte {
+	l := bytes.TrimSpace(line)
 	if len(l) == 0 {
 		if b.dropSep {
 			b.dropSep = false
-			return true
+			return nil
 		}
-		return false
+		return line
 	}
 	b.dropSep = false
 	payload, ok := bytes.CutPrefix(l, []byte("data:"))
 	if !ok {
-		return false
+		return line
 	}
 	payload = bytes.TrimSpace(payload)
 	if string(payload) == "[DONE]" {
 		b.mc.finish(nil)
-		return false
+		return line
 	}
 	usage, usageOnly, ok := scanChunk(payload, &b.mc.a)
 	if !ok {
 		b.ev = wireEvent{}
 		if json.Unmarshal(payload, &b.ev) != nil {
-			return false
+			return line
 		}
 		if e := b.ev.Error; e != nil && b.ev.Type == "" {
 			// an error event in a 200 stream: go-openai returns it as an *APIError
 			b.mc.finish(&openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
-			return false
+			return line
 		}
 		usageOnly = b.mc.a.wire(&b.ev)
 		usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
@@ -671,11 +667,11 @@ func (b *sseBody) hide(l []byte) bool {
 	if b.strip {
 		if usageOnly {
 			b.dropSep = true
-			return true
+			return nil
 		}
-		b.line = withoutNullUsage(b.line)
+		return withoutNullUsage(line)
 	}
-	return false
+	return line
 }
 
 // withoutNullUsage removes the "usage":null member OpenAI adds to every
@@ -692,9 +688,9 @@ func withoutNullUsage(line []byte) []byte {
 	return append(line[:i], line[i+len(member):]...)
 }
 
-// sseReaders keeps the stream meter's read buffers between streams: a
-// stream returns its buffer when it reaches EOF or a read error.
-var sseReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+// sseBufSize is the stream meter's read buffer: a chat chunk is a few
+// hundred bytes, and a longer line is assembled in sseBody.line.
+const sseBufSize = 1024
 
 func (b *sseBody) Close() error {
 	b.mc.finish(nil)

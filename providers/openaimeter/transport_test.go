@@ -69,6 +69,32 @@ func TestTransportStream(t *testing.T) {
 			t.Fatal("not streamed")
 		}
 	})
+	t.Run("chunks longer than the meter's read buffer", func(t *testing.T) {
+		long := strings.Repeat("0123456789", 300) // a 3,000-byte delta
+		stub := openaitest.New(t, openaitest.WithChunks("a", long, "b", long))
+		c, rep := meteredRaw(t, stub)
+		rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := drainRaw(t, rawStream)
+		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := drainRaw(t, s)
+		sameChunks(t, want, got)
+		text := ""
+		for _, ch := range got {
+			for _, c := range ch.Choices {
+				text += c.Delta.Content
+			}
+		}
+		if text != "a"+long+"b"+long {
+			t.Fatalf("the caller read %d bytes of text, want %d", len(text), 2+2*len(long))
+		}
+		wantTokens(t, rep.one(t))
+	})
 	t.Run("caller asked for usage: chunk passes", func(t *testing.T) {
 		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
