@@ -112,8 +112,8 @@ const flushEvery = 1 << 8
 // benchAB times raw and metered calls alternately (see internal/abbench)
 // and reports metered/raw, the budget's figure, with the tracker flushed
 // between timed stretches.
-func benchAB(b *testing.B, flush func(), raw, metered func() error) {
-	abbench.Run(b, raw, metered, abbench.Options{Between: flush, Every: flushEvery / abbench.Block, A: "raw", B: "metered"})
+func benchAB(b *testing.B, flush func(), raw, metered func() error, block int) {
+	abbench.Run(b, raw, metered, abbench.Options{Between: flush, Every: flushEvery / block, A: "raw", B: "metered", Block: block})
 }
 
 func benchLoop(b *testing.B, flush func(), call func() error) {
@@ -142,7 +142,7 @@ func BenchmarkChat(b *testing.B) {
 			return err
 		}
 	}
-	b.Run("ab", func(b *testing.B) { benchAB(b, flush, call(raw), call(metered)) })
+	b.Run("ab", func(b *testing.B) { benchAB(b, flush, call(raw), call(metered), abbench.Block) })
 	// The control: raw against raw, the method's own noise.
 	b.Run("aa", func(b *testing.B) {
 		abbench.Run(b, call(raw), call(raw), abbench.Options{A: "raw", B: "raw2"})
@@ -178,7 +178,11 @@ func BenchmarkChatStream(b *testing.B) {
 				return s.Err()
 			}
 		}
-		b.Run("ab/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(metered)) })
+		block := abbench.Block
+		if chunks > 10 {
+			block = 1 // a call of a millisecond
+		}
+		b.Run("ab/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(metered), block) })
 		for _, c := range []struct {
 			name   string
 			client openai.Client

@@ -17,9 +17,10 @@ import (
 	"time"
 )
 
-// Block is how many calls of one kind run back to back: short blocks
-// (well under a millisecond for a 50 µs call) let both sides see the same
-// load, and give many pairs for the median.
+// Block is how many calls of one kind run back to back unless
+// Options.Block says otherwise: short blocks (well under a millisecond for
+// a 50 µs call) let both sides see the same load, and give many pairs for
+// the median.
 const Block = 4
 
 // Options tune Run.
@@ -31,9 +32,12 @@ type Options struct {
 	Every   int
 	// A and B name the sides in the reported metrics (default "a", "b").
 	A, B string
+	// Block overrides the package's Block: 1 suits calls of a millisecond
+	// or more.
+	Block int
 }
 
-// Run times a and b alternately, Block calls at a time, and reports:
+// Run times a and b alternately, a block of calls at a time, and reports:
 //   - "b/a": the median, over pairs of blocks, of b's time over a's (the
 //     figure a budget such as "metered ≤ 1.05× raw" is read from);
 //   - "a-ns/call" and "b-ns/call": each side's median block time per call;
@@ -46,19 +50,23 @@ type Options struct {
 // goes first alternates from pair to pair.
 func Run(tb *testing.B, a, b func() error, o Options) {
 	fns := [2]func() error{a, b}
-	pairs := tb.N/Block + 1
+	block := Block
+	if o.Block > 0 {
+		block = o.Block
+	}
+	pairs := tb.N/block + 1
 	ratios := make([]float64, 0, pairs)
 	per := [2][]float64{make([]float64, 0, pairs), make([]float64, 0, pairs)}
 	diffs := make([]float64, 0, pairs)
 	tb.ReportAllocs()
 	tb.ResetTimer()
-	for p := 0; p*Block < tb.N; p++ {
+	for p := 0; p*block < tb.N; p++ {
 		if o.Between != nil && o.Every > 0 && p > 0 && p%o.Every == 0 {
 			tb.StopTimer()
 			o.Between()
 			tb.StartTimer()
 		}
-		n := min(Block, tb.N-p*Block)
+		n := min(block, tb.N-p*block)
 		var d [2]time.Duration
 		for j := range 2 {
 			k := j ^ p&1 // alternate which goes first

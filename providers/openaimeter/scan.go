@@ -2,7 +2,6 @@ package openaimeter
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"github.com/drip-sdk/drip-go/internal/jsonscan"
@@ -53,41 +52,39 @@ func scanRequest(body []byte) (h requestHead) {
 // model and usage. It returns false, having read nothing, for any other
 // reply, which is then decoded in full.
 func plainReply(body []byte, a *acc) bool {
-	var id, model string
-	var usage []byte
+	var id, model, top []byte
+	var us usageScan
+	hasUsage := false
 	ok := jsonscan.Keys(body, func(key []byte, depth int, value []byte) bool {
+		if depth == 1 {
+			top = key
+		}
+		if string(top) == "usage" { // read in this pass, not walked again
+			if depth == 1 {
+				hasUsage = len(value) > 0 && value[0] == '{'
+				return true
+			}
+			return us.key(key, depth-1, value)
+		}
 		switch string(key) {
 		case "tool_calls", "function_call", "error", "output", "response", "item":
 			return false
 		}
-		if depth != 1 {
-			return true
-		}
-		switch string(key) {
-		case "id":
-			id = jsonscan.String(value)
-		case "model":
-			model = jsonscan.String(value)
-		case "usage":
-			if n := jsonscan.ObjectEnd(value); n > 0 {
-				usage = value[:n]
+		if depth == 1 {
+			switch string(key) {
+			case "id":
+				id = value
+			case "model":
+				model = value
 			}
 		}
 		return true
 	})
-	if !ok || usage == nil {
+	if !ok || !hasUsage {
 		return false
 	}
-	u, ok := scanUsage(usage)
-	if !ok {
-		var full wireUsage // a count that is not a plain integer
-		if json.Unmarshal(usage, &full) != nil {
-			return false
-		}
-		u = full
-	}
-	a.meta(id, model)
-	a.setUsage(u.tokens())
+	a.meta(jsonscan.String(id), jsonscan.String(model))
+	a.setUsage(us.w.tokens())
 	return true
 }
 
@@ -100,22 +97,24 @@ func plainReply(body []byte, a *acc) bool {
 // usage says the event carried usage; usageOnly that it carried nothing
 // else (the chunk include_usage adds, which the meter may hide).
 func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
-	var id, model, usageObj, top []byte
+	var id, model, top []byte
 	var chars int64
+	var us usageScan
+	hasUsage := false
 	choices, typed := false, false
 	ok = jsonscan.Keys(payload, func(key []byte, depth int, value []byte) bool {
 		if depth == 1 {
 			top = key
 		}
-		if string(top) == "usage" {
-			if depth == 1 && !jsonscan.IsNull(value) {
-				if n := jsonscan.ObjectEnd(value); n > 0 {
-					usageObj = value[:n]
-				} else {
-					return false
+		if string(top) == "usage" { // read in this pass, not walked again
+			if depth == 1 {
+				if jsonscan.IsNull(value) {
+					return true
 				}
+				hasUsage = len(value) > 0 && value[0] == '{'
+				return hasUsage
 			}
-			return true // its keys are read by scanUsage
+			return us.key(key, depth-1, value)
 		}
 		switch string(key) {
 		case "tool_calls", "function_call", "error", "response", "item", "output", "data":
@@ -152,18 +151,12 @@ func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
 	if !ok {
 		return false, false, false
 	}
-	var w wireUsage
-	if usageObj != nil {
-		if w, ok = scanUsage(usageObj); !ok {
-			return false, false, false
-		}
-	}
 	a.metaJSON(id, model)
 	a.outChars += chars
-	if usageObj == nil {
+	if !hasUsage {
 		return false, false, true
 	}
-	a.setUsage(w.tokens())
+	a.setUsage(us.w.tokens())
 	return true, !choices && !typed, true
 }
 
@@ -192,52 +185,64 @@ func (a *acc) metaJSON(id, model []byte) {
 // scanUsage reads a usage object into a wireUsage, as json.Unmarshal
 // would; false when a count is not a plain integer (then decode it). A
 // reflection test over wireUsage's tags holds the two to the same fields.
-func scanUsage(obj []byte) (w wireUsage, ok bool) {
-	var parent []byte
-	ok = jsonscan.Keys(obj, func(key []byte, depth int, value []byte) bool {
-		var dst *int64
-		switch depth {
-		case 1:
-			parent = key
-			switch string(key) {
-			case "prompt_tokens":
-				dst = &w.PromptTokens
-			case "completion_tokens":
-				dst = &w.CompletionTokens
-			case "input_tokens":
-				dst = &w.InputTokens
-			case "output_tokens":
-				dst = &w.OutputTokens
-			case "total_tokens":
-				dst = &w.TotalTokens
-			}
-		case 2:
-			var d *wireDetails
-			switch string(parent) {
-			case "prompt_tokens_details":
-				d = &w.PromptTokensDetails
-			case "completion_tokens_details":
-				d = &w.CompletionTokensDetails
-			case "input_tokens_details":
-				d = &w.InputTokensDetails
-			case "output_tokens_details":
-				d = &w.OutputTokensDetails
-			default:
-				return true
-			}
-			switch string(key) {
-			case "cached_tokens":
-				dst = &d.CachedTokens
-			case "reasoning_tokens":
-				dst = &d.ReasoningTokens
-			}
+func scanUsage(obj []byte) (wireUsage, bool) {
+	var s usageScan
+	ok := jsonscan.Keys(obj, s.key)
+	return s.w, ok
+}
+
+// usageScan reads a usage object key by key, so a scan of the document
+// around it reads it in the same pass.
+type usageScan struct {
+	w      wireUsage
+	parent []byte
+}
+
+// key reads one key of the usage object, at depth 1 for the object's own
+// keys; false when its count is not a plain integer.
+func (s *usageScan) key(key []byte, depth int, value []byte) bool {
+	var dst *int64
+	w := &s.w
+	switch depth {
+	case 1:
+		s.parent = key
+		switch string(key) {
+		case "prompt_tokens":
+			dst = &w.PromptTokens
+		case "completion_tokens":
+			dst = &w.CompletionTokens
+		case "input_tokens":
+			dst = &w.InputTokens
+		case "output_tokens":
+			dst = &w.OutputTokens
+		case "total_tokens":
+			dst = &w.TotalTokens
 		}
-		if dst == nil {
+	case 2:
+		var d *wireDetails
+		switch string(s.parent) {
+		case "prompt_tokens_details":
+			d = &w.PromptTokensDetails
+		case "completion_tokens_details":
+			d = &w.CompletionTokensDetails
+		case "input_tokens_details":
+			d = &w.InputTokensDetails
+		case "output_tokens_details":
+			d = &w.OutputTokensDetails
+		default:
 			return true
 		}
-		n, isInt := jsonscan.Int(value)
-		*dst = n
-		return isInt
-	})
-	return w, ok
+		switch string(key) {
+		case "cached_tokens":
+			dst = &d.CachedTokens
+		case "reasoning_tokens":
+			dst = &d.ReasoningTokens
+		}
+	}
+	if dst == nil {
+		return true
+	}
+	n, isInt := jsonscan.Int(value)
+	*dst = n
+	return isInt
 }
