@@ -1,6 +1,7 @@
 package openaitest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Usage is the token usage every successful call reports.
@@ -49,6 +51,10 @@ func WithChunks(parts ...string) Option { return func(s *Server) { s.chunks = pa
 // WithToolCalls makes chat and responses calls request these tools (with
 // arguments `{"q":"stub"}`) instead of answering with text.
 func WithToolCalls(names ...string) Option { return func(s *Server) { s.tools = names } }
+
+// WithChunkDelay makes every stream wait d after each event, so a client
+// reading it has the events one at a time.
+func WithChunkDelay(d time.Duration) Option { return func(s *Server) { s.chunkDelay = d } }
 
 // WithCutAfter makes every stream drop its connection after n chunks.
 func WithCutAfter(n int) Option { return func(s *Server) { s.cutAfter = n } }
@@ -107,6 +113,7 @@ type Server struct {
 	deployments map[string]string
 	failFirst   int
 	failStatus  int
+	chunkDelay  time.Duration
 
 	mu        sync.Mutex
 	scripted  int            // scripted answers served
@@ -216,10 +223,11 @@ func (s *Server) next() int {
 
 // request is the union of the request fields the stub looks at.
 type request struct {
-	Model         string `json:"model"`
-	Stream        bool   `json:"stream"`
-	Background    bool   `json:"background"`
-	N             int    `json:"n"`
+	ctx           context.Context // the HTTP request's
+	Model         string          `json:"model"`
+	Stream        bool            `json:"stream"`
+	Background    bool            `json:"background"`
+	N             int             `json:"n"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
@@ -251,7 +259,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []byte
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var req request
+	req := request{ctx: r.Context()}
 	if ct == "multipart/form-data" {
 		_ = r.ParseMultipartForm(1 << 20)
 		req.Model = r.FormValue("model")
@@ -487,6 +495,8 @@ func (s *Server) chat(w http.ResponseWriter, req *request) {
 
 // sse writes server-sent events and implements the cut and error modes.
 type sse struct {
+	ctx     context.Context
+	delay   time.Duration // after each event
 	w       http.ResponseWriter
 	f       http.Flusher
 	n       int
@@ -494,12 +504,12 @@ type sse struct {
 	errMode bool
 }
 
-func (s *Server) newSSE(w http.ResponseWriter, model string) *sse {
+func (s *Server) newSSE(ctx context.Context, w http.ResponseWriter, model string) *sse {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	f, _ := w.(http.Flusher)
-	e := &sse{w: w, f: f, cut: s.cutAfter}
+	e := &sse{ctx: ctx, w: w, f: f, cut: s.cutAfter, delay: s.chunkDelay}
 	if rest, ok := strings.CutPrefix(strings.TrimSuffix(model, s.modelSuffix), "cut-"); ok {
 		e.cut, _ = strconv.Atoi(rest)
 	}
@@ -525,6 +535,12 @@ func (e *sse) data(event string, v any) {
 	b, _ := json.Marshal(v)
 	fmt.Fprintf(e.w, "data: %s\n\n", b)
 	e.flush()
+	if e.delay > 0 {
+		select {
+		case <-time.After(e.delay):
+		case <-e.ctx.Done():
+		}
+	}
 }
 
 func (e *sse) done() {
@@ -539,7 +555,7 @@ func (e *sse) flush() {
 }
 
 func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model string, tools, parts []string) {
-	e := s.newSSE(w, model)
+	e := s.newSSE(req.ctx, w, model)
 	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !s.noUsage
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		c := map[string]any{
@@ -597,7 +613,7 @@ func (s *Server) completion(w http.ResponseWriter, req *request) {
 		})
 		return
 	}
-	e := s.newSSE(w, model)
+	e := s.newSSE(req.ctx, w, model)
 	for i, part := range parts {
 		var finish any
 		if i == len(parts)-1 {
@@ -687,12 +703,12 @@ func (s *Server) response(w http.ResponseWriter, req *request) {
 	case !req.Stream:
 		writeJSON(w, s.responseBody(id, model, "completed", tools, true))
 	default:
-		s.responseStream(w, id, model, tools)
+		s.responseStream(req.ctx, w, id, model, tools)
 	}
 }
 
-func (s *Server) responseStream(w http.ResponseWriter, id, model string, tools []string) {
-	e := s.newSSE(w, model)
+func (s *Server) responseStream(ctx context.Context, w http.ResponseWriter, id, model string, tools []string) {
+	e := s.newSSE(ctx, w, model)
 	seq := 0
 	ev := func(typ string, fields map[string]any) {
 		fields["type"] = typ

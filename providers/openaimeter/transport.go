@@ -1,13 +1,13 @@
 package openaimeter
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -223,7 +223,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
 	case isEventStream(resp.Header.Get("Content-Type")):
 		mc.cl.u.Streamed = true
-		resp.Body = &sseBody{src: resp.Body, br: bufio.NewReaderSize(resp.Body, sseBufSize), mc: mc, strip: newBody != nil}
+		resp.Body = &sseBody{src: resp.Body, mc: mc, strip: newBody != nil}
 	default:
 		jb := &jsonBody{src: resp.Body, mc: mc}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
@@ -570,59 +570,90 @@ func httpError(status int, statusText string, body []byte) error {
 	return &openai.RequestError{HTTPStatus: statusText, HTTPStatusCode: status, Err: errors.New("non-JSON error body")}
 }
 
-// sseBody parses a server-sent-event stream line by line as the caller
-// reads it, passing every byte through except, when the meter asked for
-// usage itself, the usage-only chunk (and its blank separator line).
+// sseBody meters a server-sent-event stream as the caller reads it. Each
+// Read reads upstream into the caller's p, as the body would, and meters
+// the whole lines in it there; a line's start without its end is held back
+// (carry) until the rest arrives, so every line is metered, and hidden
+// when it must be, whole. Every byte passes through except, when the meter
+// asked for usage itself, the usage-only chunk, its blank separator line,
+// and the "usage":null member OpenAI then adds to every chunk.
 type sseBody struct {
 	src     io.ReadCloser
-	br      *bufio.Reader
 	mc      *meteredCall
 	strip   bool
-	line    []byte // the line being assembled
-	pending []byte // bytes of the current line not yet returned
-	err     error  // the upstream read error, returned once pending is empty
+	carry   []byte // the start of a line whose end has not arrived
+	big     []byte // where a line longer than the caller's p is assembled
+	out     []byte // metered bytes of big not yet returned
+	err     error  // the upstream read error, returned once out is empty
 	dropSep bool   // drop the blank line after a stripped event
 	ev      wireEvent
 }
 
 func (b *sseBody) Read(p []byte) (int, error) {
-	for len(b.pending) == 0 {
+	for {
+		if len(b.out) > 0 {
+			n := copy(p, b.out)
+			b.out = b.out[n:]
+			return n, nil
+		}
 		if b.err != nil {
 			return 0, b.err
 		}
-		b.readLine()
+		if len(p) == 0 {
+			return 0, nil
+		}
+		inP := len(b.carry) < len(p)
+		var data []byte
+		var err error
+		if inP {
+			c := copy(p, b.carry)
+			var n int
+			n, err = b.src.Read(p[c:])
+			data = p[:c+n]
+		} else { // a line longer than p: assemble it in the body's buffer
+			b.big = slices.Grow(append(b.big[:0], b.carry...), 4096)
+			var n int
+			n, err = b.src.Read(b.big[len(b.big):cap(b.big)])
+			data = b.big[:len(b.big)+n]
+		}
+		kept, rest := b.meter(data, err != nil)
+		b.carry = append(b.carry[:0], rest...)
+		if err != nil {
+			b.err = err
+			if err == io.EOF {
+				b.mc.finish(nil)
+			} else {
+				b.mc.finish(err)
+			}
+		}
+		if !inP {
+			b.out = kept
+			continue
+		}
+		if len(kept) > 0 || err != nil {
+			return len(kept), nil
+		}
 	}
-	n := copy(p, b.pending)
-	b.pending = b.pending[n:]
-	return n, nil
 }
 
-// readLine reads one whole line from upstream, meters it and queues it for
-// the caller unless it is to be hidden.
-func (b *sseBody) readLine() {
-	line, err := b.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull { // a line longer than br's buffer
-		b.line = append(b.line[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = b.br.ReadSlice('\n')
-			b.line = append(b.line, line...)
+// meter meters the whole lines of data in place and returns what the
+// caller reads of them, compacted at the start of data, and the start of
+// a line whose end has not arrived (none when last: the upstream ended).
+func (b *sseBody) meter(data []byte, last bool) (kept, rest []byte) {
+	w, r := 0, 0
+	for r < len(data) {
+		i := bytes.IndexByte(data[r:], '\n')
+		if i < 0 {
+			if !last {
+				return data[:w], data[r:]
+			}
+			i = len(data) - r - 1 // a last line without its newline
 		}
-		line = b.line
+		line := data[r : r+i+1]
+		r += i + 1
+		w += copy(data[w:], b.hide(line))
 	}
-	if err != nil {
-		b.err = err
-		if err == io.EOF {
-			b.mc.finish(nil)
-		} else {
-			b.mc.finish(err)
-		}
-	}
-	if len(line) == 0 {
-		return
-	}
-	// Otherwise line is in br's buffer, valid until the next read of br,
-	// which comes only once pending is drained.
-	b.pending = b.hide(line)
+	return data[:w], nil
 }
 
 // hide meters one line (with its newline) and returns what the caller
@@ -687,10 +718,6 @@ func withoutNullUsage(line []byte) []byte {
 	}
 	return append(line[:i], line[i+len(member):]...)
 }
-
-// sseBufSize is the stream meter's read buffer: a chat chunk is a few
-// hundred bytes, and a longer line is assembled in sseBody.line.
-const sseBufSize = 1024
 
 func (b *sseBody) Close() error {
 	b.mc.finish(nil)

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sashabaranov/go-openai"
 
@@ -144,7 +146,9 @@ func TestTransportStream(t *testing.T) {
 		}
 	})
 	t.Run("closed early", func(t *testing.T) {
-		stub := openaitest.New(t)
+		// The stub sends its chunks apart, so the usage chunk has not
+		// arrived when the caller closes after the first.
+		stub := openaitest.New(t, openaitest.WithChunkDelay(50*time.Millisecond))
 		c, rep := meteredRaw(t, stub)
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o"))
 		if err != nil {
@@ -365,5 +369,54 @@ func TestTransportLargeBodyKeepsUsage(t *testing.T) {
 	}
 	if u := rep.one(t); u.InputTokens != 11 || u.Model != "text-embedding-3-small" || u.Estimated {
 		t.Fatalf("usage = %+v", u)
+	}
+}
+
+// The stream meter hands on exactly the bytes the server would have sent
+// had the caller not been metered, however the caller reads: whole lines,
+// lines split across reads, reads shorter than a line.
+func TestTransportStreamBytesUnchanged(t *testing.T) {
+	stub := openaitest.New(t, openaitest.WithToolCalls("lookup"))
+	const body = `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+	post := func(c *http.Client) *http.Response {
+		t.Helper()
+		resp, err := c.Post(stub.BaseURL()+"/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	// The stub numbers its replies; the rest of the bytes must match.
+	id := regexp.MustCompile(`chatcmpl-stub-[0-9]+`)
+	resp := post(http.DefaultClient)
+	want, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want = id.ReplaceAll(want, []byte("ID"))
+	if !bytes.Contains(want, []byte("[DONE]")) || bytes.Contains(want, []byte(`"usage"`)) {
+		t.Fatalf("unexpected raw stream:\n%s", want)
+	}
+	for _, size := range []int{1, 7, 100, 333, 4096} {
+		rep := &capture{}
+		resp := post(openaimeter.NewHTTPClient(nil, rep))
+		var got bytes.Buffer
+		buf := make([]byte, size)
+		for {
+			n, err := resp.Body.Read(buf)
+			got.Write(buf[:n])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp.Body.Close()
+		if !bytes.Equal(id.ReplaceAll(got.Bytes(), []byte("ID")), want) {
+			t.Errorf("reads of %d bytes: the caller read\n%s\nwant\n%s", size, got.Bytes(), want)
+		}
+		u := rep.one(t)
+		if u.Estimated || u.InputTokens != int64(openaitest.DefaultUsage.Prompt) || u.ToolCalls != 1 || u.ToolNames[0] != "lookup" {
+			t.Errorf("reads of %d bytes: usage %+v", size, u)
+		}
 	}
 }
