@@ -582,8 +582,8 @@ type sseBody struct {
 	mc      *meteredCall
 	strip   bool
 	carry   []byte // the start of a line whose end has not arrived
-	big     []byte // where a line longer than the caller's p is assembled
-	out     []byte // metered bytes of big not yet returned
+	spare   []byte // carry's other buffer, for a line longer than p
+	out     []byte // metered bytes of a long line not yet returned
 	err     error  // the upstream read error, returned once out is empty
 	dropSep bool   // drop the blank line after a stripped event
 	ev      wireEvent
@@ -602,37 +602,49 @@ func (b *sseBody) Read(p []byte) (int, error) {
 		if len(p) == 0 {
 			return 0, nil
 		}
-		inP := len(b.carry) < len(p)
-		var data []byte
-		var err error
-		if inP {
-			c := copy(p, b.carry)
-			var n int
-			n, err = b.src.Read(p[c:])
-			data = p[:c+n]
-		} else { // a line longer than p: assemble it in the body's buffer
-			b.big = slices.Grow(append(b.big[:0], b.carry...), 4096)
-			var n int
-			n, err = b.src.Read(b.big[len(b.big):cap(b.big)])
-			data = b.big[:len(b.big)+n]
-		}
-		kept, rest := b.meter(data, err != nil)
-		b.carry = append(b.carry[:0], rest...)
-		if err != nil {
-			b.err = err
-			if err == io.EOF {
-				b.mc.finish(nil)
-			} else {
-				b.mc.finish(err)
-			}
-		}
-		if !inP {
-			b.out = kept
+		if len(b.carry) >= len(p) {
+			b.readLong()
 			continue
 		}
+		c := copy(p, b.carry)
+		n, err := b.src.Read(p[c:])
+		kept, rest := b.meter(p[:c+n], err != nil)
+		b.carry = append(b.carry[:0], rest...)
+		b.ended(err)
 		if len(kept) > 0 || err != nil {
 			return len(kept), nil
 		}
+	}
+}
+
+// readLong reads on while the line carried is longer than the caller's
+// buffer: the line grows in carry, and once it ends what the caller reads
+// of it waits in out.
+func (b *sseBody) readLong() {
+	b.carry = slices.Grow(b.carry, 4096)
+	n, err := b.src.Read(b.carry[len(b.carry):cap(b.carry)])
+	data := b.carry[:len(b.carry)+n]
+	kept, rest := b.meter(data, err != nil)
+	if len(kept) == 0 && len(rest) == len(data) { // still no line end
+		b.carry = data
+	} else { // out keeps carry's array until it is read; the tail moves to spare
+		b.out = kept
+		b.spare = append(b.spare[:0], rest...)
+		b.carry, b.spare = b.spare, b.carry[:0]
+	}
+	b.ended(err)
+}
+
+// ended records the upstream's read error, if any, and reports the call.
+func (b *sseBody) ended(err error) {
+	if err == nil {
+		return
+	}
+	b.err = err
+	if err == io.EOF {
+		b.mc.finish(nil)
+	} else {
+		b.mc.finish(err)
 	}
 }
 
