@@ -13,7 +13,9 @@ import (
 
 // Keys calls visit for each object key of the JSON document p, in
 // order, with the key's raw bytes, its depth (1 for the keys of the
-// top-level object) and the bytes from its value on; visit returns false to
+// top-level object; arrays count as a level too, so the keys of an object
+// in a top-level member's array are at 3) and the bytes from its value on
+// (to the end of p); visit returns false to
 // stop. Keys returns false when stopped or when p is cut short inside a
 // string.
 func Keys(p []byte, visit func(key []byte, depth int, value []byte) bool) bool {
