@@ -27,7 +27,7 @@ func Keys(p []byte, visit func(key []byte, depth int, value []byte) bool) bool {
 		case '}', ']':
 			depth--
 		case '"':
-			end := StringEnd(p[i+1:])
+			end := stringEnd(p[i+1:])
 			if end < 0 {
 				return false
 			}
@@ -55,9 +55,9 @@ func SkipSpace(p []byte, i int) int {
 	return i
 }
 
-// StringEnd is the index of the quote closing the JSON string whose body
+// stringEnd is the index of the quote closing the JSON string whose body
 // starts s, or -1.
-func StringEnd(s []byte) int {
+func stringEnd(s []byte) int {
 	// Keys and short values end within a few bytes: a plain loop finds
 	// their end sooner than a call to IndexByte, which wins on long text.
 	for i := 0; i < len(s) && i < 16; i++ {
@@ -65,14 +65,15 @@ func StringEnd(s []byte) int {
 		case '"':
 			return i
 		case '\\':
-			return stringEndFrom(s, 0)
+			return stringEndLong(s)
 		}
 	}
-	return stringEndFrom(s, 0)
+	return stringEndLong(s)
 }
 
-func stringEndFrom(s []byte, i int) int {
-	for {
+// stringEndLong is stringEnd by IndexByte, for long strings and escapes.
+func stringEndLong(s []byte) int {
+	for i := 0; ; {
 		q := bytes.IndexByte(s[i:], '"')
 		if q < 0 {
 			return -1
@@ -95,7 +96,7 @@ func String(value []byte) string {
 	if len(value) == 0 || value[0] != '"' {
 		return ""
 	}
-	end := StringEnd(value[1:])
+	end := stringEnd(value[1:])
 	if end < 0 {
 		return ""
 	}
@@ -114,16 +115,8 @@ func StringLen(value []byte) (int64, bool) {
 	if len(value) == 0 || value[0] != '"' {
 		return 0, false
 	}
-	end := StringEnd(value[1:])
+	end := stringEnd(value[1:])
 	return int64(end), end >= 0
-}
-
-// ObjectEnd is the length of the JSON object value starts with, or -1.
-func ObjectEnd(value []byte) int {
-	if len(value) == 0 || value[0] != '{' {
-		return -1
-	}
-	return valueEnd(value)
 }
 
 // IsNull says value starts with null.
@@ -185,7 +178,7 @@ func valueEnd(v []byte) int {
 					return i + 1
 				}
 			case '"':
-				end := StringEnd(v[i+1:])
+				end := stringEnd(v[i+1:])
 				if end < 0 {
 					return -1
 				}
@@ -194,7 +187,7 @@ func valueEnd(v []byte) int {
 		}
 		return -1
 	case '"':
-		if end := StringEnd(v[1:]); end >= 0 {
+		if end := stringEnd(v[1:]); end >= 0 {
 			return end + 2
 		}
 		return -1

@@ -50,6 +50,9 @@ func TestValues(t *testing.T) {
 	if s := String([]byte(`"a\u00e9\"b" , x`)); s != `aé"b` {
 		t.Errorf("String = %q", s)
 	}
+	if s := String([]byte(`"0123456789abcdef \"quoted\" \\"}`)); s != `0123456789abcdef "quoted" \` {
+		t.Errorf("String of a long string with escapes = %q", s)
+	}
 	if s := String([]byte(`12`)); s != "" {
 		t.Errorf("String of a number = %q", s)
 	}
@@ -66,7 +69,7 @@ func TestValues(t *testing.T) {
 			t.Errorf("Int(%s) ok", in)
 		}
 	}
-	if n := ObjectEnd([]byte(`{"a":{"b":"}"}} tail`)); n != 15 {
-		t.Errorf("ObjectEnd = %d", n)
+	if n := valueEnd([]byte(`{"a":{"b":"}"}} tail`)); n != 15 {
+		t.Errorf("valueEnd = %d", n)
 	}
 }
