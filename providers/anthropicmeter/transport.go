@@ -30,8 +30,7 @@ type meter struct {
 	provider string
 	now      func() time.Time
 	gate     func(context.Context) error
-	// middleware: an SDK middleware, whose refusals come with
-	// providers.RefusalResponse beside the error
+	// middleware: an SDK middleware (see providers.Refuse)
 	middleware bool
 }
 
@@ -96,13 +95,7 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 	}
 	if m.gate != nil {
 		if err := m.gate(ctx); err != nil {
-			if req.Body != nil {
-				req.Body.Close() // a RoundTripper closes the body even when it sends nothing
-			}
-			if m.middleware { // keep the SDK from retrying the refusal
-				return providers.RefusalResponse(req), err
-			}
-			return nil, err
+			return providers.Refuse(req, err, m.middleware)
 		}
 	}
 	c := &call{m: m, ctx: ctx, req: req}

@@ -153,8 +153,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // meterHTTP meters one OpenAI-compatible HTTP call sent through next. mark
 // says it runs as an SDK middleware: it marks the ctx passed on as metered
-// (a transport is the bottom), and a refused call comes back with
-// providers.RefusalResponse beside the error.
+// (a transport is the bottom), and a refused call comes back as an SDK
+// middleware's refusal (providers.Refuse).
 func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Response, error), mark bool) (*http.Response, error) {
 	ctx := req.Context()
 	if providers.IsMetered(ctx) {
@@ -171,14 +171,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		return next(req)
 	}
 	if err := m.admit(ctx); err != nil {
-		// A RoundTripper must close the body, even when it sends nothing.
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		if mark { // a middleware: keep the SDK from retrying the refusal
-			return providers.RefusalResponse(req), err
-		}
-		return nil, err
+		return providers.Refuse(req, err, mark)
 	}
 
 	var head requestHead
