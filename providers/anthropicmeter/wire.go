@@ -119,10 +119,13 @@ func (a *acc) message(m *wireMessage) {
 	a.usage(m.Usage)
 }
 
-// block counts a tool-use block (tool_use, server_tool_use, mcp_tool_use)
-// by name.
+// isToolUse says a content block's type is a tool use (tool_use,
+// server_tool_use, mcp_tool_use).
+func isToolUse(typ string) bool { return strings.HasSuffix(typ, "tool_use") }
+
+// block counts a tool-use block by name.
 func (a *acc) block(b *wireBlock) {
-	if b == nil || !strings.HasSuffix(b.Type, "tool_use") {
+	if b == nil || !isToolUse(b.Type) {
 		return
 	}
 	a.toolCalls++
@@ -262,7 +265,7 @@ func scanMessage(body []byte, a *acc) bool {
 				}
 				return true
 			})
-			if strings.HasSuffix(b.Type, "tool_use") {
+			if isToolUse(b.Type) { // the only blocks message counts
 				blocks = append(blocks, b)
 			}
 			return ok
