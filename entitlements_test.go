@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	openaigo "github.com/openai/openai-go/v3"
+	openaioption "github.com/openai/openai-go/v3/option"
 	goopenai "github.com/sashabaranov/go-openai"
 
 	drip "github.com/drip-sdk/drip-go"
@@ -472,4 +476,39 @@ func TestOpenAIEntitlementCacheTTL(t *testing.T) {
 	if _, err := fresh.CreateChatCompletion(ctxT(t), chatReq); !errors.Is(err, drip.ErrEntitlementDenied) {
 		t.Fatalf("uncached call after the limit: %v", err)
 	}
+}
+
+// TestSDKMiddlewareRefusalNotRetried: a call the gate refuses inside an SDK
+// middleware comes back from the SDK, with its default retries, as the
+// gate's error after one attempt: the SDKs retry a middleware error as a
+// connection error unless a response says not to.
+func TestSDKMiddlewareRefusalNotRetried(t *testing.T) {
+	env := newAnthropicEnv(t, nil)
+	attempts := 0
+	count := func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		attempts++
+		return next(req)
+	}
+	t.Run("anthropic-sdk-go", func(t *testing.T) {
+		attempts = 0
+		client := anthropic.NewClient(option.WithBaseURL(env.stub.URL()), option.WithAPIKey("sk-ant-test"),
+			option.WithMiddleware(count, drip.AnthropicMiddleware(env.cust, drip.WithAnthropicTracker(env.tracker),
+				drip.WithAnthropicEntitlement("claude_calls"))))
+		_, err := client.Messages.New(ctxT(t), anthParams("claude-haiku-4-5"))
+		if !errors.Is(err, drip.ErrEntitlementDenied) || attempts != 1 || env.stub.Requests("/v1/messages") != 0 {
+			t.Fatalf("err %v after %d attempts, %d requests sent", err, attempts, env.stub.Requests("/v1/messages"))
+		}
+	})
+	t.Run("openai-go", func(t *testing.T) {
+		attempts = 0
+		stub := openaitest.New(t)
+		client := openaigo.NewClient(openaioption.WithBaseURL(stub.BaseURL()), openaioption.WithAPIKey("sk-test"),
+			openaioption.WithMiddleware(count, drip.OpenAIMiddleware(env.cust, drip.WithOpenAITracker(env.tracker),
+				drip.WithOpenAIEntitlement("gpt_calls"))))
+		_, err := client.Chat.Completions.New(ctxT(t), openaigo.ChatCompletionNewParams{Model: "gpt-4o-mini",
+			Messages: []openaigo.ChatCompletionMessageParamUnion{openaigo.UserMessage("hi")}})
+		if !errors.Is(err, drip.ErrEntitlementDenied) || attempts != 1 || stub.Total() != 0 {
+			t.Fatalf("err %v after %d attempts, %d requests sent", err, attempts, stub.Total())
+		}
+	})
 }
