@@ -26,6 +26,7 @@ type item struct {
 	kind  itemKind
 	run   *Run          // kindEvent, kindStart, kindEnd
 	ev    Event         // kindEvent
+	build func(*Event)  // kindEvent: makes ev on the exporter (Run.emitBuilt)
 	usage *UsageParams  // kindUsage
 	end   *EndRunParams // kindEnd
 }
@@ -313,6 +314,17 @@ func (x *exporter) toRecord(it *item) *record {
 		return rec
 	case kindEvent:
 		e := &it.ev
+		if it.build != nil {
+			it.build(e)
+			if e.Timestamp.IsZero() {
+				e.Timestamp = time.Now()
+			}
+			if err := e.validate("Run.Emit", false); err != nil {
+				t.deadLettered.Add(1)
+				t.report(recEvent, err, 1)
+				return nil
+			}
+		}
 		gen := e.IdempotencyKey == ""
 		if gen {
 			e.IdempotencyKey = newKey(keyPrefixEvent)

@@ -117,7 +117,7 @@ type UsageRecorder struct {
 	OnError func(error)
 }
 
-var _ providers.Reporter = (*UsageRecorder)(nil)
+var _ providers.DeferredReporter = (*UsageRecorder)(nil)
 
 // Report records u. See UsageRecorder.
 func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
@@ -141,14 +141,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 		}()
 	}
 	if run != nil {
-		e := LLMEvent(&u)
-		if len(r.Metadata) > 0 {
-			md := make(map[string]any, len(r.Metadata)+len(e.Metadata))
-			maps.Copy(md, r.Metadata)
-			maps.Copy(md, e.Metadata) // the call's own facts win
-			e.Metadata = md
-		}
-		r.fail(run.Emit(e))
+		r.fail(run.Emit(r.runEvent(&u)))
 		r.countFeature(ctx, run.CustomerID(), &u, "")
 		return
 	}
@@ -187,6 +180,40 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	r.fail(t.TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: meter, Quantity: float64(u.Total()),
 		Units: "tokens", Metadata: md, Description: "LLM call to " + model}))
 	r.countFeature(ctx, customer, &u, meter)
+}
+
+// ReportDeferred records a call whose counts complete reads later. In a
+// run, and without Feature (which needs the counts at once), the event is
+// queued now, stamped and counted like any other, and built on the
+// tracker's exporter: the meter's parsing of the reply and the building of
+// the event cost the caller nothing. Otherwise complete runs now and u goes
+// to Report. A complete that yields an invalid event (say, token counts
+// past the API's limit) is reported to the tracker's error handler and
+// counted in Stats.DeadLettered.
+func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+	run := RunFromContext(ctx)
+	if run == nil || r.Feature != "" {
+		complete(u)
+		r.Report(ctx, *u)
+		return
+	}
+	r.fail(run.emitBuilt(func(e *Event) {
+		complete(u)
+		*e = r.runEvent(u)
+	}))
+}
+
+// runEvent is the event a call in a run is recorded as: LLMEvent, with
+// Metadata added.
+func (r *UsageRecorder) runEvent(u *providers.Usage) Event {
+	e := LLMEvent(u)
+	if len(r.Metadata) > 0 {
+		md := make(map[string]any, len(r.Metadata)+len(e.Metadata))
+		maps.Copy(md, r.Metadata)
+		maps.Copy(md, e.Metadata) // the call's own facts win
+		e.Metadata = md
+	}
+	return e
 }
 
 // countFeature records the call's tokens as internal (never billed) usage

@@ -116,6 +116,25 @@ func (r *Run) Emit(e Event) error {
 	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, ev: e})
 }
 
+// emitBuilt queues an event build makes on the exporter
+// (UsageRecorder.ReportDeferred): Emit's checks but the validation, which
+// the exporter does once the event exists, and the time stamp, which is
+// the build's (or, if it sets none, the time it is built).
+func (r *Run) emitBuilt(build func(*Event)) error {
+	if r == nil {
+		return ErrNoRun
+	}
+	if r.err != nil {
+		r.t.refuse(kindEvent)
+		return r.err
+	}
+	if r.state.Load() != runOpen {
+		r.t.refuse(kindEvent)
+		return errRunEnded
+	}
+	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, build: build})
+}
+
 var errRunEnded = &Error{Op: "Run.Emit", Code: CodeRunAlreadyEnded, Message: "run already ended; event dropped"}
 
 // LLMCall records an llm.completion event: model, token counts and

@@ -98,6 +98,30 @@ type ReporterFunc func(ctx context.Context, u Usage)
 // Report calls f(ctx, u).
 func (f ReporterFunc) Report(ctx context.Context, u Usage) { f(ctx, u) }
 
+// DeferredReporter is a Reporter that can also take a call whose counts
+// are not read yet. complete fills them into u (tokens, model, tool calls,
+// estimate); it is called at most once, later, on the reporter's own
+// goroutine. A meter hands over the reply it kept instead of parsing it on
+// the caller's goroutine, so the call returns without that work. u holds
+// what is known when the call ends (operation, request model, start,
+// duration) and is the reporter's from then on, as is whatever complete
+// reads: the meter touches neither again.
+type DeferredReporter interface {
+	Reporter
+	ReportDeferred(ctx context.Context, u *Usage, complete func(*Usage))
+}
+
+// ReportDeferred hands u to r: to r.ReportDeferred when r is a
+// DeferredReporter, else completed at once and given to r.Report.
+func ReportDeferred(ctx context.Context, r Reporter, u *Usage, complete func(*Usage)) {
+	if d, ok := r.(DeferredReporter); ok {
+		d.ReportDeferred(ctx, u, complete)
+		return
+	}
+	complete(u)
+	r.Report(ctx, *u)
+}
+
 type meteredKey struct{}
 
 // MarkMetered returns a ctx saying that the provider call made under it is

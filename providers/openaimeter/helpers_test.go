@@ -13,24 +13,49 @@ import (
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
-// capture is a Reporter that keeps what it is given.
+// capture is a Reporter that keeps what it is given. It is a
+// providers.DeferredReporter, as the tracker's UsageRecorder is: a call
+// handed over with its counts unread is completed, on another goroutine,
+// when the usages are asked for, so the tests read what the tracker would.
 type capture struct {
 	mu   sync.Mutex
-	got  []providers.Usage
+	got  []*providers.Usage
+	todo map[*providers.Usage]func(*providers.Usage)
 	ctxs []context.Context
 }
 
 func (c *capture) Report(ctx context.Context, u providers.Usage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.got = append(c.got, &u)
+	c.ctxs = append(c.ctxs, ctx)
+}
+
+func (c *capture) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.todo == nil {
+		c.todo = map[*providers.Usage]func(*providers.Usage){}
+	}
 	c.got = append(c.got, u)
+	c.todo[u] = complete
 	c.ctxs = append(c.ctxs, ctx)
 }
 
 func (c *capture) all() []providers.Usage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]providers.Usage(nil), c.got...)
+	out := make([]providers.Usage, len(c.got))
+	for i, u := range c.got {
+		if complete := c.todo[u]; complete != nil {
+			done := make(chan struct{})
+			go func() { complete(u); close(done) }()
+			<-done
+			delete(c.todo, u)
+		}
+		out[i] = *u
+	}
+	return out
 }
 
 func (c *capture) len() int {

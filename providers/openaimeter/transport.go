@@ -2,6 +2,7 @@ package openaimeter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
@@ -323,6 +325,9 @@ type meteredCall struct {
 	a       acc
 	reqBody []byte // the request body, measured only for an estimate
 	poll    string // the pending key of the background response polled
+	// reported is set once the call is reported: a stream meters nothing
+	// after it, since a deferred reader may be reading a.
+	reported atomic.Bool
 }
 
 // Background responses. A Responses API call made with "background": true
@@ -398,9 +403,9 @@ func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
 	return false
 }
 
-// fill copies what the responses said into the call's usage, with the
+// fill copies what the responses said into u, the call's usage, with the
 // response model mapped like the request model (WithDeployments).
-func (mc *meteredCall) fill() {
+func (mc *meteredCall) fill(u *providers.Usage) {
 	var inChars int64
 	if !mc.a.hasUsage && mc.reqBody != nil {
 		var wr wireRequest
@@ -408,19 +413,22 @@ func (mc *meteredCall) fill() {
 			inChars = wr.chars()
 		}
 	}
-	mc.a.fill(&mc.cl.u, inChars)
-	mc.cl.u.Model = mc.m.model(mc.cl.u.Model)
+	mc.a.fill(u, inChars)
+	u.Model = mc.m.model(u.Model)
 }
 
-// finish reports once; err is a read error of the body (nil at EOF/Close).
-func (mc *meteredCall) finish(err error) {
-	mc.once.Do(func() {
-		mc.fill()
-		if err != nil {
-			describeError(err, &mc.cl.u)
-		}
-		mc.m.end(mc.ctx, &mc.cl, true)
-	})
+// Reading later. A call that ended well and is not traced is handed to the
+// Reporter with what is left to read of it (providers.ReportDeferred): the
+// tracker reads it on its own goroutine, so the caller's call returns
+// without the reply's parsing and the event's building. Such a call's
+// buffers are the reader's from then on: the body meters nothing more.
+// maxDeferred bounds what one such call keeps alive while it waits (its
+// request and reply bytes); a larger one is read at once.
+const maxDeferred = 32 << 10
+
+// deferrable says whether the call, ended well, can be read later.
+func (mc *meteredCall) deferrable(kept int) bool {
+	return mc.cl.span == nil && kept+len(mc.reqBody) <= maxDeferred
 }
 
 // jsonBody tees a JSON response into a bounded buffer and reports its usage
@@ -445,7 +453,7 @@ func (b *jsonBody) Read(p []byte) (int, error) {
 }
 
 func (b *jsonBody) keep(p []byte) {
-	if len(p) == 0 {
+	if len(p) == 0 || b.mc.reported.Load() {
 		return
 	}
 	if !b.over && len(b.buf)+len(p) <= maxCapture {
@@ -470,24 +478,43 @@ func (b *jsonBody) Close() error {
 func (b *jsonBody) done(readErr error) {
 	mc := b.mc
 	mc.once.Do(func() {
-		var ev wireEvent
-		switch op := mc.cl.u.Operation; {
-		case b.over:
-			partialUsage(&mc.a, b.head, b.buf)
-		case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
-			plainReply(b.buf, &mc.a):
-		case json.Unmarshal(b.buf, &ev) == nil:
-			mc.a.wire(&ev)
-		}
-		if (mc.poll != "" || mc.cl.u.Operation == providers.OpResponses) && readErr == nil && mc.background(&ev) {
+		mc.reported.Store(true)
+		// Responses bodies may start or poll a background response, which
+		// is settled here and now (background).
+		responses := mc.poll != "" || mc.cl.u.Operation == providers.OpResponses
+		if buf := b.buf; readErr == nil && !responses && !b.over && mc.deferrable(len(buf)) {
+			mc.m.endDeferred(mc.ctx, &mc.cl, func(u *providers.Usage) {
+				var ev wireEvent
+				b.read(buf, &ev)
+				mc.fill(u)
+			})
 			return
 		}
-		mc.fill()
+		var ev wireEvent
+		b.read(b.buf, &ev)
+		if responses && readErr == nil && mc.background(&ev) {
+			return
+		}
+		mc.fill(&mc.cl.u)
 		if readErr != nil {
 			describeError(readErr, &mc.cl.u)
 		}
 		mc.m.end(mc.ctx, &mc.cl, true)
 	})
+}
+
+// read reads buf, the reply kept, into the call's acc: byte-scanned when
+// it is a plain reply, else decoded in full into ev.
+func (b *jsonBody) read(buf []byte, ev *wireEvent) {
+	mc := b.mc
+	switch op := mc.cl.u.Operation; {
+	case b.over:
+		partialUsage(&mc.a, b.head, buf)
+	case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
+		plainReply(buf, &mc.a):
+	case json.Unmarshal(buf, ev) == nil:
+		mc.a.wire(ev)
+	}
 }
 
 // partialUsage reads usage and model from the tail (and head) of a body too
@@ -580,6 +607,40 @@ type sseBody struct {
 	err     error  // the upstream read error, returned once out is empty
 	dropSep bool   // drop the blank line after a stripped event
 	ev      wireEvent
+	// pending holds the payloads of the events not metered yet: they are
+	// metered when the call is reported, read later with it
+	// (providers.ReportDeferred), so reading the stream costs the caller
+	// a copy of each event. Past maxPending they are metered at once.
+	pending payloads
+	evErr   error // an error event's, metered before pending
+}
+
+// maxPending bounds sseBody.pending.
+const maxPending = 16 << 10
+
+// payloads keeps event payloads, one per line, in blocks that are not
+// moved as more arrive.
+type payloads struct {
+	blocks [][]byte
+	size   int
+}
+
+func (ps *payloads) add(p []byte) {
+	n := len(ps.blocks)
+	if n == 0 || cap(ps.blocks[n-1])-len(ps.blocks[n-1]) <= len(p) {
+		ps.blocks = append(ps.blocks, make([]byte, 0, max(4<<10, len(p)+1)))
+		n++
+	}
+	ps.blocks[n-1] = append(append(ps.blocks[n-1], p...), '\n')
+	ps.size += len(p) + 1
+}
+
+// reset empties ps, keeping its first block.
+func (ps *payloads) reset() {
+	if len(ps.blocks) > 0 {
+		ps.blocks = append(ps.blocks[:0], ps.blocks[0][:0])
+	}
+	ps.size = 0
 }
 
 func (b *sseBody) Read(p []byte) (int, error) {
@@ -635,10 +696,38 @@ func (b *sseBody) ended(err error) {
 	}
 	b.err = err
 	if err == io.EOF {
-		b.mc.finish(nil)
+		b.finish(nil)
 	} else {
-		b.mc.finish(err)
+		b.finish(err)
 	}
+}
+
+// finish reports the call once; err is a read error of the body (nil at
+// EOF/Close) or an error event of the stream.
+func (b *sseBody) finish(err error) {
+	mc := b.mc
+	mc.once.Do(func() {
+		mc.reported.Store(true)
+		if err == nil && mc.deferrable(b.pending.size) {
+			pending := b.pending
+			mc.m.endDeferred(mc.ctx, &mc.cl, func(u *providers.Usage) {
+				evErr := b.meterAll(pending)
+				mc.fill(u)
+				if evErr != nil {
+					describeError(evErr, u)
+				}
+			})
+			return
+		}
+		if evErr := b.meterAll(b.pending); err == nil {
+			err = evErr
+		}
+		mc.fill(&mc.cl.u)
+		if err != nil {
+			describeError(err, &mc.cl.u)
+		}
+		mc.m.end(mc.ctx, &mc.cl, true)
+	})
 }
 
 // meter meters the whole lines of data in place and returns what the
@@ -664,6 +753,11 @@ func (b *sseBody) meter(data []byte, last bool) (kept, rest []byte) {
 // hide meters one line (with its newline) and returns what the caller
 // reads of it: nothing for a line hidden, the line otherwise, less the
 // "usage":null the meter's own request for usage added.
+//
+// Events wait in pending, metered when the call is reported. One carrying
+// usage is also read at once, on its own, for what must be decided as it
+// passes: the call is complete, and the event is hidden when it carries
+// nothing else and the meter asked for it.
 func (b *sseBody) hide(line []byte) []byte {
 	l := bytes.TrimSpace(line)
 	if len(l) == 0 {
@@ -678,36 +772,104 @@ func (b *sseBody) hide(line []byte) []byte {
 	if !ok {
 		return line
 	}
+	if b.mc.reported.Load() { // nothing more to meter: pass it through
+		return b.pass(line, false)
+	}
 	payload = bytes.TrimSpace(payload)
 	if string(payload) == "[DONE]" {
-		b.mc.finish(nil)
+		b.finish(nil)
 		return line
 	}
-	usage, usageOnly, ok := scanChunk(payload, &b.mc.a)
-	if !ok {
-		b.ev = wireEvent{}
-		if json.Unmarshal(payload, &b.ev) != nil {
-			return line
-		}
-		if e := b.ev.Error; e != nil && b.ev.Type == "" {
-			// an error event in a 200 stream: go-openai returns it as an *APIError
-			b.mc.finish(&openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type})
-			return line
-		}
-		usageOnly = b.mc.a.wire(&b.ev)
-		usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
+	var usage, usageOnly bool
+	if hasUsageObject(payload) {
+		var probe acc
+		usage, usageOnly, _ = b.meterEvent(payload, &probe)
 	}
-	if usage && b.mc.a.hasUsage {
-		b.mc.finish(nil)
+	b.later(payload)
+	if usage {
+		b.finish(nil)
 	}
-	if b.strip {
-		if usageOnly {
-			b.dropSep = true
-			return nil
+	return b.pass(line, usageOnly)
+}
+
+// pass returns what the caller reads of a line the meter has seen.
+func (b *sseBody) pass(line []byte, usageOnly bool) []byte {
+	if !b.strip {
+		return line
+	}
+	if usageOnly {
+		b.dropSep = true
+		return nil
+	}
+	return withoutNullUsage(line)
+}
+
+// later keeps an event's payload to meter when the call is reported.
+func (b *sseBody) later(payload []byte) {
+	if b.pending.size+len(payload) >= maxPending {
+		b.evErr = cmp.Or(b.evErr, b.meterAll(b.pending))
+		b.pending.reset()
+	}
+	b.pending.add(payload)
+}
+
+// meterAll meters the payloads kept by later, in order, and returns the
+// error the first error event stands for (or one metered before).
+func (b *sseBody) meterAll(pending payloads) error {
+	err := b.evErr
+	for _, block := range pending.blocks {
+		for len(block) > 0 {
+			i := bytes.IndexByte(block, '\n')
+			if _, _, e := b.meterEvent(block[:i], &b.mc.a); e != nil && err == nil {
+				err = e
+			}
+			block = block[i+1:]
 		}
-		return withoutNullUsage(line)
 	}
-	return line
+	return err
+}
+
+// meterEvent meters one event's payload into a. usage says it carried
+// usage; usageOnly that it carried nothing else (the chunk include_usage
+// adds); err is the error an error event in a 200 stream stands for (as
+// go-openai returns it: an *APIError).
+func (b *sseBody) meterEvent(payload []byte, a *acc) (usage, usageOnly bool, err error) {
+	usage, usageOnly, ok := scanChunk(payload, a)
+	if ok {
+		return usage && a.hasUsage, usageOnly, nil
+	}
+	b.ev = wireEvent{}
+	if json.Unmarshal(payload, &b.ev) != nil {
+		return false, false, nil
+	}
+	if e := b.ev.Error; e != nil && b.ev.Type == "" {
+		return false, false, &openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type}
+	}
+	usageOnly = a.wire(&b.ev)
+	usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
+	return usage && a.hasUsage, usageOnly, nil
+}
+
+// hasUsageObject says whether an event's JSON has a "usage" member whose
+// value is an object (OpenAI's usage, not the "usage":null it adds to
+// every other chunk). The '"' after usage ends a string, so the bytes
+// "usage" then ':' are that member's name or the end of another name; a
+// false match only costs the event a second read.
+func hasUsageObject(payload []byte) bool {
+	const name = `"usage"`
+	for {
+		i := bytes.Index(payload, []byte(name))
+		if i < 0 {
+			return false
+		}
+		payload = payload[i+len(name):]
+		j := jsonscan.SkipSpace(payload, 0)
+		if j < len(payload) && payload[j] == ':' {
+			if k := jsonscan.SkipSpace(payload, j+1); k < len(payload) && payload[k] == '{' {
+				return true
+			}
+		}
+	}
 }
 
 // withoutNullUsage removes the "usage":null member OpenAI adds to every
@@ -725,6 +887,6 @@ func withoutNullUsage(line []byte) []byte {
 }
 
 func (b *sseBody) Close() error {
-	b.mc.finish(nil)
+	b.finish(nil)
 	return b.src.Close()
 }
