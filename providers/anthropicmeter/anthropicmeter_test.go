@@ -19,22 +19,52 @@ import (
 	"github.com/drip-sdk/drip-go/providers/anthropicmeter"
 )
 
-// recorder is a providers.Reporter keeping what it is given.
+// recorder is a providers.Reporter keeping what it is given. Unless sync,
+// it is a providers.DeferredReporter, as the tracker's UsageRecorder is: a
+// call handed over with its counts unread is completed, on another
+// goroutine, when the usages are asked for.
 type recorder struct {
-	mu sync.Mutex
-	us []providers.Usage
+	sync bool
+	mu   sync.Mutex
+	us   []*providers.Usage
+	todo map[*providers.Usage]func(*providers.Usage)
 }
 
 func (r *recorder) Report(_ context.Context, u providers.Usage) {
 	r.mu.Lock()
-	r.us = append(r.us, u)
+	r.us = append(r.us, &u)
 	r.mu.Unlock()
+}
+
+func (r *recorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+	if r.sync {
+		complete(u)
+		r.Report(ctx, *u)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.todo == nil {
+		r.todo = map[*providers.Usage]func(*providers.Usage){}
+	}
+	r.us = append(r.us, u)
+	r.todo[u] = complete
 }
 
 func (r *recorder) all() []providers.Usage {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]providers.Usage(nil), r.us...)
+	out := make([]providers.Usage, len(r.us))
+	for i, u := range r.us {
+		if complete := r.todo[u]; complete != nil {
+			done := make(chan struct{})
+			go func() { complete(u); close(done) }()
+			<-done
+			delete(r.todo, u)
+		}
+		out[i] = *u
+	}
+	return out
 }
 
 // one returns the single usage reported, failing otherwise.

@@ -143,6 +143,10 @@ type call struct {
 // error of the body (nil at EOF or Close).
 func (c *call) done(readErr error) {
 	c.once.Do(func() {
+		if readErr == nil {
+			c.reportLater(c.a.fill)
+			return
+		}
 		c.a.fill(&c.u)
 		if readErr != nil {
 			c.u.Err = readErr
@@ -170,6 +174,24 @@ func (c *call) report() {
 		c.u.RequestModel = requestModel(c.req)
 	}
 	c.m.r.Report(c.ctx, c.u)
+}
+
+// maxDeferred bounds the reply a call read later keeps alive while it
+// waits; a larger one is read at once.
+const maxDeferred = 32 << 10
+
+// reportLater reports a call that ended well with what is left to read of
+// it (read fills the usage from what the body kept), for the Reporter to
+// read off the caller's goroutine (providers.ReportDeferred). The body
+// reads nothing more into the call after it.
+func (c *call) reportLater(read func(*providers.Usage)) {
+	c.u.Duration = c.m.now().Sub(c.u.Start)
+	providers.ReportDeferred(c.ctx, c.m.r, &c.u, func(u *providers.Usage) {
+		read(u)
+		if u.Model == "" {
+			u.RequestModel = requestModel(c.req)
+		}
+	})
 }
 
 // requestModel reads the request's model through GetBody, only when the
@@ -239,17 +261,19 @@ func (b *jsonBody) finish(err error) {
 	}
 	c := b.c
 	c.once.Do(func() {
+		if buf := b.buf; err == nil && !b.over && len(buf) <= maxDeferred {
+			c.reportLater(func(u *providers.Usage) {
+				c.a.readMessage(buf)
+				c.a.fill(u)
+			})
+			return
+		}
 		if !b.over {
-			if !scanMessage(b.buf, &c.a) {
-				var msg wireMessage
-				if json.Unmarshal(b.buf, &msg) == nil {
-					c.a.message(&msg)
-				}
-			}
+			c.a.readMessage(b.buf)
 		} else {
 			partial(&c.a, b.head, b.buf)
+			c.a.hasFinal = c.a.hasUsage
 		}
-		c.a.hasFinal = c.a.hasUsage
 		c.a.fill(&c.u)
 		if err != nil {
 			c.u.Err, c.u.ErrorType = err, "read_error"
@@ -315,6 +339,18 @@ func (b *errorBody) finish() {
 		e.Type = msg.Error.Type
 	}
 	b.c.failed(e, b.status)
+}
+
+// readMessage reads a whole Messages reply: byte-scanned, or decoded in
+// full when the scan cannot.
+func (a *acc) readMessage(buf []byte) {
+	if !scanMessage(buf, a) {
+		var msg wireMessage
+		if json.Unmarshal(buf, &msg) == nil {
+			a.message(&msg)
+		}
+	}
+	a.hasFinal = a.hasUsage
 }
 
 // sseBody passes a server-sent-event stream through unchanged, reading

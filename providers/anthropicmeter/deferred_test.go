@@ -1,0 +1,65 @@
+package anthropicmeter_test
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/drip-sdk/drip-go/driptest/anthropictest"
+	"github.com/drip-sdk/drip-go/providers"
+	"github.com/drip-sdk/drip-go/providers/anthropicmeter"
+)
+
+// TestDeferredReadsAsAtOnce: a call handed to a DeferredReporter and read
+// later, on another goroutine, reports what a Reporter that reads it at
+// once is given, including the request's model when the reply names none.
+func TestDeferredReadsAsAtOnce(t *testing.T) {
+	noModel := func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`"model":"claude-haiku-4-5`+anthropictest.DefaultModelSuffix+`",`), nil, 1)
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   []anthropictest.Option
+		stream bool
+		model  string // the model reported
+	}{
+		{"reply", []anthropictest.Option{anthropictest.WithUsage(cacheUsage), anthropictest.WithToolUse("lookup")}, false,
+			"claude-haiku-4-5" + anthropictest.DefaultModelSuffix},
+		{"stream", []anthropictest.Option{anthropictest.WithUsage(cacheUsage), anthropictest.WithToolUse("lookup")}, true,
+			"claude-haiku-4-5" + anthropictest.DefaultModelSuffix},
+		{"reply without model", []anthropictest.Option{anthropictest.WithReplyFilter(noModel)}, false, "claude-haiku-4-5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func(rec *recorder) providers.Usage {
+				stub := anthropictest.New(t, tc.opts...)
+				clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+				tick := func() time.Time { clock = clock.Add(time.Millisecond); return clock }
+				client := anthropic.NewClient(option.WithBaseURL(stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0),
+					option.WithHTTPClient(anthropicmeter.NewHTTPClient(nil, rec, anthropicmeter.WithClock(tick))))
+				if tc.stream {
+					s := client.Messages.NewStreaming(context.Background(), params("claude-haiku-4-5"))
+					for s.Next() {
+					}
+					if err := s.Close(); err != nil {
+						t.Fatal(err)
+					}
+				} else if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); err != nil {
+					t.Fatal(err)
+				}
+				return rec.one(t)
+			}
+			now, later := run(&recorder{sync: true}), run(&recorder{})
+			if later.ResolvedModel() != tc.model || later.Total() == 0 {
+				t.Fatalf("read later: %+v", later)
+			}
+			if !reflect.DeepEqual(later, now) {
+				t.Fatalf("read later:\n%+v\nread at once:\n%+v", later, now)
+			}
+		})
+	}
+}
