@@ -364,7 +364,9 @@ type Stats struct {
 	Dropped int64
 	// DeadLettered counts items the API refused for good (a 4xx other than
 	// 408, 409 and 429, or a batch event it skipped): reported, and with a
-	// spool written to its dead-letter file.
+	// spool written to its dead-letter file. An LLM call's event built on
+	// the exporter (UsageRecorder.ReportDeferred) that turns out invalid is
+	// counted here too, and reported.
 	DeadLettered int64
 	// Refused counts items never accepted: queue full, spool full, tracker
 	// shut down, run already ended or never recorded (its Start was

@@ -37,6 +37,9 @@
 //
 // This package knows nothing of Drip runs or customers: package drip
 // implements providers.Reporter (drip.AnthropicHTTPClient and
-// drip.AnthropicMiddleware are the one-line uses). Usage never contains
-// prompt or completion text, nor tool inputs.
+// drip.AnthropicMiddleware are the one-line uses). A Reporter that is also
+// a providers.DeferredReporter (package drip's is) gets each call that
+// ended well with its reply unread, to be read on the reporter's
+// goroutine, so the caller's call returns without that work. Usage never
+// contains prompt or completion text, nor tool inputs.
 package anthropicmeter

@@ -38,5 +38,8 @@
 //
 // This package knows nothing of Drip runs, customers or the wire: package
 // drip implements providers.Reporter (drip.WrapOpenAI is the one-line use).
+// The HTTP meter gives a Reporter that is also a providers.DeferredReporter
+// (package drip's is) each call with its reply unread, to be read on the
+// reporter's goroutine, so the caller's call returns without that work.
 // Usage never contains prompt or completion text, nor tool arguments.
 package openaimeter

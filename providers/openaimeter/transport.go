@@ -30,9 +30,14 @@ import (
 // providers.MarkMetered (a decorator above already meters them) pass
 // through untouched too.
 //
-// Bodies are never buffered whole. A JSON response is teed into a bounded
-// buffer as the caller reads it; a stream is parsed line by line as the
-// caller reads it. Usage is reported at EOF or Close, under req.Context().
+// Bodies pass through as the caller reads them, and are kept only in
+// bounds: a JSON response is teed into a bounded buffer; a stream's events
+// are copied aside (16 KiB at most; past that they are metered as they
+// pass). Usage is reported at EOF or Close, under req.Context(). A call
+// that ended well and is not traced is handed to a
+// providers.DeferredReporter (drip's UsageRecorder is one) with what it
+// kept, to be read on the reporter's goroutine: the caller's call does not
+// wait for the meter's parsing.
 //
 // Streaming without usage. OpenAI sends stream usage only when the request
 // asks (stream_options.include_usage). By default the meter adds it to a
@@ -179,7 +184,12 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	var head requestHead
 	var newBody []byte
 	body, _ := requestJSON(req)
-	if body != nil {
+	// A body that cannot ask for a stream is read when the call is
+	// reported (meteredCall.readHead), with the reply: off the caller's
+	// goroutine when the call is read later. A traced call names its model
+	// when it starts.
+	early := body != nil && (m.tracer != nil || bytes.Contains(body, []byte(`"stream"`)))
+	if early {
 		head = scanRequest(body)
 		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
 			if nb, err := withIncludeUsage(body, head.streamOptions); err == nil {
@@ -207,24 +217,34 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	}
 	resp, err := next(out)
 	if err != nil {
+		if body != nil && !early {
+			cl.u.RequestModel = m.requestModel(scanRequest(body).model, deployment)
+		}
 		cl.fail(err)
 		m.end(ctx, &cl, true)
 		return resp, err
 	}
-	mc := &meteredCall{m: m, ctx: ctx, cl: cl, reqBody: body}
-	mc.cl.u.Streamed = head.stream
+	// Each body holds its call: one allocation for both.
+	var mc *meteredCall
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
-		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
+		eb := &errorBody{src: resp.Body, status: resp.StatusCode, statusText: resp.Status}
+		mc, resp.Body = &eb.call, eb
 	case isEventStream(resp.Header.Get("Content-Type")):
-		mc.cl.u.Streamed = true
-		resp.Body = &sseBody{src: resp.Body, mc: mc, strip: newBody != nil}
+		sb := &sseBody{src: resp.Body, strip: newBody != nil}
+		mc, resp.Body = &sb.call, sb
+		cl.u.Streamed = true
 	default:
-		jb := &jsonBody{src: resp.Body, mc: mc}
+		jb := &jsonBody{src: resp.Body}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
 			jb.buf = make([]byte, 0, n)
 		}
-		resp.Body = jb
+		mc, resp.Body = &jb.call, jb
+		cl.u.Streamed = head.stream
+	}
+	mc.m, mc.ctx, mc.cl, mc.reqBody = m, ctx, cl, body
+	if body != nil && !early {
+		mc.deployment, mc.headUnread = deployment, true
 	}
 	return resp, nil
 }
@@ -325,6 +345,10 @@ type meteredCall struct {
 	a       acc
 	reqBody []byte // the request body, measured only for an estimate
 	poll    string // the pending key of the background response polled
+	// headUnread says the request body is read when the call is reported
+	// (readHead), for its model; deployment is its Azure deployment.
+	headUnread bool
+	deployment string
 	// reported is set once the call is reported: a stream meters nothing
 	// after it, since a deferred reader may be reading a.
 	reported atomic.Bool
@@ -371,7 +395,9 @@ func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Resp
 		m.end(ctx, &cl, false)
 		return resp, err
 	}
-	resp.Body = &jsonBody{src: resp.Body, mc: &meteredCall{m: m, ctx: ctx, cl: cl, poll: key}}
+	jb := &jsonBody{src: resp.Body}
+	jb.call.m, jb.call.ctx, jb.call.cl, jb.call.poll = m, ctx, cl, key
+	resp.Body = jb
 	return resp, nil
 }
 
@@ -403,9 +429,18 @@ func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
 	return false
 }
 
+// readHead reads the request's model into u if the request body was left
+// to be read when the call is reported.
+func (mc *meteredCall) readHead(u *providers.Usage) {
+	if mc.headUnread {
+		u.RequestModel = mc.m.requestModel(scanRequest(mc.reqBody).model, mc.deployment)
+	}
+}
+
 // fill copies what the responses said into u, the call's usage, with the
 // response model mapped like the request model (WithDeployments).
 func (mc *meteredCall) fill(u *providers.Usage) {
+	mc.readHead(u)
 	var inChars int64
 	if !mc.a.hasUsage && mc.reqBody != nil {
 		var wr wireRequest
@@ -434,8 +469,8 @@ func (mc *meteredCall) deferrable(kept int) bool {
 // jsonBody tees a JSON response into a bounded buffer and reports its usage
 // at EOF or Close.
 type jsonBody struct {
+	call meteredCall
 	src  io.ReadCloser
-	mc   *meteredCall
 	buf  []byte
 	head []byte // first bytes, kept once buf overflows
 	over bool
@@ -453,7 +488,7 @@ func (b *jsonBody) Read(p []byte) (int, error) {
 }
 
 func (b *jsonBody) keep(p []byte) {
-	if len(p) == 0 || b.mc.reported.Load() {
+	if len(p) == 0 || b.call.reported.Load() {
 		return
 	}
 	if !b.over && len(b.buf)+len(p) <= maxCapture {
@@ -476,7 +511,7 @@ func (b *jsonBody) Close() error {
 }
 
 func (b *jsonBody) done(readErr error) {
-	mc := b.mc
+	mc := &b.call
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		// Responses bodies may start or poll a background response, which
@@ -506,7 +541,7 @@ func (b *jsonBody) done(readErr error) {
 // read reads buf, the reply kept, into the call's acc: byte-scanned when
 // it is a plain reply, else decoded in full into ev.
 func (b *jsonBody) read(buf []byte, ev *wireEvent) {
-	mc := b.mc
+	mc := &b.call
 	switch op := mc.cl.u.Operation; {
 	case b.over:
 		partialUsage(&mc.a, b.head, buf)
@@ -545,8 +580,8 @@ func partialUsage(a *acc, head, tail []byte) {
 // errorBody keeps an error response (bounded) and reports it, described
 // like go-openai describes it, at EOF or Close.
 type errorBody struct {
+	call       meteredCall
 	src        io.ReadCloser
-	mc         *meteredCall
 	buf        []byte
 	status     int
 	statusText string
@@ -569,8 +604,9 @@ func (b *errorBody) Close() error {
 }
 
 func (b *errorBody) done() {
-	mc := b.mc
+	mc := &b.call
 	mc.once.Do(func() {
+		mc.readHead(&mc.cl.u)
 		mc.cl.fail(httpError(b.status, b.statusText, b.buf))
 		mc.m.end(mc.ctx, &mc.cl, true)
 	})
@@ -598,8 +634,8 @@ func httpError(status int, statusText string, body []byte) error {
 // asked for usage itself, the usage-only chunk, its blank separator line,
 // and the "usage":null member OpenAI then adds to every chunk.
 type sseBody struct {
+	call    meteredCall
 	src     io.ReadCloser
-	mc      *meteredCall
 	strip   bool
 	carry   []byte // the start of a line whose end has not arrived
 	spare   []byte // carry's other buffer, for a line longer than p
@@ -705,7 +741,7 @@ func (b *sseBody) ended(err error) {
 // finish reports the call once; err is a read error of the body (nil at
 // EOF/Close) or an error event of the stream.
 func (b *sseBody) finish(err error) {
-	mc := b.mc
+	mc := &b.call
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		if err == nil && mc.deferrable(b.pending.size) {
@@ -772,7 +808,7 @@ func (b *sseBody) hide(line []byte) []byte {
 	if !ok {
 		return line
 	}
-	if b.mc.reported.Load() { // nothing more to meter: pass it through
+	if b.call.reported.Load() { // nothing more to meter: pass it through
 		return b.pass(line, false)
 	}
 	payload = bytes.TrimSpace(payload)
@@ -781,7 +817,8 @@ func (b *sseBody) hide(line []byte) []byte {
 		return line
 	}
 	var usage, usageOnly bool
-	if hasUsageObject(payload) {
+	// An event has one usage member: "usage":null says there is no other.
+	if !(b.strip && nullUsageAt(payload) >= 0) && hasUsageObject(payload) {
 		var probe acc
 		usage, usageOnly, _ = b.meterEvent(payload, &probe)
 	}
@@ -820,7 +857,7 @@ func (b *sseBody) meterAll(pending payloads) error {
 	for _, block := range pending.blocks {
 		for len(block) > 0 {
 			i := bytes.IndexByte(block, '\n')
-			if _, _, e := b.meterEvent(block[:i], &b.mc.a); e != nil && err == nil {
+			if _, _, e := b.meterEvent(block[:i], &b.call.a); e != nil && err == nil {
 				err = e
 			}
 			block = block[i+1:]
@@ -878,12 +915,27 @@ func hasUsageObject(payload []byte) bool {
 // escaped, so the bytes `,"usage":null` followed by ',' or '}' are that
 // member; a chunk spelled otherwise is left as it is.
 func withoutNullUsage(line []byte) []byte {
-	const member = `,"usage":null`
-	i := bytes.LastIndex(line, []byte(member))
-	if j := i + len(member); i < 0 || j >= len(line) || line[j] != ',' && line[j] != '}' {
+	i := nullUsageAt(line)
+	if i < 0 {
 		return line
 	}
-	return append(line[:i], line[i+len(member):]...)
+	return append(line[:i], line[i+len(nullUsage):]...)
+}
+
+const nullUsage = `,"usage":null`
+
+// nullUsageAt returns where the "usage":null member starts in line, or -1.
+// OpenAI puts it last, so the end of the object is looked at first.
+func nullUsageAt(line []byte) int {
+	end := len(bytes.TrimRight(line, " \t\r\n"))
+	if i := end - 1 - len(nullUsage); i >= 0 && line[end-1] == '}' && string(line[i:end-1]) == nullUsage {
+		return i
+	}
+	i := bytes.LastIndex(line, []byte(nullUsage))
+	if j := i + len(nullUsage); i < 0 || j >= len(line) || line[j] != ',' && line[j] != '}' {
+		return -1
+	}
+	return i
 }
 
 func (b *sseBody) Close() error {
