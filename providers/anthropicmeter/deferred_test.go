@@ -3,7 +3,9 @@ package anthropicmeter_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +63,32 @@ func TestDeferredReadsAsAtOnce(t *testing.T) {
 				t.Fatalf("read later:\n%+v\nread at once:\n%+v", later, now)
 			}
 		})
+	}
+}
+
+// The in-memory Anthropic the benchmarks run against answers as the stub
+// does, streaming or not, and the meter reads it exactly.
+func TestReplayAnswersAsTheStub(t *testing.T) {
+	rec := &recorder{}
+	client := anthropic.NewClient(option.WithBaseURL("http://anthropic.invalid"), option.WithAPIKey("k"), option.WithMaxRetries(0),
+		option.WithHTTPClient(anthropicmeter.NewHTTPClient(&http.Client{Transport: anthropictest.Replay(t, anthropictest.WithUsage(cacheUsage))}, rec)))
+	msg, err := client.Messages.New(context.Background(), params("claude-sonnet-4-5"))
+	if err != nil || msg.Content[0].Text != strings.Join(anthropictest.DefaultChunks, "") {
+		t.Fatal(msg, err)
+	}
+	s := client.Messages.NewStreaming(context.Background(), params("claude-sonnet-4-5"))
+	for s.Next() {
+	}
+	if err := s.Close(); err != nil || s.Err() != nil {
+		t.Fatal(err, s.Err())
+	}
+	us := rec.all()
+	if len(us) != 2 || us[0].Streamed || !us[1].Streamed {
+		t.Fatalf("%+v", us)
+	}
+	for _, u := range us {
+		if err := exact(u, cacheUsage, "claude-sonnet-4-5"+anthropictest.DefaultModelSuffix); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
