@@ -193,3 +193,32 @@ func TestScanUsageReadsEveryWireField(t *testing.T) {
 		t.Errorf("null count: %+v %v", got, ok)
 	}
 }
+
+// The checks made on every streamed event, as it passes, before the event
+// itself is read.
+func TestStreamEventChecks(t *testing.T) {
+	for _, tc := range []struct {
+		payload           string
+		usage, empty, arr bool
+		nullUsageAt       int
+	}{
+		{`{"id":"c","choices":[],"usage":{"prompt_tokens":1}}`, true, true, true, -1},
+		{`{"choices" : [ ] , "usage" : {"prompt_tokens":1}}`, true, true, true, -1},
+		{`{"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}`, false, false, true, 49},
+		{`{"choices":[{"delta":{"content":"\"usage\":{\"choices\":[]"}}]}`, false, false, true, -1},
+		{`{"usage":null,"choices":[{"delta":{}}]}`, false, false, true, -1},
+		{`{"choices":[],"usage":null,"x":1}`, false, true, true, 13},
+		{`{"type":"response.completed","response":{"usage":{"input_tokens":1}}}`, true, false, false, -1},
+		{`{"usage":"none","choices":"no"}`, false, false, false, -1},
+	} {
+		if got := hasUsageObject([]byte(tc.payload)); got != tc.usage {
+			t.Errorf("hasUsageObject(%s) = %v", tc.payload, got)
+		}
+		if empty, ok := emptyChoices([]byte(tc.payload)); empty != tc.empty || ok != tc.arr {
+			t.Errorf("emptyChoices(%s) = %v, %v", tc.payload, empty, ok)
+		}
+		if got := nullUsageAt([]byte(tc.payload)); got != tc.nullUsageAt {
+			t.Errorf("nullUsageAt(%s) = %d, want %d", tc.payload, got, tc.nullUsageAt)
+		}
+	}
+}

@@ -819,8 +819,13 @@ func (b *sseBody) hide(line []byte) []byte {
 	var usage, usageOnly bool
 	// An event has one usage member: "usage":null says there is no other.
 	if !(b.strip && nullUsageAt(payload) >= 0) && hasUsageObject(payload) {
-		var probe acc
-		usage, usageOnly, _ = b.meterEvent(payload, &probe)
+		if empty, ok := emptyChoices(payload); ok {
+			// OpenAI's usage chunk: "choices":[] and no event type.
+			usage, usageOnly = true, empty && !bytes.Contains(payload, []byte(`"type"`))
+		} else { // another shape: read it, on its own
+			var probe acc
+			usage, usageOnly, _ = b.meterEvent(payload, &probe)
+		}
 	}
 	b.later(payload)
 	if usage {
@@ -885,6 +890,25 @@ func (b *sseBody) meterEvent(payload []byte, a *acc) (usage, usageOnly bool, err
 	usageOnly = a.wire(&b.ev)
 	usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
 	return usage && a.hasUsage, usageOnly, nil
+}
+
+// emptyChoices says whether an event's "choices" member is an empty
+// array; ok is false when it has no such member holding an array.
+func emptyChoices(payload []byte) (empty, ok bool) {
+	i := bytes.Index(payload, []byte(`"choices"`))
+	if i < 0 {
+		return false, false
+	}
+	j := jsonscan.SkipSpace(payload, i+len(`"choices"`))
+	if j >= len(payload) || payload[j] != ':' {
+		return false, false
+	}
+	j = jsonscan.SkipSpace(payload, j+1)
+	if j >= len(payload) || payload[j] != '[' {
+		return false, false
+	}
+	j = jsonscan.SkipSpace(payload, j+1)
+	return j < len(payload) && payload[j] == ']', true
 }
 
 // hasUsageObject says whether an event's JSON has a "usage" member whose
