@@ -664,7 +664,7 @@ type payloads struct {
 func (ps *payloads) add(p []byte) {
 	n := len(ps.blocks)
 	if n == 0 || cap(ps.blocks[n-1])-len(ps.blocks[n-1]) <= len(p) {
-		ps.blocks = append(ps.blocks, make([]byte, 0, max(4<<10, len(p)+1)))
+		ps.blocks = append(ps.blocks, make([]byte, 0, max(2<<10, len(p)+1)))
 		n++
 	}
 	ps.blocks[n-1] = append(append(ps.blocks[n-1], p...), '\n')
