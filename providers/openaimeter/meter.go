@@ -46,6 +46,7 @@ type meter struct {
 	pending       *Pending
 	inject        bool
 	gate          func(context.Context) error // nil: every call may go
+	realClock     bool                        // now is time.Now (no WithClock)
 }
 
 func newMeter(r providers.Reporter, o options) *meter {
@@ -53,11 +54,21 @@ func newMeter(r providers.Reporter, o options) *meter {
 		r = providers.ReporterFunc(func(context.Context, providers.Usage) {})
 	}
 	m := &meter{r: r, provider: o.provider, azureProvider: o.azure, deployments: o.deployments,
-		now: o.now, pending: o.pending, inject: !o.noInject, gate: o.gate}
+		now: o.now, pending: o.pending, inject: !o.noInject, gate: o.gate,
+		realClock: !o.customClock}
 	if o.tp != nil {
 		m.tracer = o.tp.Tracer(instrumentationName)
 	}
 	return m
+}
+
+// since is the time elapsed since t: with the real clock, time.Since,
+// which reads only the monotonic clock (time.Now reads two).
+func (m *meter) since(t time.Time) time.Duration {
+	if m.realClock {
+		return time.Since(t)
+	}
+	return m.now().Sub(t)
 }
 
 // admit asks the gate (WithGate) whether a call that starts provider work
@@ -132,7 +143,7 @@ func (m *meter) end(ctx context.Context, c *call, report bool) {
 // endDeferred is end for a call, not traced, whose usage complete fills
 // in later (providers.ReportDeferred).
 func (m *meter) endDeferred(ctx context.Context, c *call, complete func(*providers.Usage)) {
-	c.u.Duration = m.now().Sub(c.u.Start)
+	c.u.Duration = m.since(c.u.Start)
 	providers.ReportDeferred(ctx, m.r, &c.u, complete)
 }
 

@@ -32,6 +32,7 @@ type options struct {
 	deployments map[string]string
 	noInject    bool
 	gate        func(context.Context) error
+	customClock bool // WithClock was given
 }
 
 func buildOptions(opts []Option) options {
@@ -64,7 +65,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
-			o.now = now
+			o.now, o.customClock = now, true
 		}
 	}
 }

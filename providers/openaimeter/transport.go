@@ -188,7 +188,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	// reported (meteredCall.readHead), with the reply: off the caller's
 	// goroutine when the call is read later. A traced call names its model
 	// when it starts.
-	early := body != nil && (m.tracer != nil || bytes.Contains(body, []byte(`"stream"`)))
+	early := body != nil && (m.tracer != nil || mayStream(body))
 	if early {
 		head = scanRequest(body)
 		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
@@ -230,7 +230,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
 		eb := &errorBody{src: resp.Body, status: resp.StatusCode, statusText: resp.Status}
 		mc, resp.Body = &eb.call, eb
-	case isEventStream(resp.Header.Get("Content-Type")):
+	case isEventStream(contentType(resp.Header)):
 		sb := &sseBody{src: resp.Body, strip: newBody != nil}
 		mc, resp.Body = &sb.call, sb
 		cl.u.Streamed = true
@@ -249,6 +249,32 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	return resp, nil
 }
 
+// mayStream says whether a request body may ask for a stream: whether it
+// has the bytes stream" (looked for from the s, much rarer in JSON than
+// the quote) after a quote.
+func mayStream(body []byte) bool {
+	for i := 1; i < len(body); {
+		j := bytes.Index(body[i:], []byte(`stream"`))
+		if j < 0 {
+			return false
+		}
+		if i += j; body[i-1] == '"' {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+// contentType is h's Content-Type, read with its canonical key (Header.Get
+// canonicalizes the key on every call).
+func contentType(h http.Header) string {
+	if v := h["Content-Type"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // requestJSON returns a copy of the JSON body of req through GetBody
 // (go-openai and langchaingo bodies are in-memory, so GetBody is set). A
 // body that cannot be re-read is not parsed: it is sent untouched and the
@@ -257,7 +283,7 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return nil, false
 	}
-	if ct := mediaType(req.Header.Get("Content-Type")); ct != "" && ct != "application/json" {
+	if ct := mediaType(contentType(req.Header)); ct != "" && ct != "application/json" {
 		return nil, false // multipart image edits: metered, not parsed
 	}
 	rc, err := req.GetBody()
