@@ -975,17 +975,29 @@ func withoutNullUsage(line []byte) []byte {
 const nullUsage = `,"usage":null`
 
 // nullUsageAt returns where the "usage":null member starts in line, or -1.
-// OpenAI puts it last, so the end of the object is looked at first.
+// OpenAI puts it last, so the end of the object is looked at first;
+// elsewhere it is looked for from its u, much rarer in JSON than a quote.
 func nullUsageAt(line []byte) int {
-	end := len(bytes.TrimRight(line, " \t\r\n"))
+	end := len(line)
+	for end > 0 && (line[end-1] == '\n' || line[end-1] == '\r' || line[end-1] == ' ' || line[end-1] == '\t') {
+		end--
+	}
 	if i := end - 1 - len(nullUsage); i >= 0 && line[end-1] == '}' && string(line[i:end-1]) == nullUsage {
 		return i
 	}
-	i := bytes.LastIndex(line, []byte(nullUsage))
-	if j := i + len(nullUsage); i < 0 || j >= len(line) || line[j] != ',' && line[j] != '}' {
-		return -1
+	tail := nullUsage[2:] // usage":null
+	for from := 2; from < len(line); {
+		j := bytes.Index(line[from:], []byte(tail))
+		if j < 0 {
+			return -1
+		}
+		i := from + j - 2
+		if k := from + j + len(tail); string(line[i:i+2]) == nullUsage[:2] && k < len(line) && (line[k] == ',' || line[k] == '}') {
+			return i
+		}
+		from += j + 1
 	}
-	return i
+	return -1
 }
 
 func (b *sseBody) Close() error {
