@@ -78,3 +78,39 @@ func TestScanUsageReadsEveryWireField(t *testing.T) {
 		t.Errorf("%s: scan %+v, full decode %+v", body, got, want)
 	}
 }
+
+// TestScanEventAgreesWithFullDecode holds the byte scan of the stream
+// events that carry usage, the model and tool names to the full decode.
+func TestScanEventAgreesWithFullDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		scans      bool // the byte scan reads it (else the full decode does)
+	}{
+		{"message_start", `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":123,"cache_creation_input_tokens":50,"cache_read_input_tokens":200,"output_tokens":1}}}`, true},
+		{"message_start", `{"type":"message_start","message":{"id":"msg_\u0031","type":"message","model":"claude-haiku-4-5","content":[{"type":"tool_use","name":"lookup","input":{}}],"usage":{"input_tokens":5,"output_tokens":1,"output_tokens_details":{"thinking_tokens":0}}}}`, true},
+		{"message_start", `{"type":"message_start","message":{"id":"m","type":"message","model":"c","usage":null}}`, true},
+		{"message_start", `{"type":"message_start","message":null}`, false},
+		{"message_start", `{"type":"message_start","message":{"id":"m","type":"message","usage":{"input_tokens":1.5}}}`, false},
+		{"message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":45}}`, true},
+		{"message_delta", `{"type":"message_delta","delta":{},"usage":{"input_tokens":7,"output_tokens":45,"cache_read_input_tokens":3,"output_tokens_details":{"thinking_tokens":9}}}`, true},
+		{"message_delta", `{"type":"message_delta","delta":{},"usage":{"input_tokens":7}}`, true},
+		{"message_delta", `{"type":"message_delta","delta":{}}`, false},
+		{"message_delta", `{"type":"message_delta","usage":{"output_tokens":"45"}}`, false},
+		{"content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`, true},
+		{"content_block_start", `{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}}`, true},
+		{"content_block_start", `{"type":"content_block_start","index":2,"content_block":{"type":"server_tool_use","name":"web_search"}}`, true},
+		{"content_block_start", `{"type":"content_block_start","index":3,"content_block":null}`, false},
+	} {
+		var scanned, read, decoded acc
+		if got := scanned.scanEvent(tc.name, []byte(tc.data)); got != tc.scans {
+			t.Errorf("%s: scanned %v, want %v", tc.data, got, tc.scans)
+		} else if !got && !reflect.DeepEqual(scanned, acc{}) {
+			t.Errorf("%s: a scan that failed read %+v", tc.data, scanned)
+		}
+		read.streamEvent([]byte(tc.name), []byte(tc.data))
+		decoded.decodeEvent([]byte(tc.data))
+		if !reflect.DeepEqual(read, decoded) {
+			t.Errorf("%s\nread   %+v\ndecode %+v", tc.data, read, decoded)
+		}
+	}
+}

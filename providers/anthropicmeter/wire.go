@@ -162,10 +162,20 @@ func (a *acc) streamEvent(name, data []byte) (errEv *Error, stop bool) {
 		return nil, false
 	case "message_stop":
 		return nil, true
-	case "message_start", "message_delta", "content_block_start", "error":
+	case "message_start", "message_delta", "content_block_start":
+		if a.scanEvent(string(name), data) {
+			return nil, false
+		}
+	case "error":
 	default: // ping, content_block_stop, and events added later
 		return nil, false
 	}
+	return a.decodeEvent(data)
+}
+
+// decodeEvent reads an event with encoding/json: the error event, and any
+// other the byte scan (scanEvent) cannot read.
+func (a *acc) decodeEvent(data []byte) (errEv *Error, stop bool) {
 	var ev wireEvent
 	if json.Unmarshal(data, &ev) != nil {
 		return nil, false
@@ -190,6 +200,56 @@ func (a *acc) streamEvent(name, data []byte) (errEv *Error, stop bool) {
 		return e, false
 	}
 	return nil, false
+}
+
+// scanEvent reads a message_start, message_delta or content_block_start
+// event from its bytes as decodeEvent would; false, having read nothing,
+// when it cannot (the member it reads is missing or null, or holds what
+// only the full decode reads).
+func (a *acc) scanEvent(name string, data []byte) bool {
+	member := "content_block"
+	switch name {
+	case "message_start":
+		member = "message"
+	case "message_delta":
+		member = "usage"
+	}
+	var value []byte
+	ok := jsonscan.Keys(data, func(key []byte, depth int, v []byte) bool {
+		if depth == 1 && string(key) == member {
+			value = v
+		}
+		return true
+	})
+	if !ok || value == nil || jsonscan.IsNull(value) {
+		return false
+	}
+	switch name {
+	case "message_start":
+		return scanMessage(value, a)
+	case "message_delta":
+		u, ok := scanUsage(value)
+		if ok {
+			a.usage(&u)
+			a.hasFinal = u.OutputTokens != nil
+		}
+		return ok
+	}
+	var b wireBlock
+	ok = jsonscan.Keys(value, func(key []byte, depth int, v []byte) bool {
+		switch {
+		case depth != 1:
+		case string(key) == "type":
+			b.Type = jsonscan.String(v)
+		case string(key) == "name":
+			b.Name = jsonscan.String(v)
+		}
+		return true
+	})
+	if ok {
+		a.block(&b)
+	}
+	return ok
 }
 
 // eventType reads the "type" of an event's data when it leads the object,
