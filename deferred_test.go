@@ -100,9 +100,11 @@ func TestReportDeferredInARun(t *testing.T) {
 	}
 }
 
-// Outside a run, or when the counts are needed at once (Feature),
-// ReportDeferred completes the call at once and records it as Report does.
-func TestReportDeferredOutsideARunCompletesAtOnce(t *testing.T) {
+// Outside a run a call is recorded as usage under Meter, built on the
+// exporter too; one with no tokens records nothing and is not counted. A
+// call that needs its counts at once (Feature), makes two records (split
+// meters) or has no customer is completed at once and goes to Report.
+func TestReportDeferredOutsideARun(t *testing.T) {
 	ds := driptest.NewServer(t)
 	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
 	if err != nil {
@@ -110,38 +112,59 @@ func TestReportDeferredOutsideARunCompletesAtOnce(t *testing.T) {
 	}
 	tr := newTracker(t, c, drip.WithBatchTimeout(time.Hour))
 	cust := createCustomer(t, c, "acme")
-	for _, rec := range []*drip.UsageRecorder{
-		{Tracker: tr, CustomerID: cust},
-		{Tracker: tr, CustomerID: cust, Feature: "ai_tokens"},
-	} {
-		ctx := context.Background()
-		if rec.Feature != "" {
-			ctx, _ = tr.Start(ctx, drip.RunParams{CustomerID: cust, Workflow: "featured"})
-		}
+	report := func(rec *drip.UsageRecorder, in, out int64) (completedAtOnce bool) {
 		done := false
 		u := providers.Usage{Provider: "openai", Operation: providers.OpChat, RequestModel: "gpt-4o-mini", Start: time.Now()}
-		rec.ReportDeferred(ctx, &u, func(u *providers.Usage) { done, u.InputTokens, u.OutputTokens = true, 11, 7 })
-		if !done {
-			t.Fatalf("feature %q: not completed at once", rec.Feature)
+		rec.ReportDeferred(context.Background(), &u, func(u *providers.Usage) {
+			done, u.Model, u.InputTokens, u.OutputTokens = true, "gpt-4o-mini-2024-07-18", in, out
+		})
+		return done
+	}
+	later := &drip.UsageRecorder{Tracker: tr, CustomerID: cust, Metadata: map[string]any{"team": "search"}}
+	// Past the API's limit: the usage built is invalid.
+	if report(later, 11, 7) || report(later, 0, 0) || report(later, 1<<60, 0) {
+		t.Fatal("a call outside a run was completed on the caller's goroutine")
+	}
+	var noCustomerErr error
+	for _, rec := range []*drip.UsageRecorder{
+		{Tracker: tr, CustomerID: cust, Feature: "ai_tokens"},
+		{Tracker: tr, CustomerID: cust, InputMeter: "in_tokens", OutputMeter: "out_tokens"},
+		{Tracker: tr, OnError: func(err error) { noCustomerErr = err }},
+	} {
+		if !report(rec, 11, 7) {
+			t.Fatalf("%+v: not completed at once", rec)
 		}
 	}
-	if err := tr.Flush(ctxT(t)); err != nil {
-		t.Fatal(err)
+	if !errors.Is(noCustomerErr, drip.ErrValidation) {
+		t.Fatalf("no customer: %v", noCustomerErr)
 	}
-	var llm, feature int
+	if err := tr.Flush(ctxT(t)); !hasCode(err, drip.CodeDeliveryFailed) {
+		t.Fatalf("Flush = %v, want DELIVERY_FAILED for the invalid usage", err)
+	}
+	got := map[string][]driptest.UsageRecord{}
 	for _, r := range ds.UsageRecords() {
-		switch r.UsageType {
-		case drip.DefaultLLMMeter:
-			llm++
-			if r.Quantity != 18 {
-				t.Errorf("usage %+v", r)
-			}
-		case "ai_tokens":
-			feature++
+		got[r.UsageType] = append(got[r.UsageType], r)
+	}
+	llm := got[drip.DefaultLLMMeter]
+	if len(llm) != 2 || len(got["ai_tokens"]) != 1 || len(got["in_tokens"]) != 1 || len(got["out_tokens"]) != 1 {
+		t.Fatalf("records %v", got)
+	}
+	built := 0 // the deferred one; the other is the Feature recorder's
+	for _, r := range llm {
+		md := r.Metadata
+		if r.Quantity != 18 || md["model"] != "gpt-4o-mini-2024-07-18" || md["inputTokens"] != float64(11) {
+			t.Errorf("usage %+v", r)
+		}
+		if md["team"] == "search" {
+			built++
 		}
 	}
-	if llm != 1 || feature != 1 {
-		t.Fatalf("%d llm usage records, %d feature records; want 1 and 1", llm, feature)
+	if built != 1 {
+		t.Fatalf("%d records with the recorder's metadata, want 1", built)
+	}
+	// 5 records sent, 1 invalid; the call with no tokens was never counted.
+	if st := tr.Stats(); st.Accepted != 6 || st.Sent != 5 || st.DeadLettered != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }
 

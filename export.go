@@ -23,10 +23,12 @@ const (
 // item is one queued unit of work, stored by value in the queue: an Emit
 // costs a copy and no allocation. Rare kinds hold pointers to keep it small.
 type item struct {
-	kind  itemKind
-	run   *Run          // kindEvent, kindStart, kindEnd
-	ev    Event         // kindEvent
-	build func(*Event)  // kindEvent: makes ev on the exporter (Run.emitBuilt)
+	kind itemKind
+	run  *Run  // kindEvent, kindStart, kindEnd
+	ev   Event // kindEvent
+	// build, when set, makes the item on the exporter: ev (Run.emitBuilt)
+	// or usage (Tracker.trackBuilt); false says there is nothing to record.
+	build func(*item) bool
 	usage *UsageParams  // kindUsage
 	end   *EndRunParams // kindEnd
 }
@@ -314,16 +316,8 @@ func (x *exporter) toRecord(it *item) *record {
 		return rec
 	case kindEvent:
 		e := &it.ev
-		if it.build != nil {
-			it.build(e)
-			if e.Timestamp.IsZero() {
-				e.Timestamp = time.Now()
-			}
-			if err := e.validate("Run.Emit", false); err != nil {
-				t.deadLettered.Add(1)
-				t.report(recEvent, err, 1)
-				return nil
-			}
+		if it.build != nil && !x.build(it) {
+			return nil
 		}
 		gen := e.IdempotencyKey == ""
 		if gen {
@@ -334,6 +328,9 @@ func (x *exporter) toRecord(it *item) *record {
 		w := t.client.eventToWire(e)
 		return &record{Kind: recEvent, Run: it.run.externalID, Event: &w, GenKey: gen}
 	case kindUsage:
+		if it.build != nil && !x.build(it) {
+			return nil
+		}
 		p := it.usage
 		if p.IdempotencyKey == "" {
 			p.IdempotencyKey = newKey(keyPrefixTrack)
@@ -348,6 +345,33 @@ func (x *exporter) toRecord(it *item) *record {
 		return &record{Kind: recEnd, Run: r.externalID, End: endRunRequest(t.client, &p)}
 	}
 	return nil
+}
+
+// build makes an item queued to be built (item.build) and says whether
+// there is a valid record to make of it. One with nothing to record is no
+// longer counted as accepted; an invalid one is reported and counted as
+// dead-lettered.
+func (x *exporter) build(it *item) bool {
+	t := x.t
+	if !it.build(it) {
+		t.queue.forget()
+		return false
+	}
+	kind, err := recUsage, error(nil)
+	if it.kind == kindEvent {
+		if it.ev.Timestamp.IsZero() {
+			it.ev.Timestamp = time.Now()
+		}
+		kind, err = recEvent, it.ev.validate("Run.Emit", false)
+	} else {
+		err = it.usage.validate("Tracker.TrackUsage")
+	}
+	if err != nil {
+		t.deadLettered.Add(1)
+		t.report(kind, err, 1)
+		return false
+	}
+	return true
 }
 
 // spoolAppend writes records to the spool, if there is one. A full spool

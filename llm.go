@@ -121,15 +121,9 @@ var _ providers.DeferredReporter = (*UsageRecorder)(nil)
 
 // Report records u. See UsageRecorder.
 func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
-	t := r.Tracker
-	if t == nil {
-		t = DefaultTracker()
-	}
+	t := r.tracker()
 	run := RunFromContext(ctx)
-	customer := CustomerFromContext(ctx)
-	if customer == "" {
-		customer = r.CustomerID
-	}
+	customer := r.customer(ctx)
 	if run == nil && r.Workflow != "" {
 		_, run = t.Start(ctx, RunParams{CustomerID: customer, Workflow: r.Workflow})
 		defer func() {
@@ -148,8 +142,80 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	if u.Total() == 0 {
 		return // no run and nothing billable: a failed call costs no tokens
 	}
-	model := u.ResolvedModel()
-	md := map[string]any{"model": model}
+	if r.InputMeter != "" && r.OutputMeter != "" {
+		md := r.usageMetadata(&u)
+		in := UsageParams{CustomerID: customer, Meter: r.InputMeter, Quantity: float64(u.InputTokens),
+			Units: "tokens", Metadata: md}
+		out := UsageParams{CustomerID: customer, Meter: r.OutputMeter, Quantity: float64(u.OutputTokens),
+			Units: "tokens", Metadata: md}
+		r.fail(t.TrackUsage(ctx, in))
+		r.fail(t.TrackUsage(ctx, out))
+		r.countFeature(ctx, customer, &u, r.InputMeter, r.OutputMeter)
+		return
+	}
+	p := r.usageParams(customer, &u)
+	r.fail(t.TrackUsage(ctx, p))
+	r.countFeature(ctx, customer, &u, p.Meter)
+}
+
+// ReportDeferred records a call whose counts complete reads later: the
+// record is queued now, stamped and counted like any other, and built on
+// the tracker's exporter, so the meter's parsing of the reply and the
+// building of the record cost the caller nothing. That is so for an event
+// in a run and for usage under Meter outside one; a call that needs its
+// counts at once (Feature), makes two records (InputMeter and
+// OutputMeter), a run of its own (Workflow), or has no customer is
+// completed now and goes to Report. A call that turns out to have no
+// tokens outside a run records nothing, as with Report. A record built
+// invalid (say, token counts past the API's limit) is reported to the
+// tracker's error handler and counted in Stats.DeadLettered.
+func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+	run := RunFromContext(ctx)
+	customer := r.customer(ctx)
+	switch {
+	case r.Feature != "":
+	case run != nil:
+		r.fail(run.emitBuilt(func(it *item) bool {
+			complete(u)
+			it.ev = r.runEvent(u)
+			return true
+		}))
+		return
+	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == ""):
+		r.fail(r.tracker().trackBuilt(ctx, func(it *item) bool {
+			complete(u)
+			if u.Total() == 0 {
+				return false
+			}
+			p := r.usageParams(customer, u)
+			it.usage = &p
+			return true
+		}))
+		return
+	}
+	complete(u)
+	r.Report(ctx, *u)
+}
+
+func (r *UsageRecorder) tracker() *Tracker {
+	if r.Tracker == nil {
+		return DefaultTracker()
+	}
+	return r.Tracker
+}
+
+// customer is the ctx's customer, else CustomerID.
+func (r *UsageRecorder) customer(ctx context.Context) string {
+	if c := CustomerFromContext(ctx); c != "" {
+		return c
+	}
+	return r.CustomerID
+}
+
+// usageMetadata is the metadata of a call recorded as usage: model,
+// provider, whether the counts are estimated, then Metadata.
+func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
+	md := map[string]any{"model": u.ResolvedModel()}
 	if u.Provider != "" {
 		md["provider"] = u.Provider
 	}
@@ -161,46 +227,20 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 			md[k] = v
 		}
 	}
-	if r.InputMeter != "" && r.OutputMeter != "" {
-		in := UsageParams{CustomerID: customer, Meter: r.InputMeter, Quantity: float64(u.InputTokens),
-			Units: "tokens", Metadata: md}
-		out := UsageParams{CustomerID: customer, Meter: r.OutputMeter, Quantity: float64(u.OutputTokens),
-			Units: "tokens", Metadata: md}
-		r.fail(t.TrackUsage(ctx, in))
-		r.fail(t.TrackUsage(ctx, out))
-		r.countFeature(ctx, customer, &u, r.InputMeter, r.OutputMeter)
-		return
-	}
+	return md
+}
+
+// usageParams is the usage record of a call outside any run, under Meter.
+func (r *UsageRecorder) usageParams(customer string, u *providers.Usage) UsageParams {
+	md := r.usageMetadata(u)
 	md["inputTokens"] = u.InputTokens
 	md["outputTokens"] = u.OutputTokens
 	meter := r.Meter
 	if meter == "" {
 		meter = DefaultLLMMeter
 	}
-	r.fail(t.TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: meter, Quantity: float64(u.Total()),
-		Units: "tokens", Metadata: md, Description: "LLM call to " + model}))
-	r.countFeature(ctx, customer, &u, meter)
-}
-
-// ReportDeferred records a call whose counts complete reads later. In a
-// run, and without Feature (which needs the counts at once), the event is
-// queued now, stamped and counted like any other, and built on the
-// tracker's exporter: the meter's parsing of the reply and the building of
-// the event cost the caller nothing. Otherwise complete runs now and u goes
-// to Report. A complete that yields an invalid event (say, token counts
-// past the API's limit) is reported to the tracker's error handler and
-// counted in Stats.DeadLettered.
-func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
-	run := RunFromContext(ctx)
-	if run == nil || r.Feature != "" {
-		complete(u)
-		r.Report(ctx, *u)
-		return
-	}
-	r.fail(run.emitBuilt(func(e *Event) {
-		complete(u)
-		*e = r.runEvent(u)
-	}))
+	return UsageParams{CustomerID: customer, Meter: meter, Quantity: float64(u.Total()),
+		Units: "tokens", Metadata: md, Description: "LLM call to " + u.ResolvedModel()}
 }
 
 // runEvent is the event a call in a run is recorded as: LLMEvent, with
@@ -228,10 +268,7 @@ func (r *UsageRecorder) countFeature(ctx context.Context, customer string, u *pr
 			return
 		}
 	}
-	t := r.Tracker
-	if t == nil {
-		t = DefaultTracker()
-	}
+	t := r.tracker()
 	md := map[string]any{"model": u.ResolvedModel()}
 	if u.Provider != "" {
 		md["provider"] = u.Provider

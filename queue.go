@@ -128,6 +128,14 @@ func (q *queue) recycle(items []item) {
 	q.mu.Unlock()
 }
 
+// forget takes back the count of a taken item that turned out to hold
+// nothing to record (item.build).
+func (q *queue) forget() {
+	q.mu.Lock()
+	q.accepted--
+	q.mu.Unlock()
+}
+
 // len is how many items wait.
 func (q *queue) len() int {
 	q.mu.Lock()

@@ -206,6 +206,12 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 	return t.enqueue(ctx, &item{kind: kindUsage, usage: &p})
 }
 
+// trackBuilt queues usage that build makes on the exporter, into the
+// item's usage (UsageRecorder.ReportDeferred); the exporter validates it.
+func (t *Tracker) trackBuilt(ctx context.Context, build func(*item) bool) error {
+	return t.enqueue(ctx, &item{kind: kindUsage, build: build})
+}
+
 // enqueue hands an item to the exporter; it never blocks unless
 // WithBlockOnFull was given.
 func (t *Tracker) enqueue(ctx context.Context, it *item) error {

@@ -116,11 +116,11 @@ func (r *Run) Emit(e Event) error {
 	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, ev: e})
 }
 
-// emitBuilt queues an event build makes on the exporter
-// (UsageRecorder.ReportDeferred): Emit's checks but the validation, which
-// the exporter does once the event exists, and the time stamp, which is
-// the build's (or, if it sets none, the time it is built).
-func (r *Run) emitBuilt(build func(*Event)) error {
+// emitBuilt queues an event build makes on the exporter, into the item's
+// ev (UsageRecorder.ReportDeferred): Emit's checks but the validation,
+// which the exporter does once the event exists, and the time stamp, which
+// is the build's (or, if it sets none, the time it is built).
+func (r *Run) emitBuilt(build func(*item) bool) error {
 	if r == nil {
 		return ErrNoRun
 	}

@@ -143,6 +143,17 @@ func BenchmarkChat(b *testing.B) {
 		}
 	}
 	b.Run("ab", func(b *testing.B) { benchAB(b, flush, call(raw), call(metered), abbench.Block) })
+	// Outside any run: each call is usage for the customer.
+	b.Run("ab-usage", func(b *testing.B) {
+		p := p
+		usage := func(c openai.Client) func() error {
+			return func() error {
+				_, err := c.Chat.Completions.New(context.Background(), p)
+				return err
+			}
+		}
+		benchAB(b, flush, usage(raw), usage(metered), abbench.Block)
+	})
 	// The control: raw against raw, the method's own noise.
 	b.Run("aa", func(b *testing.B) {
 		abbench.Run(b, call(raw), call(raw), abbench.Options{A: "raw", B: "raw2"})
