@@ -90,12 +90,15 @@ type call struct {
 // begin starts timing (and tracing) a call. mark says whether to mark the
 // inner ctx as metered (the decorator does; the HTTP meter is the bottom).
 func (m *meter) begin(ctx context.Context, op, model string, mark bool) call {
-	c := call{ctx: ctx, u: providers.Usage{
-		Provider:     m.provider,
-		Operation:    op,
-		RequestModel: model,
-		Start:        m.now(),
-	}}
+	var c call
+	m.start(&c, ctx, op, model, mark)
+	return c
+}
+
+// start is begin into c, which the HTTP meter has on the heap already.
+func (m *meter) start(c *call, ctx context.Context, op, model string, mark bool) {
+	c.ctx = ctx
+	c.u.Provider, c.u.Operation, c.u.RequestModel, c.u.Start = m.provider, op, model, m.now()
 	if mark {
 		c.ctx = providers.MarkMetered(ctx)
 	}
@@ -116,7 +119,6 @@ func (m *meter) begin(ctx context.Context, op, model string, mark bool) call {
 				attribute.Bool(providers.MeteredAttribute, true),
 			))
 	}
-	return c
 }
 
 // fail records err on the call: error fields set, token counts cleared.

@@ -199,7 +199,9 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	}
 
 	deployment := azureDeployment(req.URL.Path)
-	cl := m.begin(ctx, op, m.requestModel(head.model, deployment), mark)
+	mc := &meteredCall{m: m, ctx: ctx, reqBody: body}
+	cl := &mc.cl
+	m.start(cl, ctx, op, m.requestModel(head.model, deployment), mark)
 	if deployment != "" || isAzureHost(req.URL.Host) {
 		cl.u.Provider = m.azureProvider
 		if cl.span != nil {
@@ -221,28 +223,23 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 			cl.u.RequestModel = m.requestModel(scanRequest(body).model, deployment)
 		}
 		cl.fail(err)
-		m.end(ctx, &cl, true)
+		m.end(ctx, cl, true)
 		return resp, err
 	}
-	// Each body holds its call: one allocation for both.
-	var mc *meteredCall
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
-		eb := &errorBody{src: resp.Body, status: resp.StatusCode, statusText: resp.Status}
-		mc, resp.Body = &eb.call, eb
+		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
 	case isEventStream(contentType(resp.Header)):
-		sb := &sseBody{src: resp.Body, strip: newBody != nil}
-		mc, resp.Body = &sb.call, sb
+		resp.Body = &sseBody{src: resp.Body, mc: mc, strip: newBody != nil}
 		cl.u.Streamed = true
 	default:
-		jb := &jsonBody{src: resp.Body}
+		jb := &jsonBody{src: resp.Body, mc: mc}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
 			jb.buf = make([]byte, 0, n)
 		}
-		mc, resp.Body = &jb.call, jb
+		resp.Body = jb
 		cl.u.Streamed = head.stream
 	}
-	mc.m, mc.ctx, mc.cl, mc.reqBody = m, ctx, cl, body
 	if body != nil && !early {
 		mc.deployment, mc.headUnread = deployment, true
 	}
@@ -421,9 +418,7 @@ func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Resp
 		m.end(ctx, &cl, false)
 		return resp, err
 	}
-	jb := &jsonBody{src: resp.Body}
-	jb.call.m, jb.call.ctx, jb.call.cl, jb.call.poll = m, ctx, cl, key
-	resp.Body = jb
+	resp.Body = &jsonBody{src: resp.Body, mc: &meteredCall{m: m, ctx: ctx, cl: cl, poll: key}}
 	return resp, nil
 }
 
@@ -495,8 +490,8 @@ func (mc *meteredCall) deferrable(kept int) bool {
 // jsonBody tees a JSON response into a bounded buffer and reports its usage
 // at EOF or Close.
 type jsonBody struct {
-	call meteredCall
 	src  io.ReadCloser
+	mc   *meteredCall
 	buf  []byte
 	head []byte // first bytes, kept once buf overflows
 	over bool
@@ -514,7 +509,7 @@ func (b *jsonBody) Read(p []byte) (int, error) {
 }
 
 func (b *jsonBody) keep(p []byte) {
-	if len(p) == 0 || b.call.reported.Load() {
+	if len(p) == 0 || b.mc.reported.Load() {
 		return
 	}
 	if !b.over && len(b.buf)+len(p) <= maxCapture {
@@ -537,7 +532,7 @@ func (b *jsonBody) Close() error {
 }
 
 func (b *jsonBody) done(readErr error) {
-	mc := &b.call
+	mc := b.mc
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		// Responses bodies may start or poll a background response, which
@@ -567,7 +562,7 @@ func (b *jsonBody) done(readErr error) {
 // read reads buf, the reply kept, into the call's acc: byte-scanned when
 // it is a plain reply, else decoded in full into ev.
 func (b *jsonBody) read(buf []byte, ev *wireEvent) {
-	mc := &b.call
+	mc := b.mc
 	switch op := mc.cl.u.Operation; {
 	case b.over:
 		partialUsage(&mc.a, b.head, buf)
@@ -606,8 +601,8 @@ func partialUsage(a *acc, head, tail []byte) {
 // errorBody keeps an error response (bounded) and reports it, described
 // like go-openai describes it, at EOF or Close.
 type errorBody struct {
-	call       meteredCall
 	src        io.ReadCloser
+	mc         *meteredCall
 	buf        []byte
 	status     int
 	statusText string
@@ -630,7 +625,7 @@ func (b *errorBody) Close() error {
 }
 
 func (b *errorBody) done() {
-	mc := &b.call
+	mc := b.mc
 	mc.once.Do(func() {
 		mc.readHead(&mc.cl.u)
 		mc.cl.fail(httpError(b.status, b.statusText, b.buf))
@@ -660,8 +655,8 @@ func httpError(status int, statusText string, body []byte) error {
 // asked for usage itself, the usage-only chunk, its blank separator line,
 // and the "usage":null member OpenAI then adds to every chunk.
 type sseBody struct {
-	call    meteredCall
 	src     io.ReadCloser
+	mc      *meteredCall
 	strip   bool
 	carry   []byte // the start of a line whose end has not arrived
 	spare   []byte // carry's other buffer, for a line longer than p
@@ -767,7 +762,7 @@ func (b *sseBody) ended(err error) {
 // finish reports the call once; err is a read error of the body (nil at
 // EOF/Close) or an error event of the stream.
 func (b *sseBody) finish(err error) {
-	mc := &b.call
+	mc := b.mc
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		if err == nil && mc.deferrable(b.pending.size) {
@@ -834,7 +829,7 @@ func (b *sseBody) hide(line []byte) []byte {
 	if !ok {
 		return line
 	}
-	if b.call.reported.Load() { // nothing more to meter: pass it through
+	if b.mc.reported.Load() { // nothing more to meter: pass it through
 		return b.pass(line, false)
 	}
 	payload = bytes.TrimSpace(payload)
@@ -888,7 +883,7 @@ func (b *sseBody) meterAll(pending payloads) error {
 	for _, block := range pending.blocks {
 		for len(block) > 0 {
 			i := bytes.IndexByte(block, '\n')
-			if _, _, e := b.meterEvent(block[:i], &b.call.a); e != nil && err == nil {
+			if _, _, e := b.meterEvent(block[:i], &b.mc.a); e != nil && err == nil {
 				err = e
 			}
 			block = block[i+1:]
