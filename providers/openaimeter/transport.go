@@ -349,6 +349,9 @@ func isEventStream(ct string) bool { return mediaType(ct) == "text/event-stream"
 // parameters (mime.ParseMediaType without its allocations: the meter asks
 // twice per call).
 func mediaType(ct string) string {
+	if ct == "application/json" || ct == "text/event-stream" { // as the SDKs and OpenAI send them
+		return ct
+	}
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.TrimSpace(mt)
 	for i := 0; i < len(mt); i++ {
