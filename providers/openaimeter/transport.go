@@ -815,9 +815,9 @@ func (b *sseBody) meter(data []byte, last bool) (kept, rest []byte) {
 // "usage":null the meter's own request for usage added.
 //
 // Events wait in pending, metered when the call is reported. One carrying
-// usage is also read at once, on its own, for what must be decided as it
-// passes: the call is complete, and the event is hidden when it carries
-// nothing else and the meter asked for it.
+// usage is also looked at as it passes, for what must be decided then: the
+// call is complete, and the event is hidden when it carries nothing else
+// and the meter asked for it.
 func (b *sseBody) hide(line []byte) []byte {
 	l := bytes.TrimSpace(line)
 	if len(l) == 0 {
