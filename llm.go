@@ -171,7 +171,10 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 // tracker's error handler and counted in Stats.DeadLettered.
 func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
 	run := RunFromContext(ctx)
-	customer := r.customer(ctx)
+	var customer string
+	if run == nil {
+		customer = r.customer(ctx)
+	}
 	switch {
 	case r.Feature != "":
 	case run != nil:
