@@ -46,7 +46,7 @@ func TestReportDeferredInARun(t *testing.T) {
 	}
 	var completed atomic.Int32
 	deferred := known
-	rec.ReportDeferred(ctx, &deferred, func(u *providers.Usage) { completed.Add(1); read(u) })
+	rec.ReportDeferred(ctx, &deferred, providers.CompleterFunc(func(u *providers.Usage) { completed.Add(1); read(u) }))
 	if completed.Load() != 0 {
 		t.Fatal("complete ran on the caller's goroutine")
 	}
@@ -56,7 +56,7 @@ func TestReportDeferredInARun(t *testing.T) {
 
 	// Token counts past the API's limit: the built event is invalid.
 	bad := known
-	rec.ReportDeferred(ctx, &bad, func(u *providers.Usage) { u.InputTokens = 1 << 60 })
+	rec.ReportDeferred(ctx, &bad, providers.CompleterFunc(func(u *providers.Usage) { u.InputTokens = 1 << 60 }))
 	if err := run.End(drip.RunCompleted); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestReportDeferredInARun(t *testing.T) {
 	late := known
 	var lateErr error
 	refusing := &drip.UsageRecorder{Tracker: tr, OnError: func(err error) { lateErr = err }}
-	refusing.ReportDeferred(ctx, &late, func(*providers.Usage) { t.Error("complete ran for a refused call") })
+	refusing.ReportDeferred(ctx, &late, providers.CompleterFunc(func(*providers.Usage) { t.Error("complete ran for a refused call") }))
 	if !errors.Is(lateErr, drip.ErrRunAlreadyEnded) {
 		t.Fatalf("after End: %v", lateErr)
 	}
@@ -115,9 +115,9 @@ func TestReportDeferredOutsideARun(t *testing.T) {
 	report := func(rec *drip.UsageRecorder, in, out int64) (completedAtOnce bool) {
 		done := false
 		u := providers.Usage{Provider: "openai", Operation: providers.OpChat, RequestModel: "gpt-4o-mini", Start: time.Now()}
-		rec.ReportDeferred(context.Background(), &u, func(u *providers.Usage) {
+		rec.ReportDeferred(context.Background(), &u, providers.CompleterFunc(func(u *providers.Usage) {
 			done, u.Model, u.InputTokens, u.OutputTokens = true, "gpt-4o-mini-2024-07-18", in, out
-		})
+		}))
 		return done
 	}
 	later := &drip.UsageRecorder{Tracker: tr, CustomerID: cust, Metadata: map[string]any{"team": "search"}}

@@ -158,7 +158,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 	r.countFeature(ctx, customer, &u, p.Meter)
 }
 
-// ReportDeferred records a call whose counts complete reads later: the
+// ReportDeferred records a call whose counts c reads later: the
 // record is queued now, stamped and counted like any other, and built on
 // the tracker's exporter, so the meter's parsing of the reply and the
 // building of the record cost the caller nothing. That is so for an event
@@ -169,7 +169,7 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 // tokens outside a run records nothing, as with Report. A record built
 // invalid (say, token counts past the API's limit) is reported to the
 // tracker's error handler and counted in Stats.DeadLettered.
-func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, c providers.Completer) {
 	run := RunFromContext(ctx)
 	var customer string
 	if run == nil {
@@ -179,14 +179,14 @@ func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, 
 	case r.Feature != "":
 	case run != nil:
 		r.fail(run.emitBuilt(func(it *item) bool {
-			complete(u)
+			c.Complete(u)
 			it.ev = r.runEvent(u)
 			return true
 		}))
 		return
 	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == ""):
 		r.fail(r.tracker().trackBuilt(ctx, func(it *item) bool {
-			complete(u)
+			c.Complete(u)
 			if u.Total() == 0 {
 				return false
 			}
@@ -196,7 +196,7 @@ func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, 
 		}))
 		return
 	}
-	complete(u)
+	c.Complete(u)
 	r.Report(ctx, *u)
 }
 

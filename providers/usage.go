@@ -99,26 +99,39 @@ type ReporterFunc func(ctx context.Context, u Usage)
 func (f ReporterFunc) Report(ctx context.Context, u Usage) { f(ctx, u) }
 
 // DeferredReporter is a Reporter that can also take a call whose counts
-// are not read yet. complete fills them into u (tokens, model, tool calls,
-// estimate); it is called at most once, later, on the reporter's own
-// goroutine. A meter hands over the reply it kept instead of parsing it on
-// the caller's goroutine, so the call returns without that work. u holds
-// what is known when the call ends (operation, request model, start,
-// duration) and is the reporter's from then on, as is whatever complete
-// reads: the meter touches neither again.
+// are not read yet. c fills them into u (tokens, model, tool calls,
+// estimate); c.Complete is called at most once, later, on the reporter's
+// own goroutine. A meter hands over the reply it kept instead of parsing
+// it on the caller's goroutine, so the call returns without that work. u
+// holds what is known when the call ends (operation, request model, start,
+// duration) and is the reporter's from then on, as is whatever c reads:
+// the meter touches neither again.
 type DeferredReporter interface {
 	Reporter
-	ReportDeferred(ctx context.Context, u *Usage, complete func(*Usage))
+	ReportDeferred(ctx context.Context, u *Usage, c Completer)
 }
+
+// A Completer fills in a call's usage when its reporter reads it
+// (DeferredReporter). A meter's body type is one, so handing a call over
+// allocates nothing.
+type Completer interface {
+	Complete(u *Usage)
+}
+
+// CompleterFunc adapts a function to Completer.
+type CompleterFunc func(u *Usage)
+
+// Complete calls f(u).
+func (f CompleterFunc) Complete(u *Usage) { f(u) }
 
 // ReportDeferred hands u to r: to r.ReportDeferred when r is a
 // DeferredReporter, else completed at once and given to r.Report.
-func ReportDeferred(ctx context.Context, r Reporter, u *Usage, complete func(*Usage)) {
+func ReportDeferred(ctx context.Context, r Reporter, u *Usage, c Completer) {
 	if d, ok := r.(DeferredReporter); ok {
-		d.ReportDeferred(ctx, u, complete)
+		d.ReportDeferred(ctx, u, c)
 		return
 	}
-	complete(u)
+	c.Complete(u)
 	r.Report(ctx, *u)
 }
 

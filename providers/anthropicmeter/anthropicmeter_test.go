@@ -27,7 +27,7 @@ type recorder struct {
 	sync bool
 	mu   sync.Mutex
 	us   []*providers.Usage
-	todo map[*providers.Usage]func(*providers.Usage)
+	todo map[*providers.Usage]providers.Completer
 }
 
 func (r *recorder) Report(_ context.Context, u providers.Usage) {
@@ -36,16 +36,16 @@ func (r *recorder) Report(_ context.Context, u providers.Usage) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+func (r *recorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete providers.Completer) {
 	if r.sync {
-		complete(u)
+		complete.Complete(u)
 		r.Report(ctx, *u)
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.todo == nil {
-		r.todo = map[*providers.Usage]func(*providers.Usage){}
+		r.todo = map[*providers.Usage]providers.Completer{}
 	}
 	r.us = append(r.us, u)
 	r.todo[u] = complete
@@ -58,7 +58,7 @@ func (r *recorder) all() []providers.Usage {
 	for i, u := range r.us {
 		if complete := r.todo[u]; complete != nil {
 			done := make(chan struct{})
-			go func() { complete(u); close(done) }()
+			go func() { complete.Complete(u); close(done) }()
 			<-done
 			delete(r.todo, u)
 		}

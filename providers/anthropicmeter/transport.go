@@ -144,7 +144,7 @@ type call struct {
 func (c *call) done(readErr error) {
 	c.once.Do(func() {
 		if readErr == nil {
-			c.reportLater(c.a.fill)
+			c.reportLater(c)
 			return
 		}
 		c.a.fill(&c.u)
@@ -181,17 +181,26 @@ func (c *call) report() {
 const maxDeferred = 32 << 10
 
 // reportLater reports a call that ended well with what is left to read of
-// it (read fills the usage from what the body kept), for the Reporter to
-// read off the caller's goroutine (providers.ReportDeferred). The body
-// reads nothing more into the call after it.
-func (c *call) reportLater(read func(*providers.Usage)) {
+// it (complete fills the usage from what the body kept: the stream's call
+// itself, or a reply's body), for the Reporter to read off the caller's
+// goroutine (providers.ReportDeferred). The body reads nothing more into
+// the call after it.
+func (c *call) reportLater(complete providers.Completer) {
 	c.u.Duration = c.m.now().Sub(c.u.Start)
-	providers.ReportDeferred(c.ctx, c.m.r, &c.u, func(u *providers.Usage) {
-		read(u)
-		if u.Model == "" {
-			u.RequestModel = requestModel(c.req)
-		}
-	})
+	providers.ReportDeferred(c.ctx, c.m.r, &c.u, complete)
+}
+
+// Complete fills u with what the stream's events said (providers.Completer).
+func (c *call) Complete(u *providers.Usage) {
+	c.a.fill(u)
+	c.requestModelIfNone(u)
+}
+
+// requestModelIfNone names the request's model when the reply named none.
+func (c *call) requestModelIfNone(u *providers.Usage) {
+	if u.Model == "" {
+		u.RequestModel = requestModel(c.req)
+	}
 }
 
 // requestModel reads the request's model through GetBody, only when the
@@ -222,6 +231,7 @@ type jsonBody struct {
 	buf  []byte
 	head []byte // the first bytes, kept once buf overflows
 	over bool
+	kept []byte // buf as handed over with the call, for Complete
 }
 
 func (b *jsonBody) Read(p []byte) (int, error) {
@@ -262,10 +272,8 @@ func (b *jsonBody) finish(err error) {
 	c := b.c
 	c.once.Do(func() {
 		if buf := b.buf; err == nil && !b.over && len(buf) <= maxDeferred {
-			c.reportLater(func(u *providers.Usage) {
-				c.a.readMessage(buf)
-				c.a.fill(u)
-			})
+			b.kept = buf
+			c.reportLater(b)
 			return
 		}
 		if !b.over {
@@ -339,6 +347,14 @@ func (b *errorBody) finish() {
 		e.Type = msg.Error.Type
 	}
 	b.c.failed(e, b.status)
+}
+
+// Complete fills u from the reply handed over with the call
+// (providers.Completer).
+func (b *jsonBody) Complete(u *providers.Usage) {
+	b.c.a.readMessage(b.kept)
+	b.c.a.fill(u)
+	b.c.requestModelIfNone(u)
 }
 
 // readMessage reads a whole Messages reply: byte-scanned, or decoded in

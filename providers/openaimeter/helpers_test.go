@@ -20,7 +20,7 @@ import (
 type capture struct {
 	mu   sync.Mutex
 	got  []*providers.Usage
-	todo map[*providers.Usage]func(*providers.Usage)
+	todo map[*providers.Usage]providers.Completer
 	ctxs []context.Context
 }
 
@@ -31,11 +31,11 @@ func (c *capture) Report(ctx context.Context, u providers.Usage) {
 	c.ctxs = append(c.ctxs, ctx)
 }
 
-func (c *capture) ReportDeferred(ctx context.Context, u *providers.Usage, complete func(*providers.Usage)) {
+func (c *capture) ReportDeferred(ctx context.Context, u *providers.Usage, complete providers.Completer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.todo == nil {
-		c.todo = map[*providers.Usage]func(*providers.Usage){}
+		c.todo = map[*providers.Usage]providers.Completer{}
 	}
 	c.got = append(c.got, u)
 	c.todo[u] = complete
@@ -49,7 +49,7 @@ func (c *capture) all() []providers.Usage {
 	for i, u := range c.got {
 		if complete := c.todo[u]; complete != nil {
 			done := make(chan struct{})
-			go func() { complete(u); close(done) }()
+			go func() { complete.Complete(u); close(done) }()
 			<-done
 			delete(c.todo, u)
 		}

@@ -498,6 +498,7 @@ type jsonBody struct {
 	buf  []byte
 	head []byte // first bytes, kept once buf overflows
 	over bool
+	kept []byte // buf as handed over with the call, for Complete
 }
 
 func (b *jsonBody) Read(p []byte) (int, error) {
@@ -541,12 +542,9 @@ func (b *jsonBody) done(readErr error) {
 		// Responses bodies may start or poll a background response, which
 		// is settled here and now (background).
 		responses := mc.poll != "" || mc.cl.u.Operation == providers.OpResponses
-		if buf := b.buf; readErr == nil && !responses && !b.over && mc.deferrable(len(buf)) {
-			mc.m.endDeferred(mc.ctx, &mc.cl, func(u *providers.Usage) {
-				var ev wireEvent
-				b.read(buf, &ev)
-				mc.fill(u)
-			})
+		if readErr == nil && !responses && !b.over && mc.deferrable(len(b.buf)) {
+			b.kept = b.buf
+			mc.m.endDeferred(mc.ctx, &mc.cl, b)
 			return
 		}
 		var ev wireEvent
@@ -560,6 +558,14 @@ func (b *jsonBody) done(readErr error) {
 		}
 		mc.m.end(mc.ctx, &mc.cl, true)
 	})
+}
+
+// Complete reads the reply handed over with the call into u (its
+// Reporter calls it, later: providers.Completer).
+func (b *jsonBody) Complete(u *providers.Usage) {
+	var ev wireEvent
+	b.read(b.kept, &ev)
+	b.mc.fill(u)
 }
 
 // read reads buf, the reply kept, into the call's acc: byte-scanned when
@@ -672,7 +678,8 @@ type sseBody struct {
 	// (providers.ReportDeferred), so reading the stream costs the caller
 	// a copy of each event. Past maxPending they are metered at once.
 	pending payloads
-	evErr   error // an error event's, metered before pending
+	handed  payloads // pending as handed over with the call, for Complete
+	evErr   error    // an error event's, metered before pending
 }
 
 // maxPending bounds sseBody.pending.
@@ -769,14 +776,8 @@ func (b *sseBody) finish(err error) {
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		if err == nil && mc.deferrable(b.pending.size) {
-			pending := b.pending
-			mc.m.endDeferred(mc.ctx, &mc.cl, func(u *providers.Usage) {
-				evErr := b.meterAll(pending)
-				mc.fill(u)
-				if evErr != nil {
-					describeError(evErr, u)
-				}
-			})
+			b.handed = b.pending
+			mc.m.endDeferred(mc.ctx, &mc.cl, b)
 			return
 		}
 		if evErr := b.meterAll(b.pending); err == nil {
@@ -788,6 +789,16 @@ func (b *sseBody) finish(err error) {
 		}
 		mc.m.end(mc.ctx, &mc.cl, true)
 	})
+}
+
+// Complete meters the events handed over with the call into u (its
+// Reporter calls it, later: providers.Completer).
+func (b *sseBody) Complete(u *providers.Usage) {
+	evErr := b.meterAll(b.handed)
+	b.mc.fill(u)
+	if evErr != nil {
+		describeError(evErr, u)
+	}
 }
 
 // meter meters the whole lines of data in place and returns what the
