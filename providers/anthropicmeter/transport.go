@@ -170,9 +170,7 @@ func (c *call) failed(err error, status int) {
 
 func (c *call) report() {
 	c.u.Duration = c.m.now().Sub(c.u.Start)
-	if c.u.Model == "" {
-		c.u.RequestModel = requestModel(c.req)
-	}
+	c.requestModelIfNone(&c.u)
 	c.m.r.Report(c.ctx, c.u)
 }
 

@@ -235,21 +235,28 @@ func (a *acc) scanEvent(name string, data []byte) bool {
 		}
 		return ok
 	}
-	var b wireBlock
-	ok = jsonscan.Keys(value, func(key []byte, depth int, v []byte) bool {
-		switch {
-		case depth != 1:
-		case string(key) == "type":
-			b.Type = jsonscan.String(v)
-		case string(key) == "name":
-			b.Name = jsonscan.String(v)
-		}
-		return true
-	})
+	b, ok := scanBlock(value)
 	if ok {
 		a.block(&b)
 	}
 	return ok
+}
+
+// scanBlock reads a content block's type and name, all the meter reads of
+// one.
+func scanBlock(obj []byte) (wireBlock, bool) {
+	var b wireBlock
+	ok := jsonscan.Keys(obj, func(key []byte, depth int, value []byte) bool {
+		switch {
+		case depth != 1:
+		case string(key) == "type":
+			b.Type = jsonscan.String(value)
+		case string(key) == "name":
+			b.Name = jsonscan.String(value)
+		}
+		return true
+	})
+	return b, ok
 }
 
 // eventType reads the "type" of an event's data when it leads the object,
@@ -314,17 +321,7 @@ func scanMessage(body []byte, a *acc) bool {
 	var blocks []wireBlock
 	if content != nil && !jsonscan.IsNull(content) {
 		ok = jsonscan.Elements(content, func(el []byte) bool {
-			var b wireBlock
-			ok := jsonscan.Keys(el, func(key []byte, depth int, value []byte) bool {
-				switch {
-				case depth != 1:
-				case string(key) == "type":
-					b.Type = jsonscan.String(value)
-				case string(key) == "name":
-					b.Name = jsonscan.String(value)
-				}
-				return true
-			})
+			b, ok := scanBlock(el)
 			if isToolUse(b.Type) { // the only blocks message counts
 				blocks = append(blocks, b)
 			}
