@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/drip-sdk/drip-go/internal/wiretest"
 )
 
 // scanMessage must read what the full decode reads, or leave the reply to
@@ -45,34 +47,14 @@ func TestScanMessageAgreesWithFullDecode(t *testing.T) {
 	}
 }
 
-// scanUsage must read every field wireUsage decodes: a usage object naming
-// every json tag of wireUsage (and of its details) with a value of its own
-// reads the same both ways, so a field added to one and not the other
-// fails.
+// scanUsage must read every field wireUsage decodes: a usage object with
+// every field of wireUsage (and of its details) set to a value of its own
+// (wiretest.Fill) reads the same both ways, so a field added to one and
+// not the other fails.
 func TestScanUsageReadsEveryWireField(t *testing.T) {
-	obj := map[string]any{}
-	v := int64(1)
-	wt := reflect.TypeOf(wireUsage{})
-	for i := range wt.NumField() {
-		f := wt.Field(i)
-		tag := f.Tag.Get("json")
-		if f.Type.Elem().Kind() == reflect.Struct {
-			d := map[string]any{}
-			for j := range f.Type.Elem().NumField() {
-				v++
-				d[f.Type.Elem().Field(j).Tag.Get("json")] = v
-			}
-			obj[tag] = d
-			continue
-		}
-		v++
-		obj[tag] = v
-	}
-	body, _ := json.Marshal(obj)
 	var want wireUsage
-	if err := json.Unmarshal(body, &want); err != nil {
-		t.Fatal(err)
-	}
+	wiretest.Fill(&want)
+	body, _ := json.Marshal(want)
 	got, ok := scanUsage(body)
 	if !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("%s: scan %+v, full decode %+v", body, got, want)

@@ -1,10 +1,12 @@
 package openaimeter
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
+
+	"github.com/drip-sdk/drip-go/internal/wiretest"
 )
 
 // scanChunk must read what decoding in full reads, or leave the event to
@@ -150,36 +152,15 @@ func TestWithIncludeUsage(t *testing.T) {
 func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
 // scanUsage must read every field wireUsage decodes: the usage built here
-// names every json tag of wireUsage (and of wireDetails under each details
-// object) with a value of its own, so a field added to one and not the
-// other fails.
+// gives every field of wireUsage (and of each details object) a value of
+// its own (wiretest.Fill), so a field added to one and not the other
+// fails.
 func TestScanUsageReadsEveryWireField(t *testing.T) {
-	obj := map[string]any{}
-	v := int64(1)
-	wt := reflect.TypeOf(wireUsage{})
-	for i := range wt.NumField() {
-		f := wt.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.Type == reflect.TypeOf(wireDetails{}) {
-			d := map[string]any{}
-			dt := reflect.TypeOf(wireDetails{})
-			for j := range dt.NumField() {
-				dtag, _, _ := strings.Cut(dt.Field(j).Tag.Get("json"), ",")
-				v++
-				d[dtag] = v
-			}
-			d["audio_tokens"] = 99 // a field neither reads
-			obj[tag] = d
-			continue
-		}
-		v++
-		obj[tag] = v
-	}
-	body, _ := json.Marshal(obj)
 	var want wireUsage
-	if err := json.Unmarshal(body, &want); err != nil {
-		t.Fatal(err)
-	}
+	wiretest.Fill(&want)
+	body, _ := json.Marshal(want)
+	// A field neither reads, in every details object.
+	body = bytes.ReplaceAll(body, []byte(`"cached_tokens":`), []byte(`"audio_tokens":99,"cached_tokens":`))
 	got, ok := scanUsage(body)
 	if !ok || !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s:\nscan   %+v\ndecode %+v", body, got, want)
