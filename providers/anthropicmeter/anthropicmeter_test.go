@@ -8,74 +8,20 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/drip-sdk/drip-go/driptest/anthropictest"
+	"github.com/drip-sdk/drip-go/internal/reporttest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/anthropicmeter"
 )
 
-// recorder is a providers.Reporter keeping what it is given. Unless sync,
-// it is a providers.DeferredReporter, as the tracker's UsageRecorder is: a
-// call handed over with its counts unread is completed, on another
-// goroutine, when the usages are asked for.
-type recorder struct {
-	sync bool
-	mu   sync.Mutex
-	us   []*providers.Usage
-	todo map[*providers.Usage]providers.Completer
-}
-
-func (r *recorder) Report(_ context.Context, u providers.Usage) {
-	r.mu.Lock()
-	r.us = append(r.us, &u)
-	r.mu.Unlock()
-}
-
-func (r *recorder) ReportDeferred(ctx context.Context, u *providers.Usage, complete providers.Completer) {
-	if r.sync {
-		complete.Complete(u)
-		r.Report(ctx, *u)
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.todo == nil {
-		r.todo = map[*providers.Usage]providers.Completer{}
-	}
-	r.us = append(r.us, u)
-	r.todo[u] = complete
-}
-
-func (r *recorder) all() []providers.Usage {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]providers.Usage, len(r.us))
-	for i, u := range r.us {
-		if complete := r.todo[u]; complete != nil {
-			done := make(chan struct{})
-			go func() { complete.Complete(u); close(done) }()
-			<-done
-			delete(r.todo, u)
-		}
-		out[i] = *u
-	}
-	return out
-}
-
-// one returns the single usage reported, failing otherwise.
-func (r *recorder) one(t *testing.T) providers.Usage {
-	t.Helper()
-	us := r.all()
-	if len(us) != 1 {
-		t.Fatalf("%d usages reported, want 1: %+v", len(us), us)
-	}
-	return us[0]
-}
+// recorder is what the tests report to (reporttest: a deferred reporter,
+// as the tracker's recorder is).
+type recorder = reporttest.Recorder
 
 var cacheUsage = anthropictest.Usage{Input: 123, Output: 45, CacheRead: 200, CacheWrite: 50, Thinking: 9}
 
@@ -144,7 +90,7 @@ func TestMessagesJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			u := rec.one(t)
+			u := rec.One(t)
 			if err := exact(u, cacheUsage, "claude-sonnet-4-5"+anthropictest.DefaultModelSuffix); err != nil {
 				t.Fatal(err)
 			}
@@ -181,11 +127,11 @@ func TestMessagesStream(t *testing.T) {
 			if err := stream.Err(); err != nil {
 				t.Fatal(err)
 			}
-			if len(rec.all()) != 1 {
-				t.Fatalf("not reported at message_stop: %d", len(rec.all()))
+			if len(rec.All()) != 1 {
+				t.Fatalf("not reported at message_stop: %d", len(rec.All()))
 			}
 			stream.Close()
-			u := rec.one(t)
+			u := rec.One(t)
 			if err := exact(u, cacheUsage, "claude-3-5-haiku"+anthropictest.DefaultModelSuffix); err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +154,7 @@ func TestStreamLateUsage(t *testing.T) {
 	for stream.Next() {
 	}
 	stream.Close()
-	if err := exact(rec.one(t), cacheUsage, anthropictest.ReplyModel("late-usage")); err != nil {
+	if err := exact(rec.One(t), cacheUsage, anthropictest.ReplyModel("late-usage")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -226,7 +172,7 @@ func TestToolUseByNameOnly(t *testing.T) {
 			} else if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); err != nil {
 				t.Fatal(err)
 			}
-			u := rec.one(t)
+			u := rec.One(t)
 			if u.ToolCalls != 2 || strings.Join(u.ToolNames, ",") != "get_weather,lookup" {
 				t.Fatalf("tools %d %v", u.ToolCalls, u.ToolNames)
 			}
@@ -247,8 +193,8 @@ func TestCountTokensIsNotACall(t *testing.T) {
 	if err != nil || n.InputTokens != int64(cacheUsage.Prompt()) {
 		t.Fatal(n, err)
 	}
-	if stub.Requests("/v1/messages/count_tokens") != 1 || len(rec.all()) != 0 {
-		t.Fatalf("count_tokens reported: %+v", rec.all())
+	if stub.Requests("/v1/messages/count_tokens") != 1 || len(rec.All()) != 0 {
+		t.Fatalf("count_tokens reported: %+v", rec.All())
 	}
 }
 
@@ -263,7 +209,7 @@ func TestErrorReply(t *testing.T) {
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
 				t.Fatalf("the caller's error changed: %v", err)
 			}
-			u := rec.one(t)
+			u := rec.One(t)
 			var me *anthropicmeter.Error
 			if !errors.As(u.Err, &me) || me.HTTPStatus != status || me.Type != anthropictest.ErrorType(status) ||
 				u.HTTPStatus != status || u.ErrorType != me.Type || u.Total() != 0 || u.RequestModel != model {
@@ -286,7 +232,7 @@ func TestStreamErrorEvent(t *testing.T) {
 		t.Fatal("the SDK saw no error: the stub's error event changed")
 	}
 	stream.Close()
-	u := rec.one(t)
+	u := rec.One(t)
 	var me *anthropicmeter.Error
 	if !errors.As(u.Err, &me) || me.Type != "overloaded_error" || u.ErrorType != "overloaded_error" || u.Total() != 0 ||
 		u.Model != anthropictest.ReplyModel("stream-error") {
@@ -304,7 +250,7 @@ func TestStreamCutShort(t *testing.T) {
 		t.Fatal("the cut stream ended cleanly")
 	}
 	stream.Close()
-	u := rec.one(t)
+	u := rec.One(t)
 	// message_start's input counts stand; output is estimated.
 	if u.Err == nil || !u.Estimated || u.InputTokens != int64(cacheUsage.Prompt()) || u.OutputTokens < 1 {
 		t.Fatalf("%+v", u)
@@ -324,7 +270,7 @@ func TestStreamClosedEarly(t *testing.T) {
 		t.Fatal(stream.Err())
 	}
 	stream.Close()
-	u := rec.one(t)
+	u := rec.One(t)
 	if u.Err != nil || !u.Estimated || u.InputTokens != int64(cacheUsage.Prompt()) {
 		t.Fatalf("%+v", u)
 	}
@@ -337,7 +283,7 @@ func TestMarkedCallsPassThrough(t *testing.T) {
 	if _, err := client.Messages.New(providers.MarkMetered(context.Background()), params("claude-haiku-4-5")); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(rec.all()); n != 0 || stub.Requests("/v1/messages") != 1 {
+	if n := len(rec.All()); n != 0 || stub.Requests("/v1/messages") != 1 {
 		t.Fatalf("%d reported", n)
 	}
 }
@@ -349,7 +295,7 @@ func TestGate(t *testing.T) {
 	if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); !errors.Is(err, denied) {
 		t.Fatalf("err %v", err)
 	}
-	if stub.Requests("/v1/messages") != 0 || len(rec.all()) != 0 {
+	if stub.Requests("/v1/messages") != 0 || len(rec.All()) != 0 {
 		t.Fatal("a denied call was sent or reported")
 	}
 	// count_tokens is not gated.
@@ -387,7 +333,7 @@ func TestBodiesPassThroughUnchanged(t *testing.T) {
 		if norm(raw) != norm(metered) || len(raw) < 100 {
 			t.Fatalf("changed:\n%s\n%s", raw, metered)
 		}
-		if err := exact(rec.one(t), cacheUsage, "claude-haiku-4-5"+anthropictest.DefaultModelSuffix); err != nil {
+		if err := exact(rec.One(t), cacheUsage, "claude-haiku-4-5"+anthropictest.DefaultModelSuffix); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -402,7 +348,7 @@ func TestLargeReply(t *testing.T) {
 	if err != nil || len(msg.Content[0].Text) != len(big) {
 		t.Fatal(err)
 	}
-	if err := exact(rec.one(t), cacheUsage, "claude-opus-4-1"+anthropictest.DefaultModelSuffix); err != nil {
+	if err := exact(rec.One(t), cacheUsage, "claude-opus-4-1"+anthropictest.DefaultModelSuffix); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -426,7 +372,7 @@ func TestShapeChangeIsCaught(t *testing.T) {
 			} else if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); err != nil {
 				t.Fatal(err)
 			}
-			err := exact(rec.one(t), cacheUsage, "claude-haiku-4-5"+anthropictest.DefaultModelSuffix)
+			err := exact(rec.One(t), cacheUsage, "claude-haiku-4-5"+anthropictest.DefaultModelSuffix)
 			if err == nil || !strings.Contains(err.Error(), "input") {
 				t.Fatalf("a reply the meter cannot read passed the exact check: %v", err)
 			}

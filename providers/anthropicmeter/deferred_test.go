@@ -37,12 +37,14 @@ func TestDeferredReadsAsAtOnce(t *testing.T) {
 		{"reply without model", []anthropictest.Option{anthropictest.WithReplyFilter(noModel)}, false, "claude-haiku-4-5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			run := func(rec *recorder) providers.Usage {
+			// run makes the call, reporting to rep (rec itself, or rec as
+			// a plain Reporter), and returns the usage rec kept.
+			run := func(rec *recorder, rep providers.Reporter) providers.Usage {
 				stub := anthropictest.New(t, tc.opts...)
 				clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 				tick := func() time.Time { clock = clock.Add(time.Millisecond); return clock }
 				client := anthropic.NewClient(option.WithBaseURL(stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0),
-					option.WithHTTPClient(anthropicmeter.NewHTTPClient(nil, rec, anthropicmeter.WithClock(tick))))
+					option.WithHTTPClient(anthropicmeter.NewHTTPClient(nil, rep, anthropicmeter.WithClock(tick))))
 				if tc.stream {
 					s := client.Messages.NewStreaming(context.Background(), params("claude-haiku-4-5"))
 					for s.Next() {
@@ -53,9 +55,10 @@ func TestDeferredReadsAsAtOnce(t *testing.T) {
 				} else if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); err != nil {
 					t.Fatal(err)
 				}
-				return rec.one(t)
+				return rec.One(t)
 			}
-			now, later := run(&recorder{sync: true}), run(&recorder{})
+			atOnce, deferred := &recorder{}, &recorder{}
+			now, later := run(atOnce, atOnce.Plain()), run(deferred, deferred)
 			if later.ResolvedModel() != tc.model || later.Total() == 0 {
 				t.Fatalf("read later: %+v", later)
 			}
@@ -82,7 +85,7 @@ func TestReplayAnswersAsTheStub(t *testing.T) {
 	if err := s.Close(); err != nil || s.Err() != nil {
 		t.Fatal(err, s.Err())
 	}
-	us := rec.all()
+	us := rec.All()
 	if len(us) != 2 || us[0].Streamed || !us[1].Streamed {
 		t.Fatalf("%+v", us)
 	}

@@ -38,7 +38,7 @@ func TestAzureDeploymentPath(t *testing.T) {
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			u := rep.one(t)
+			u := rep.One(t)
 			wantTokens(t, u)
 			// The stub answers an unknown deployment with its name as the model.
 			if u.RequestModel != tc.wantModel || u.Model != tc.wantModel || u.Provider != tc.wantProv || u.Operation != providers.OpChat {
@@ -69,10 +69,10 @@ func TestMiddlewareMarksMetered(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if u := rep.one(t); u.InputTokens != int64(openaitest.DefaultUsage.Prompt) || u.Operation != providers.OpEmbeddings {
+	if u := rep.One(t); u.InputTokens != int64(openaitest.DefaultUsage.Prompt) || u.Operation != providers.OpEmbeddings {
 		t.Fatalf("usage = %+v", u)
 	}
-	if below.len() != 0 {
-		t.Fatalf("the meter below counted the call again: %+v", below.all())
+	if below.Len() != 0 {
+		t.Fatalf("the meter below counted the call again: %+v", below.All())
 	}
 }

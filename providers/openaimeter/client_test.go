@@ -30,7 +30,7 @@ func TestCreateChatCompletion(t *testing.T) {
 	if resp.Choices[0].Message.Content != stub.Text() {
 		t.Fatalf("content = %q", resp.Choices[0].Message.Content)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	wantTokens(t, u)
 	if u.Provider != "openai" || u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" ||
 		u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix || u.ResponseID != resp.ID || u.Streamed {
@@ -39,7 +39,7 @@ func TestCreateChatCompletion(t *testing.T) {
 	if u.Duration != time.Millisecond {
 		t.Fatalf("duration = %v, want 1ms from the test clock", u.Duration)
 	}
-	if rep.ctxs[0].Value(ctxKey{}) != "caller" {
+	if rep.Ctx(0).Value(ctxKey{}) != "caller" {
 		t.Fatal("Report did not get the caller's ctx")
 	}
 }
@@ -71,7 +71,7 @@ func TestToolCallsAreNamedNeverArgued(t *testing.T) {
 	}
 	rs.Close()
 
-	got := rep.all()
+	got := rep.All()
 	if len(got) != 4 {
 		t.Fatalf("reported %d, want 4", len(got))
 	}
@@ -174,7 +174,7 @@ func TestChatCompletionStream(t *testing.T) {
 			if s.GetRateLimitHeaders().LimitRequests != 10000 || s.Header().Get("x-request-id") != "req_stub" {
 				t.Fatal("stream headers not passed through")
 			}
-			u := rep.one(t)
+			u := rep.One(t)
 			wantTokens(t, u)
 			if !u.Streamed || u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix || u.Operation != providers.OpChat {
 				t.Fatalf("usage = %+v", u)
@@ -184,8 +184,8 @@ func TestChatCompletionStream(t *testing.T) {
 				t.Fatalf("Recv after EOF = %v", err)
 			}
 			s.Close()
-			if rep.len() != 1 {
-				t.Fatalf("reported %d times", rep.len())
+			if rep.Len() != 1 {
+				t.Fatalf("reported %d times", rep.Len())
 			}
 		})
 	}
@@ -219,7 +219,7 @@ func TestChatCompletionStreamRecvRaw(t *testing.T) {
 			t.Fatalf("usage-only chunk leaked: %s", l)
 		}
 	}
-	wantTokens(t, rep.one(t))
+	wantTokens(t, rep.One(t))
 }
 
 func TestStreamClosedEarlyIsEstimated(t *testing.T) {
@@ -236,7 +236,7 @@ func TestStreamClosedEarlyIsEstimated(t *testing.T) {
 	}
 	s.Close()
 	s.Close()
-	u := rep.one(t)
+	u := rep.One(t)
 	// "Say hello, please" is 17 chars → 5 tokens; "Hello" is 5 chars → 2.
 	if !u.Estimated || u.InputTokens != 5 || u.OutputTokens != 2 || u.TotalTokens != 7 || u.Err != nil {
 		t.Fatalf("usage = %+v", u)
@@ -269,7 +269,7 @@ func TestStreamBrokenMidway(t *testing.T) {
 			if errors.Is(recvErr, io.EOF) {
 				t.Fatal("stream ended cleanly")
 			}
-			u := rep.one(t)
+			u := rep.One(t)
 			if !u.Estimated || u.Err == nil || u.InputTokens != 5 || u.ErrorType != tc.wantType {
 				t.Fatalf("usage = %+v", u)
 			}
@@ -294,42 +294,42 @@ func TestAPIErrorIsReturnedUnchanged(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 429 {
 		t.Fatalf("err = %#v", err)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	if u.Err != err || u.HTTPStatus != 429 || u.ErrorType != "requests" || u.ErrorCode != "rate_limit_exceeded" ||
 		u.InputTokens != 0 || u.OutputTokens != 0 || u.Total() != 0 || u.RequestModel != "error-429" {
 		t.Fatalf("usage = %+v", u)
 	}
 
 	t.Run("non-JSON error", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		_, err := c.CreateChatCompletion(ctx, chatRequest("error-html-502"))
 		var reqErr *openai.RequestError
 		if !errors.As(err, &reqErr) {
 			t.Fatalf("err = %#v", err)
 		}
-		if u := rep.one(t); u.HTTPStatus != 502 || u.ErrorType != "request_error" {
+		if u := rep.One(t); u.HTTPStatus != 502 || u.ErrorType != "request_error" {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
 	t.Run("stream", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		s, err := c.CreateChatCompletionStream(ctx, chatRequest("error-500"))
 		if s != nil || !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 500 {
 			t.Fatalf("stream %v err %v", s, err)
 		}
-		if u := rep.one(t); u.HTTPStatus != 500 || u.ErrorType != "server_error" || !u.Streamed {
+		if u := rep.One(t); u.HTTPStatus != 500 || u.ErrorType != "server_error" || !u.Streamed {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
 	t.Run("canceled ctx", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		_, err := c.CreateChatCompletion(cctx, chatRequest("gpt-4o"))
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
-		if u := rep.one(t); u.ErrorType != "canceled" || u.Err != err {
+		if u := rep.One(t); u.ErrorType != "canceled" || u.Err != err {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
@@ -367,7 +367,7 @@ func TestConcurrentCalls(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got := rep.all()
+	got := rep.All()
 	if len(got) != workers*calls {
 		t.Fatalf("reported %d, want %d", len(got), workers*calls)
 	}
@@ -384,12 +384,12 @@ func TestCompletion(t *testing.T) {
 	if _, err := c.CreateCompletion(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	if u.Operation != providers.OpTextCompletion || u.InputTokens != 11 || u.OutputTokens != 7 || u.Estimated {
 		t.Fatalf("usage = %+v", u)
 	}
 
-	rep.got = nil
+	rep.Reset()
 	s, err := c.CreateCompletionStream(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +412,7 @@ func TestCompletion(t *testing.T) {
 	if text.String() != stub.Text() {
 		t.Fatalf("text = %q", text.String())
 	}
-	if u := rep.one(t); u.InputTokens != 11 || u.OutputTokens != 7 || !u.Streamed || u.Estimated {
+	if u := rep.One(t); u.InputTokens != 11 || u.OutputTokens != 7 || !u.Streamed || u.Estimated {
 		t.Fatalf("usage = %+v", u)
 	}
 }
@@ -431,7 +431,7 @@ func TestEmbeddings(t *testing.T) {
 			if len(resp.Data) != 2 {
 				t.Fatalf("%d embeddings", len(resp.Data))
 			}
-			u := rep.one(t)
+			u := rep.One(t)
 			if u.Operation != providers.OpEmbeddings || u.InputTokens != 11 || u.OutputTokens != 0 ||
 				u.TotalTokens != 11 || u.RequestModel != "text-embedding-3-small" {
 				t.Fatalf("usage = %+v", u)
@@ -447,18 +447,18 @@ func TestImages(t *testing.T) {
 	if _, err := c.CreateImage(ctx, openai.ImageRequest{Model: "gpt-image-1", Prompt: "a cat", N: 2}); err != nil {
 		t.Fatal(err)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	if u.Operation != providers.OpImage || u.Images != 2 || u.InputTokens != 11 || u.OutputTokens != 7 ||
 		u.Model != "gpt-image-1" {
 		t.Fatalf("usage = %+v", u)
 	}
 
-	rep.got = nil
+	rep.Reset()
 	img := openai.WrapReader(strings.NewReader("png"), "cat.png", "image/png")
 	if _, err := c.CreateEditImage(ctx, openai.ImageEditRequest{Image: img, Model: "gpt-image-1", Prompt: "hat", N: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if u := rep.one(t); u.Images != 1 || u.InputTokens != 11 {
+	if u := rep.One(t); u.Images != 1 || u.InputTokens != 11 {
 		t.Fatalf("usage = %+v", u)
 	}
 }
@@ -470,12 +470,12 @@ func TestResponses(t *testing.T) {
 	req := openai.CreateResponseRequest{Model: "gpt-4.1", Input: "Say hello"}
 
 	t.Run("create", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		resp, err := c.CreateResponse(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		u := rep.one(t)
+		u := rep.One(t)
 		wantTokens(t, u)
 		if u.Operation != providers.OpResponses || u.ResponseID != resp.ID || u.Model != "gpt-4.1"+openaitest.DefaultModelSuffix {
 			t.Fatalf("usage = %+v", u)
@@ -484,13 +484,13 @@ func TestResponses(t *testing.T) {
 		if _, err := c.RetrieveResponse(ctx, resp.ID); err != nil {
 			t.Fatal(err)
 		}
-		if rep.len() != 1 {
+		if rep.Len() != 1 {
 			t.Fatal("RetrieveResponse billed a response twice")
 		}
 	})
 
 	t.Run("stream", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		raw, err := rawClient(stub).CreateResponseStream(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -523,7 +523,7 @@ func TestResponses(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("events differ:\n%v\n%v", want, got)
 		}
-		u := rep.one(t)
+		u := rep.One(t)
 		wantTokens(t, u)
 		if !u.Streamed {
 			t.Fatal("not marked streamed")
@@ -531,27 +531,27 @@ func TestResponses(t *testing.T) {
 	})
 
 	t.Run("background is billed once, when finished", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		bg := req
 		bg.Background = true
 		resp, err := c.CreateResponse(ctx, bg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.len() != 0 || c.Pending().Len() != 1 {
-			t.Fatalf("queued response reported %d, pending %d", rep.len(), c.Pending().Len())
+		if rep.Len() != 0 || c.Pending().Len() != 1 {
+			t.Fatalf("queued response reported %d, pending %d", rep.Len(), c.Pending().Len())
 		}
 		for range 3 {
 			if _, err := c.GetResponse(ctx, resp.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
-		wantTokens(t, rep.one(t))
+		wantTokens(t, rep.One(t))
 		// A response this client did not create is never billed.
 		if _, err := c.RetrieveResponse(ctx, "resp_elsewhere"); err != nil {
 			t.Fatal(err)
 		}
-		if rep.len() != 1 {
+		if rep.Len() != 1 {
 			t.Fatal("a foreign response was billed")
 		}
 	})
@@ -568,8 +568,8 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != openai.RunStatusQueued || rep.len() != 0 {
-		t.Fatalf("status %s, reported %d", run.Status, rep.len())
+	if run.Status != openai.RunStatusQueued || rep.Len() != 0 {
+		t.Fatalf("status %s, reported %d", run.Status, rep.Len())
 	}
 	var wg sync.WaitGroup
 	for range 6 { // concurrent pollers, as apps do
@@ -584,14 +584,14 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	u := rep.one(t)
+	u := rep.One(t)
 	if u.Operation != providers.OpAssistantRun || u.ResponseID != run.ID || u.InputTokens != 11 ||
 		u.OutputTokens != 7 || u.Model != "gpt-4o"+openaitest.DefaultModelSuffix {
 		t.Fatalf("usage = %+v", u)
 	}
 
 	t.Run("cancelled run reports what it used", func(t *testing.T) {
-		rep.got = nil
+		rep.Reset()
 		r, err := c.CreateRun(ctx, "thread_x", openai.RunRequest{AssistantID: "asst_stub"})
 		if err != nil {
 			t.Fatal(err)
@@ -602,7 +602,7 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 		if _, err := c.RetrieveRun(ctx, r.ThreadID, r.ID); err != nil {
 			t.Fatal(err)
 		}
-		if u := rep.one(t); u.ErrorType != "run_cancelled" || u.InputTokens != 11 || u.Err != nil {
+		if u := rep.One(t); u.ErrorType != "run_cancelled" || u.InputTokens != 11 || u.Err != nil {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
@@ -627,8 +627,8 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 				}
 			}
 		}
-		if rep.len() != 2 {
-			t.Fatalf("reported %d runs, want the 2 remembered", rep.len())
+		if rep.Len() != 2 {
+			t.Fatalf("reported %d runs, want the 2 remembered", rep.Len())
 		}
 	})
 
@@ -645,8 +645,8 @@ func TestAssistantRunsAreBilledOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if repA.len()+repB.len() != 1 {
-			t.Fatalf("reported %d+%d", repA.len(), repB.len())
+		if repA.Len()+repB.Len() != 1 {
+			t.Fatalf("reported %d+%d", repA.Len(), repB.Len())
 		}
 	})
 }

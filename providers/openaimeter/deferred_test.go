@@ -6,7 +6,6 @@ import (
 	"io"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sashabaranov/go-openai"
@@ -15,18 +14,6 @@ import (
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
-
-// syncCapture is a plain Reporter: the meter reads each call at once.
-type syncCapture struct {
-	mu  sync.Mutex
-	got []providers.Usage
-}
-
-func (c *syncCapture) Report(_ context.Context, u providers.Usage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, u)
-}
 
 // TestDeferredReadsAsAtOnce: a call handed to a DeferredReporter and read
 // later, on another goroutine, reports what a plain Reporter is given at
@@ -108,15 +95,12 @@ func TestDeferredReadsAsAtOnce(t *testing.T) {
 				cfg.HTTPClient = openaimeter.NewHTTPClient(nil, r, openaimeter.WithClock(tick()))
 				_ = tc.call(openai.NewClientWithConfig(cfg), tc.model)
 			}
-			now, later := &syncCapture{}, &capture{}
-			run(now)
+			now, later := &capture{}, &capture{}
+			run(now.Plain())
 			run(later)
-			if len(now.got) != 1 {
-				t.Fatalf("reported %d usages at once, want 1", len(now.got))
-			}
-			got := later.one(t)
+			want := now.One(t)
+			got := later.One(t)
 			tc.check(t, got)
-			want := now.got[0]
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("read later:\n%+v\nread at once:\n%+v", got, want)
 			}

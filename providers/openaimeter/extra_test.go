@@ -32,14 +32,14 @@ func TestTransportStreamToolCalls(t *testing.T) {
 		}
 	}
 	rs.Close()
-	for i, u := range rep.all() {
+	for i, u := range rep.All() {
 		if u.ToolCalls != 2 || strings.Join(u.ToolNames, ",") != "get_weather,search" {
 			t.Errorf("call %d: %d %v", i, u.ToolCalls, u.ToolNames)
 		}
 		wantTokens(t, u)
 	}
-	if rep.len() != 2 {
-		t.Fatalf("reported %d", rep.len())
+	if rep.Len() != 2 {
+		t.Fatalf("reported %d", rep.Len())
 	}
 }
 
@@ -63,13 +63,13 @@ func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
 		}
 	}
 	s.Close()
-	u := rep.one(t)
+	u := rep.One(t)
 	wantTokens(t, u)
 	if u.Provider != "azure.ai.openai" {
 		t.Fatalf("provider %q", u.Provider)
 	}
 
-	rep.got = nil
+	rep.Reset()
 	s, err = c.CreateResponseStream(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestResponseStreamRecvRawAndEarlyClose(t *testing.T) {
 		}
 	}
 	s.Close()
-	u = rep.one(t)
+	u = rep.One(t)
 	// "Be brief" + "Say hello, please" = 25 chars → 7; "Hello" → 2.
 	if !u.Estimated || u.InputTokens != 7 || u.OutputTokens != 2 || u.ResponseID == "" {
 		t.Fatalf("usage = %+v", u)

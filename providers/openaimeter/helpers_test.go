@@ -1,7 +1,6 @@
 package openaimeter_test
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -9,70 +8,14 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
+	"github.com/drip-sdk/drip-go/internal/reporttest"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
-// capture is a Reporter that keeps what it is given. It is a
-// providers.DeferredReporter, as the tracker's UsageRecorder is: a call
-// handed over with its counts unread is completed, on another goroutine,
-// when the usages are asked for, so the tests read what the tracker would.
-type capture struct {
-	mu   sync.Mutex
-	got  []*providers.Usage
-	todo map[*providers.Usage]providers.Completer
-	ctxs []context.Context
-}
-
-func (c *capture) Report(ctx context.Context, u providers.Usage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.got = append(c.got, &u)
-	c.ctxs = append(c.ctxs, ctx)
-}
-
-func (c *capture) ReportDeferred(ctx context.Context, u *providers.Usage, complete providers.Completer) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.todo == nil {
-		c.todo = map[*providers.Usage]providers.Completer{}
-	}
-	c.got = append(c.got, u)
-	c.todo[u] = complete
-	c.ctxs = append(c.ctxs, ctx)
-}
-
-func (c *capture) all() []providers.Usage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]providers.Usage, len(c.got))
-	for i, u := range c.got {
-		if complete := c.todo[u]; complete != nil {
-			done := make(chan struct{})
-			go func() { complete.Complete(u); close(done) }()
-			<-done
-			delete(c.todo, u)
-		}
-		out[i] = *u
-	}
-	return out
-}
-
-func (c *capture) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.got)
-}
-
-// one asserts exactly one usage was reported and returns it.
-func (c *capture) one(t *testing.T) providers.Usage {
-	t.Helper()
-	got := c.all()
-	if len(got) != 1 {
-		t.Fatalf("reported %d usages, want 1: %+v", len(got), got)
-	}
-	return got[0]
-}
+// capture is what the tests report to (reporttest: a deferred reporter,
+// as the tracker's recorder is).
+type capture = reporttest.Recorder
 
 // tick is a clock that advances one millisecond per reading.
 func tick() func() time.Time {

@@ -36,13 +36,13 @@ func TestTransportChat(t *testing.T) {
 	if _, err := c.CreateChatCompletion(ctx, chatRequest("gpt-4o-mini")); err != nil {
 		t.Fatal(err)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	wantTokens(t, u)
 	if u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" || u.Model != "gpt-4o-mini"+openaitest.DefaultModelSuffix ||
 		u.ToolCalls != 1 || u.ToolNames[0] != "lookup" || u.ResponseID == "" || u.Streamed {
 		t.Fatalf("usage = %+v", u)
 	}
-	if rep.ctxs[0].Value(ctxKey{}) != "caller" {
+	if rep.Ctx(0).Value(ctxKey{}) != "caller" {
 		t.Fatal("Report did not get the request's ctx")
 	}
 }
@@ -65,7 +65,7 @@ func TestTransportStream(t *testing.T) {
 			t.Fatal("usage not requested")
 		}
 		sameChunks(t, want, drainRaw(t, s))
-		u := rep.one(t)
+		u := rep.One(t)
 		wantTokens(t, u)
 		if !u.Streamed {
 			t.Fatal("not streamed")
@@ -95,7 +95,7 @@ func TestTransportStream(t *testing.T) {
 		if text != "a"+long+"b"+long {
 			t.Fatalf("the caller read %d bytes of text, want %d", len(text), 2+2*len(long))
 		}
-		wantTokens(t, rep.one(t))
+		wantTokens(t, rep.One(t))
 	})
 	t.Run("caller asked for usage: chunk passes", func(t *testing.T) {
 		stub := openaitest.New(t)
@@ -110,7 +110,7 @@ func TestTransportStream(t *testing.T) {
 		if got[len(got)-1].Usage == nil {
 			t.Fatal("the caller's usage chunk was removed")
 		}
-		wantTokens(t, rep.one(t))
+		wantTokens(t, rep.One(t))
 	})
 	t.Run("without injection: estimated", func(t *testing.T) {
 		stub := openaitest.New(t)
@@ -123,7 +123,7 @@ func TestTransportStream(t *testing.T) {
 		if strings.Contains(string(stub.LastBody("/chat/completions")), "include_usage") {
 			t.Fatal("usage requested despite the option")
 		}
-		u := rep.one(t)
+		u := rep.One(t)
 		// "Say hello, please" 17 chars → 5; "Hello, world!" 13 chars → 4.
 		if !u.Estimated || u.InputTokens != 5 || u.OutputTokens != 4 || u.Err != nil {
 			t.Fatalf("usage = %+v", u)
@@ -141,7 +141,7 @@ func TestTransportStream(t *testing.T) {
 			_, recvErr = s.Recv()
 		}
 		s.Close()
-		if u := rep.one(t); !u.Estimated || u.Err == nil || u.InputTokens != 5 {
+		if u := rep.One(t); !u.Estimated || u.Err == nil || u.InputTokens != 5 {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
@@ -156,7 +156,7 @@ func TestTransportStream(t *testing.T) {
 		}
 		s.Recv()
 		s.Close()
-		if u := rep.one(t); !u.Estimated || u.Err != nil {
+		if u := rep.One(t); !u.Estimated || u.Err != nil {
 			t.Fatalf("usage = %+v", u)
 		}
 	})
@@ -173,7 +173,7 @@ func TestTransportStream(t *testing.T) {
 			}
 		}
 		s.Close()
-		u := rep.one(t)
+		u := rep.One(t)
 		wantTokens(t, u)
 		if u.Operation != providers.OpResponses || u.Model != "gpt-4.1"+openaitest.DefaultModelSuffix {
 			t.Fatalf("usage = %+v", u)
@@ -189,22 +189,22 @@ func TestTransportOtherEndpoints(t *testing.T) {
 	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: []string{"a"}, Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
-	if u := rep.one(t); u.Operation != providers.OpEmbeddings || u.InputTokens != 11 || u.Images != 0 {
+	if u := rep.One(t); u.Operation != providers.OpEmbeddings || u.InputTokens != 11 || u.Images != 0 {
 		t.Fatalf("embeddings usage = %+v", u)
 	}
-	rep.got = nil
+	rep.Reset()
 	if _, err := c.CreateImage(ctx, openai.ImageRequest{Model: "gpt-image-1", Prompt: "x", N: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if u := rep.one(t); u.Operation != providers.OpImage || u.Images != 3 || u.InputTokens != 11 {
+	if u := rep.One(t); u.Operation != providers.OpImage || u.Images != 3 || u.InputTokens != 11 {
 		t.Fatalf("image usage = %+v", u)
 	}
-	rep.got = nil
+	rep.Reset()
 	if _, err := c.CreateResponse(ctx, openai.CreateResponseRequest{Model: "o4-mini", Input: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	wantTokens(t, rep.one(t))
-	rep.got = nil
+	wantTokens(t, rep.One(t))
+	rep.Reset()
 	// Endpoints without usage pass through unmetered.
 	if _, err := c.RetrieveResponse(ctx, "resp_1"); err != nil {
 		t.Fatal(err)
@@ -212,8 +212,8 @@ func TestTransportOtherEndpoints(t *testing.T) {
 	if _, err := c.CreateThreadAndRun(ctx, openai.CreateThreadAndRunRequest{RunRequest: openai.RunRequest{AssistantID: "a"}}); err != nil {
 		t.Fatal(err)
 	}
-	if rep.len() != 0 {
-		t.Fatalf("unmetered endpoints reported %d", rep.len())
+	if rep.Len() != 0 {
+		t.Fatalf("unmetered endpoints reported %d", rep.Len())
 	}
 }
 
@@ -226,7 +226,7 @@ func TestTransportAPIError(t *testing.T) {
 	if err == nil || err.Error() != rawErr.Error() {
 		t.Fatalf("err = %v, want %v", err, rawErr)
 	}
-	u := rep.one(t)
+	u := rep.One(t)
 	var apiErr *openai.APIError
 	if !errors.As(u.Err, &apiErr) || u.HTTPStatus != 429 || u.ErrorType != "requests" ||
 		u.ErrorCode != "rate_limit_exceeded" || u.Total() != 0 {
@@ -254,22 +254,22 @@ func TestCountedOnce(t *testing.T) {
 	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: "a", Model: openai.SmallEmbedding3}); err != nil {
 		t.Fatal(err)
 	}
-	if decRep.len() != 3 || httpRep.len() != 0 {
-		t.Fatalf("decorator reported %d, HTTP meter %d; want 3 and 0", decRep.len(), httpRep.len())
+	if decRep.Len() != 3 || httpRep.Len() != 0 {
+		t.Fatalf("decorator reported %d, HTTP meter %d; want 3 and 0", decRep.Len(), httpRep.Len())
 	}
 	// The same client's HTTP meter still meters calls made around the
 	// decorator.
 	if _, err := raw.CreateChatCompletion(ctx, chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)
 	}
-	if httpRep.len() != 1 {
-		t.Fatalf("HTTP meter reported %d unwrapped calls, want 1", httpRep.len())
+	if httpRep.Len() != 1 {
+		t.Fatalf("HTTP meter reported %d unwrapped calls, want 1", httpRep.Len())
 	}
 	// A ctx already marked by another adapter is skipped.
 	if _, err := raw.CreateChatCompletion(providers.MarkMetered(ctx), chatRequest("gpt-4o")); err != nil {
 		t.Fatal(err)
 	}
-	if httpRep.len() != 1 {
+	if httpRep.Len() != 1 {
 		t.Fatal("HTTP meter counted a marked call")
 	}
 }
@@ -339,7 +339,7 @@ func TestTransportBytesUnchanged(t *testing.T) {
 			if got != tt.want {
 				t.Fatalf("caller read\n%q\nwant\n%q", got, tt.want)
 			}
-			u := rep.one(t)
+			u := rep.One(t)
 			if tt.name != "stream with event lines" && (u.InputTokens != 11 || u.OutputTokens != 7 || u.Estimated) {
 				t.Fatalf("usage = %+v", u)
 			}
@@ -367,7 +367,7 @@ func TestTransportLargeBodyKeepsUsage(t *testing.T) {
 	if string(got) != body {
 		t.Fatal("body changed")
 	}
-	if u := rep.one(t); u.InputTokens != 11 || u.Model != "text-embedding-3-small" || u.Estimated {
+	if u := rep.One(t); u.InputTokens != 11 || u.Model != "text-embedding-3-small" || u.Estimated {
 		t.Fatalf("usage = %+v", u)
 	}
 }
@@ -414,7 +414,7 @@ func TestTransportStreamBytesUnchanged(t *testing.T) {
 		if !bytes.Equal(id.ReplaceAll(got.Bytes(), []byte("ID")), want) {
 			t.Errorf("reads of %d bytes: the caller read\n%s\nwant\n%s", size, got.Bytes(), want)
 		}
-		u := rep.one(t)
+		u := rep.One(t)
 		if u.Estimated || u.InputTokens != int64(openaitest.DefaultUsage.Prompt) || u.ToolCalls != 1 || u.ToolNames[0] != "lookup" {
 			t.Errorf("reads of %d bytes: usage %+v", size, u)
 		}
