@@ -47,24 +47,29 @@ func TestTransportChat(t *testing.T) {
 	}
 }
 
+// rawAndMetered drains the same chat stream read unmetered and through c.
+func rawAndMetered(t *testing.T, stub *openaitest.Server, c *openai.Client) (raw, metered []openai.ChatCompletionStreamResponse) {
+	t.Helper()
+	drain := func(client *openai.Client) []openai.ChatCompletionStreamResponse {
+		s, err := client.CreateChatCompletionStream(context.Background(), chatRequest("gpt-4o-mini"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return drainRaw(t, s)
+	}
+	return drain(rawClient(stub)), drain(c) // in this order: the stub's last body is the metered one
+}
+
 func TestTransportStream(t *testing.T) {
 	ctx := context.Background()
 	t.Run("usage injected, usage chunk hidden", func(t *testing.T) {
 		stub := openaitest.New(t)
 		c, rep := meteredRaw(t, stub)
-		rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := drainRaw(t, rawStream)
-		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, got := rawAndMetered(t, stub, c)
 		if !strings.Contains(string(stub.LastBody("/chat/completions")), `"include_usage":true`) {
 			t.Fatal("usage not requested")
 		}
-		sameChunks(t, want, drainRaw(t, s))
+		sameChunks(t, want, got)
 		u := rep.One(t)
 		wantTokens(t, u)
 		if !u.Streamed {
@@ -75,16 +80,7 @@ func TestTransportStream(t *testing.T) {
 		long := strings.Repeat("0123456789", 300) // a 3,000-byte delta
 		stub := openaitest.New(t, openaitest.WithChunks("a", long, "b", long))
 		c, rep := meteredRaw(t, stub)
-		rawStream, err := rawClient(stub).CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := drainRaw(t, rawStream)
-		s, err := c.CreateChatCompletionStream(ctx, chatRequest("gpt-4o-mini"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := drainRaw(t, s)
+		want, got := rawAndMetered(t, stub, c)
 		sameChunks(t, want, got)
 		text := ""
 		for _, ch := range got {
