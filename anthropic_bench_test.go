@@ -11,7 +11,6 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	drip "github.com/drip-sdk/drip-go"
-	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/anthropictest"
 	"github.com/drip-sdk/drip-go/internal/abbench"
 )
@@ -22,11 +21,7 @@ import (
 // the budget's figure (see internal/abbench). The tracker delivers only
 // between timed stretches, so its exporter does not compete for the cores.
 func BenchmarkAnthropicAB(b *testing.B) {
-	ds := driptest.NewServer(b)
-	dc, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, dc := newDriptest(b)
 	const flushEvery = 256
 	tr := drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithBatchTimeout(time.Hour),
 		drip.WithMaxQueueSize(2*flushEvery), drip.WithMaxBatchSize(4*flushEvery))

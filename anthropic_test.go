@@ -28,11 +28,7 @@ type anthropicEnv struct {
 
 func newAnthropicEnv(t *testing.T, trackerOpts []drip.TrackerOption, opts ...anthropictest.Option) *anthropicEnv {
 	t.Helper()
-	ds := driptest.NewServer(t)
-	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, c := newDriptest(t)
 	return &anthropicEnv{drip: ds, stub: anthropictest.New(t, opts...), tracker: newTracker(t, c, trackerOpts...),
 		cust: createCustomer(t, c, "acme")}
 }

@@ -18,11 +18,7 @@ import (
 // the same event Report records, built on the tracker's exporter: the
 // caller's goroutine never runs complete.
 func TestReportDeferredInARun(t *testing.T) {
-	ds := driptest.NewServer(t)
-	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, c := newDriptest(t)
 	var mu sync.Mutex
 	var handled []error
 	// No delivery before Flush: complete cannot have run on the exporter
@@ -105,11 +101,7 @@ func TestReportDeferredInARun(t *testing.T) {
 // call that needs its counts at once (Feature), makes two records (split
 // meters) or has no customer is completed at once and goes to Report.
 func TestReportDeferredOutsideARun(t *testing.T) {
-	ds := driptest.NewServer(t)
-	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, c := newDriptest(t)
 	tr := newTracker(t, c, drip.WithBatchTimeout(time.Hour))
 	cust := createCustomer(t, c, "acme")
 	report := func(rec *drip.UsageRecorder, in, out int64) (completedAtOnce bool) {

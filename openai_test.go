@@ -25,11 +25,7 @@ type openAIEnv struct {
 
 func newOpenAIEnv(t *testing.T, opts ...openaitest.Option) *openAIEnv {
 	t.Helper()
-	ds := driptest.NewServer(t)
-	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, c := newDriptest(t)
 	stub := openaitest.New(t, opts...)
 	cfg := goopenai.DefaultConfig("sk-openai-test")
 	cfg.BaseURL = stub.BaseURL()

@@ -22,6 +22,7 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/dripserver"
+	"github.com/drip-sdk/drip-go/driptest"
 )
 
 func newTracker(t testing.TB, c *drip.Client, opts ...drip.TrackerOption) *drip.Tracker {
@@ -30,6 +31,17 @@ func newTracker(t testing.TB, c *drip.Client, opts ...drip.TrackerOption) *drip.
 	tr := drip.NewTracker(c, opts...)
 	t.Cleanup(func() { tr.Shutdown(context.Background()) })
 	return tr
+}
+
+// newDriptest starts a driptest server and returns it with a client of it.
+func newDriptest(t testing.TB) (*driptest.Server, *drip.Client) {
+	t.Helper()
+	ds := driptest.NewServer(t)
+	c, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, c
 }
 
 func createCustomer(t testing.TB, c *drip.Client, ext string) string {
