@@ -26,9 +26,10 @@ type item struct {
 	kind itemKind
 	run  *Run  // kindEvent, kindStart, kindEnd
 	ev   Event // kindEvent
-	// build, when set, makes the item on the exporter: ev (Run.emitBuilt)
-	// or usage (Tracker.trackBuilt); false says there is nothing to record.
-	build func(*item) bool
+	// call, when set, is a call whose record the exporter builds: ev
+	// (Run.emitCall) or usage (Tracker.trackCall). Fields, not a closure,
+	// so queueing it allocates nothing.
+	call  deferredCall
 	usage *UsageParams  // kindUsage
 	end   *EndRunParams // kindEnd
 }
@@ -316,7 +317,7 @@ func (x *exporter) toRecord(it *item) *record {
 		return rec
 	case kindEvent:
 		e := &it.ev
-		if it.build != nil && !x.build(it) {
+		if it.call.rec != nil && !x.build(it) {
 			return nil
 		}
 		gen := e.IdempotencyKey == ""
@@ -328,7 +329,7 @@ func (x *exporter) toRecord(it *item) *record {
 		w := t.client.eventToWire(e)
 		return &record{Kind: recEvent, Run: it.run.externalID, Event: &w, GenKey: gen}
 	case kindUsage:
-		if it.build != nil && !x.build(it) {
+		if it.call.rec != nil && !x.build(it) {
 			return nil
 		}
 		p := it.usage
@@ -347,13 +348,13 @@ func (x *exporter) toRecord(it *item) *record {
 	return nil
 }
 
-// build makes an item queued to be built (item.build) and says whether
-// there is a valid record to make of it. One with nothing to record is no
-// longer counted as accepted; an invalid one is reported and counted as
+// build makes the record of an item's deferred call (item.call) and says
+// whether there is a valid one. One with nothing to record is no longer
+// counted as accepted; an invalid one is reported and counted as
 // dead-lettered.
 func (x *exporter) build(it *item) bool {
 	t := x.t
-	if !it.build(it) {
+	if !it.call.build(it) {
 		t.queue.forget()
 		return false
 	}

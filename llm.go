@@ -178,26 +178,39 @@ func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, 
 	switch {
 	case r.Feature != "":
 	case run != nil:
-		r.fail(run.emitBuilt(func(it *item) bool {
-			c.Complete(u)
-			it.ev = r.runEvent(u)
-			return true
-		}))
+		r.fail(run.emitCall(deferredCall{rec: r, u: u, c: c}))
 		return
 	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == ""):
-		r.fail(r.tracker().trackBuilt(ctx, func(it *item) bool {
-			c.Complete(u)
-			if u.Total() == 0 {
-				return false
-			}
-			p := r.usageParams(customer, u)
-			it.usage = &p
-			return true
-		}))
+		r.fail(r.tracker().trackCall(ctx, deferredCall{rec: r, u: u, c: c, customer: customer}))
 		return
 	}
 	c.Complete(u)
 	r.Report(ctx, *u)
+}
+
+// deferredCall is a call handed over by ReportDeferred, queued for the
+// exporter to complete and build into its item.
+type deferredCall struct {
+	rec      *UsageRecorder // nil: the item holds no deferred call
+	u        *providers.Usage
+	c        providers.Completer
+	customer string // for usage outside a run
+}
+
+// build completes the call and makes it the item's event (in a run) or
+// usage; false says there is nothing to record (usage of no tokens).
+func (d *deferredCall) build(it *item) bool {
+	d.c.Complete(d.u)
+	if it.kind == kindEvent {
+		it.ev = d.rec.runEvent(d.u)
+		return true
+	}
+	if d.u.Total() == 0 {
+		return false
+	}
+	p := d.rec.usageParams(d.customer, d.u)
+	it.usage = &p
+	return true
 }
 
 func (r *UsageRecorder) tracker() *Tracker {

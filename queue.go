@@ -129,7 +129,7 @@ func (q *queue) recycle(items []item) {
 }
 
 // forget takes back the count of a taken item that turned out to hold
-// nothing to record (item.build).
+// nothing to record (item.call).
 func (q *queue) forget() {
 	q.mu.Lock()
 	q.accepted--

@@ -206,10 +206,10 @@ func (t *Tracker) TrackUsage(ctx context.Context, p UsageParams) error {
 	return t.enqueue(ctx, &item{kind: kindUsage, usage: &p})
 }
 
-// trackBuilt queues usage that build makes on the exporter, into the
-// item's usage (UsageRecorder.ReportDeferred); the exporter validates it.
-func (t *Tracker) trackBuilt(ctx context.Context, build func(*item) bool) error {
-	return t.enqueue(ctx, &item{kind: kindUsage, build: build})
+// trackCall queues usage the exporter builds from a deferred call
+// (UsageRecorder.ReportDeferred), and validates.
+func (t *Tracker) trackCall(ctx context.Context, c deferredCall) error {
+	return t.enqueue(ctx, &item{kind: kindUsage, call: c})
 }
 
 // enqueue hands an item to the exporter; it never blocks unless

@@ -116,11 +116,11 @@ func (r *Run) Emit(e Event) error {
 	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, ev: e})
 }
 
-// emitBuilt queues an event build makes on the exporter, into the item's
-// ev (UsageRecorder.ReportDeferred): Emit's checks but the validation,
-// which the exporter does once the event exists, and the time stamp, which
-// is the build's (or, if it sets none, the time it is built).
-func (r *Run) emitBuilt(build func(*item) bool) error {
+// emitCall queues an event the exporter builds from a deferred call
+// (UsageRecorder.ReportDeferred): Emit's checks but the validation, which
+// the exporter does once the event exists, and the time stamp, which is
+// the call's (or, if it has none, the time it is built).
+func (r *Run) emitCall(c deferredCall) error {
 	if r == nil {
 		return ErrNoRun
 	}
@@ -132,7 +132,7 @@ func (r *Run) emitBuilt(build func(*item) bool) error {
 		r.t.refuse(kindEvent)
 		return errRunEnded
 	}
-	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, build: build})
+	return r.t.enqueue(context.Background(), &item{kind: kindEvent, run: r, call: c})
 }
 
 var errRunEnded = &Error{Op: "Run.Emit", Code: CodeRunAlreadyEnded, Message: "run already ended; event dropped"}
