@@ -95,7 +95,7 @@ func (m *meter) begin(ctx context.Context, op, model string, mark bool) call {
 	return c
 }
 
-// start is begin into c, which the HTTP meter has on the heap already.
+// start is begin into c, the caller's.
 func (m *meter) start(c *call, ctx context.Context, op, model string, mark bool) {
 	c.ctx = ctx
 	c.u.Provider, c.u.Operation, c.u.RequestModel, c.u.Start = m.provider, op, model, m.now()

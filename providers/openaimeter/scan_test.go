@@ -126,26 +126,34 @@ func TestWithIncludeUsage(t *testing.T) {
 		`{"model":"m","stream_options":{"other":1}}`,
 		`{"model":"m","stream_options":null}`,
 	} {
-		out, err := withIncludeUsage([]byte(body), scanRequest([]byte(body)).streamOptions)
-		if err != nil {
-			t.Fatalf("%s: %v", body, err)
+		for _, room := range []int{0, len(includeUsageFirst)} { // a new array, or body's own
+			src := append(make([]byte, 0, len(body)+room), body...)
+			out, err := withIncludeUsage(src, scanRequest(src).streamOptions)
+			if err != nil {
+				t.Fatalf("%s: %v", body, err)
+			}
+			checkIncludeUsage(t, body, out)
 		}
-		var in, got map[string]any
-		json.Unmarshal([]byte(body), &in)
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("%s → invalid %s", body, out)
-		}
-		so, _ := got["stream_options"].(map[string]any)
-		want := len(in)
-		if !hasKey(in, "stream_options") {
-			want++
-		}
-		if so["include_usage"] != true || len(got) != want {
-			t.Errorf("%s → %s", body, out)
-		}
-		if h := scanRequest(out); !h.includeUsage {
-			t.Errorf("%s → %s: usage not asked", body, out)
-		}
+	}
+}
+
+func checkIncludeUsage(t *testing.T, body string, out []byte) {
+	t.Helper()
+	var in, got map[string]any
+	json.Unmarshal([]byte(body), &in)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s → invalid %s", body, out)
+	}
+	so, _ := got["stream_options"].(map[string]any)
+	want := len(in)
+	if !hasKey(in, "stream_options") {
+		want++
+	}
+	if so["include_usage"] != true || len(got) != want {
+		t.Errorf("%s → %s", body, out)
+	}
+	if h := scanRequest(out); !h.includeUsage {
+		t.Errorf("%s → %s: usage not asked", body, out)
 	}
 }
 

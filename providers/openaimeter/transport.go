@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
+	"math/bits"
 	"net/http"
 	"slices"
 	"strings"
@@ -193,24 +195,25 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		head = scanRequest(body)
 		if m.inject && head.stream && !head.includeUsage && (op == providers.OpChat || op == providers.OpTextCompletion) {
 			if nb, err := withIncludeUsage(body, head.streamOptions); err == nil {
-				newBody = nb
+				body, newBody = nb, nb // nb may be body's array, changed
 			}
 		}
 	}
 
 	deployment := azureDeployment(req.URL.Path)
-	mc := &meteredCall{m: m, ctx: ctx, reqBody: body}
-	cl := &mc.cl
-	m.start(cl, ctx, op, m.requestModel(head.model, deployment), mark)
+	// The call starts here; its state moves into the body of the reply,
+	// allocated with it, once the reply's kind is known.
+	var c call
+	m.start(&c, ctx, op, m.requestModel(head.model, deployment), mark)
 	if deployment != "" || isAzureHost(req.URL.Host) {
-		cl.u.Provider = m.azureProvider
-		if cl.span != nil {
-			cl.span.SetAttributes(attribute.String(attrProvider, m.azureProvider), attribute.String(attrSystem, m.azureProvider))
+		c.u.Provider = m.azureProvider
+		if c.span != nil {
+			c.span.SetAttributes(attribute.String(attrProvider, m.azureProvider), attribute.String(attrSystem, m.azureProvider))
 		}
 	}
 	out := req
-	if cl.span != nil || mark || newBody != nil {
-		out = req.WithContext(cl.ctx) // a copy of req, the one sent
+	if c.span != nil || mark || newBody != nil {
+		out = req.WithContext(c.ctx) // a copy of req, the one sent
 	}
 	if newBody != nil {
 		setBody(out, newBody)
@@ -220,26 +223,30 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	resp, err := next(out)
 	if err != nil {
 		if body != nil && !early {
-			cl.u.RequestModel = m.requestModel(scanRequest(body).model, deployment)
+			c.u.RequestModel = m.requestModel(scanRequest(body).model, deployment)
 		}
-		cl.fail(err)
-		m.end(ctx, cl, true)
+		c.fail(err)
+		m.end(ctx, &c, true)
 		return resp, err
 	}
+	var mc *meteredCall
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode >= 400:
-		resp.Body = &errorBody{src: resp.Body, mc: mc, status: resp.StatusCode, statusText: resp.Status}
+		eb := &errorBody{src: resp.Body, status: resp.StatusCode, statusText: resp.Status}
+		resp.Body, mc = eb, &eb.mc
 	case isEventStream(contentType(resp.Header)):
-		resp.Body = &sseBody{src: resp.Body, mc: mc, strip: newBody != nil}
-		cl.u.Streamed = true
+		c.u.Streamed = true
+		sb := &sseBody{src: resp.Body, strip: newBody != nil}
+		resp.Body, mc = sb, &sb.mc
 	default:
-		jb := &jsonBody{src: resp.Body, mc: mc}
+		c.u.Streamed = head.stream
+		jb := &jsonBody{src: resp.Body}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
 			jb.buf = make([]byte, 0, n)
 		}
-		resp.Body = jb
-		cl.u.Streamed = head.stream
+		resp.Body, mc = jb, &jb.mc
 	}
+	mc.m, mc.ctx, mc.cl, mc.reqBody = m, ctx, c, body
 	if body != nil && !early {
 		mc.deployment, mc.headUnread = deployment, true
 	}
@@ -273,9 +280,10 @@ func contentType(h http.Header) string {
 }
 
 // requestJSON returns a copy of the JSON body of req through GetBody
-// (go-openai and langchaingo bodies are in-memory, so GetBody is set). A
-// body that cannot be re-read is not parsed: it is sent untouched and the
-// call is metered from its response alone.
+// (go-openai and langchaingo bodies are in-memory, so GetBody is set), with
+// room for withIncludeUsage to add its member in place. A body that cannot
+// be re-read is not parsed: it is sent untouched and the call is metered
+// from its response alone.
 func requestJSON(req *http.Request) ([]byte, bool) {
 	if req.GetBody == nil || req.Body == nil || req.Body == http.NoBody {
 		return nil, false
@@ -289,7 +297,7 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 	}
 	defer rc.Close()
 	if n := req.ContentLength; n > 0 && n <= maxCapture {
-		b := make([]byte, n)
+		b := make([]byte, n, int(n)+len(includeUsageFirst))
 		if _, err := io.ReadFull(rc, b); err != nil {
 			return nil, false
 		}
@@ -302,18 +310,24 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 	return b, true
 }
 
+// The stream_options member withIncludeUsage adds, before other members
+// or alone.
+const (
+	includeUsageFirst = `"stream_options":{"include_usage":true},`
+	includeUsageOnly  = `"stream_options":{"include_usage":true}`
+)
+
 // withIncludeUsage sets stream_options.include_usage=true in a JSON object,
 // keeping every other field. A body without stream_options (hasOptions
-// false) gets the member spliced in after its opening brace.
+// false) gets the member spliced in after its opening brace, in body's
+// array when it has room.
 func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
 	if i := jsonscan.SkipSpace(body, 0); !hasOptions && i < len(body) && body[i] == '{' {
-		const member = `"stream_options":{"include_usage":true}`
-		out := make([]byte, 0, len(body)+len(member)+1)
-		out = append(append(out, body[:i+1]...), member...)
-		if j := jsonscan.SkipSpace(body, i+1); j < len(body) && body[j] != '}' {
-			out = append(out, ',')
+		member := includeUsageFirst
+		if j := jsonscan.SkipSpace(body, i+1); j < len(body) && body[j] == '}' {
+			member = includeUsageOnly
 		}
-		return append(out, body[i+1:]...), nil
+		return slices.Insert(body, i+1, []byte(member)...), nil
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -334,14 +348,23 @@ func withIncludeUsage(body []byte, hasOptions bool) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-// withBody returns a shallow copy of req sending body instead: like
-// WithContext, it shares req's headers, which the meter does not change.
 // setBody makes body the body of r, a copy of the caller's request.
 func setBody(r *http.Request, body []byte) {
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = newSentBody(body)
 	r.ContentLength = int64(len(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.GetBody = func() (io.ReadCloser, error) { return newSentBody(body), nil }
 }
+
+// sentBody is a request body the meter sends in place of the caller's.
+type sentBody struct{ bytes.Reader }
+
+func newSentBody(b []byte) *sentBody {
+	s := new(sentBody)
+	s.Reset(b)
+	return s
+}
+
+func (*sentBody) Close() error { return nil }
 
 func isEventStream(ct string) bool { return mediaType(ct) == "text/event-stream" }
 
@@ -362,13 +385,13 @@ func mediaType(ct string) string {
 	return mt
 }
 
-// meteredCall is one HTTP call whose response body is being read.
+// meteredCall is one HTTP call whose response body is being read; the
+// body holds it.
 type meteredCall struct {
 	once    sync.Once
 	m       *meter
 	ctx     context.Context
 	cl      call
-	a       acc
 	reqBody []byte // the request body, measured only for an estimate
 	poll    string // the pending key of the background response polled
 	// headUnread says the request body is read when the call is reported
@@ -421,7 +444,9 @@ func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Resp
 		m.end(ctx, &cl, false)
 		return resp, err
 	}
-	resp.Body = &jsonBody{src: resp.Body, mc: &meteredCall{m: m, ctx: ctx, cl: cl, poll: key}}
+	jb := &jsonBody{src: resp.Body}
+	jb.mc.m, jb.mc.ctx, jb.mc.cl, jb.mc.poll = m, ctx, cl, key
+	resp.Body = jb
 	return resp, nil
 }
 
@@ -429,12 +454,12 @@ func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Resp
 // background response; it reports whether the call is settled (and so
 // must not be reported as it stands): a start is remembered, a poll is
 // reported only when it finds the response finished, once.
-func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
+func (mc *meteredCall) background(ev *wireEvent, a *acc) (settled bool) {
 	if ev.Object != "response" {
 		return mc.poll != "" // a poll answered with an error: still pending
 	}
 	if mc.poll == "" {
-		if mc.a.hasUsage || (ev.Status != "queued" && ev.Status != "in_progress") {
+		if a.hasUsage || (ev.Status != "queued" && ev.Status != "in_progress") {
 			return false
 		}
 		mc.m.pending.add(responseKey(ev.ID))
@@ -442,12 +467,12 @@ func (mc *meteredCall) background(ev *wireEvent) (settled bool) {
 		mc.m.end(mc.ctx, &mc.cl, false)
 		return true
 	}
-	if !mc.a.hasUsage && !responseFinished(openai.ResponseStatus(ev.Status)) || !mc.m.pending.take(mc.poll) {
+	if !a.hasUsage && !responseFinished(openai.ResponseStatus(ev.Status)) || !mc.m.pending.take(mc.poll) {
 		mc.m.end(mc.ctx, &mc.cl, false)
 		return true
 	}
-	if !mc.a.hasUsage { // finished without usage (failed early): nothing used
-		mc.a.setUsage(tokens{})
+	if !a.hasUsage { // finished without usage (failed early): nothing used
+		a.setUsage(tokens{})
 	}
 	mc.cl.u.RequestModel = ev.Model
 	return false
@@ -461,18 +486,19 @@ func (mc *meteredCall) readHead(u *providers.Usage) {
 	}
 }
 
-// fill copies what the responses said into u, the call's usage, with the
-// response model mapped like the request model (WithDeployments).
-func (mc *meteredCall) fill(u *providers.Usage) {
+// fill copies what the responses said, read into a, into u, the call's
+// usage, with the response model mapped like the request model
+// (WithDeployments).
+func (mc *meteredCall) fill(u *providers.Usage, a *acc) {
 	mc.readHead(u)
 	var inChars int64
-	if !mc.a.hasUsage && mc.reqBody != nil {
+	if !a.hasUsage && mc.reqBody != nil {
 		var wr wireRequest
 		if json.Unmarshal(mc.reqBody, &wr) == nil {
 			inChars = wr.chars()
 		}
 	}
-	mc.a.fill(u, inChars)
+	a.fill(u, inChars)
 	u.Model = mc.m.model(u.Model)
 }
 
@@ -494,11 +520,10 @@ func (mc *meteredCall) deferrable(kept int) bool {
 // at EOF or Close.
 type jsonBody struct {
 	src  io.ReadCloser
-	mc   *meteredCall
-	buf  []byte
+	mc   meteredCall
+	buf  []byte // the reply; once the call is reported, Complete's only
 	head []byte // first bytes, kept once buf overflows
 	over bool
-	kept []byte // buf as handed over with the call, for Complete
 }
 
 func (b *jsonBody) Read(p []byte) (int, error) {
@@ -536,23 +561,23 @@ func (b *jsonBody) Close() error {
 }
 
 func (b *jsonBody) done(readErr error) {
-	mc := b.mc
+	mc := &b.mc
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		// Responses bodies may start or poll a background response, which
 		// is settled here and now (background).
 		responses := mc.poll != "" || mc.cl.u.Operation == providers.OpResponses
 		if readErr == nil && !responses && !b.over && mc.deferrable(len(b.buf)) {
-			b.kept = b.buf
 			mc.m.endDeferred(mc.ctx, &mc.cl, b)
 			return
 		}
 		var ev wireEvent
-		b.read(b.buf, &ev)
-		if responses && readErr == nil && mc.background(&ev) {
+		var a acc
+		b.read(b.buf, &ev, &a)
+		if responses && readErr == nil && mc.background(&ev, &a) {
 			return
 		}
-		mc.fill(&mc.cl.u)
+		mc.fill(&mc.cl.u, &a)
 		if readErr != nil {
 			describeError(readErr, &mc.cl.u)
 		}
@@ -564,21 +589,21 @@ func (b *jsonBody) done(readErr error) {
 // Reporter calls it, later: providers.Completer).
 func (b *jsonBody) Complete(u *providers.Usage) {
 	var ev wireEvent
-	b.read(b.kept, &ev)
-	b.mc.fill(u)
+	var a acc
+	b.read(b.buf, &ev, &a)
+	b.mc.fill(u, &a)
 }
 
-// read reads buf, the reply kept, into the call's acc: byte-scanned when
-// it is a plain reply, else decoded in full into ev.
-func (b *jsonBody) read(buf []byte, ev *wireEvent) {
-	mc := b.mc
-	switch op := mc.cl.u.Operation; {
+// read reads buf, the reply kept, into a: byte-scanned when it is a plain
+// reply, else decoded in full into ev.
+func (b *jsonBody) read(buf []byte, ev *wireEvent, a *acc) {
+	switch op := b.mc.cl.u.Operation; {
 	case b.over:
-		partialUsage(&mc.a, b.head, buf)
+		partialUsage(a, b.head, buf)
 	case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
-		plainReply(buf, &mc.a):
+		plainReply(buf, a):
 	case json.Unmarshal(buf, ev) == nil:
-		mc.a.wire(ev)
+		a.wire(ev)
 	}
 }
 
@@ -611,7 +636,7 @@ func partialUsage(a *acc, head, tail []byte) {
 // like go-openai describes it, at EOF or Close.
 type errorBody struct {
 	src        io.ReadCloser
-	mc         *meteredCall
+	mc         meteredCall
 	buf        []byte
 	status     int
 	statusText string
@@ -634,7 +659,7 @@ func (b *errorBody) Close() error {
 }
 
 func (b *errorBody) done() {
-	mc := b.mc
+	mc := &b.mc
 	mc.once.Do(func() {
 		mc.readHead(&mc.cl.u)
 		mc.cl.fail(httpError(b.status, b.statusText, b.buf))
@@ -665,49 +690,99 @@ func httpError(status int, statusText string, body []byte) error {
 // and the "usage":null member OpenAI then adds to every chunk.
 type sseBody struct {
 	src     io.ReadCloser
-	mc      *meteredCall
+	mc      meteredCall
 	strip   bool
 	carry   []byte // the start of a line whose end has not arrived
 	spare   []byte // carry's other buffer, for a line longer than p
 	out     []byte // metered bytes of a long line not yet returned
 	err     error  // the upstream read error, returned once out is empty
 	dropSep bool   // drop the blank line after a stripped event
-	ev      wireEvent
 	// pending holds the payloads of the events not metered yet: they are
 	// metered when the call is reported, read later with it
 	// (providers.ReportDeferred), so reading the stream costs the caller
 	// a copy of each event. Past maxPending they are metered at once.
+	// Once the call is reported, the body adds nothing more to it.
 	pending payloads
-	handed  payloads // pending as handed over with the call, for Complete
-	evErr   error    // an error event's, metered before pending
+	evErr   error // an error event's, metered before pending
+	a       *acc  // what the events metered said; made by meterAll
 }
 
 // maxPending bounds sseBody.pending.
 const maxPending = 16 << 10
 
-// payloads keeps event payloads, one per line, in blocks that are not
-// moved as more arrive.
+// payloads keeps event payloads in blocks that are not moved as more
+// arrive. The chunks of a stream start alike (id, object, created, model,
+// fingerprint: most of a short chunk), so each payload after the first is
+// kept as the length of the start it shares with the first, then the rest:
+// a third of the bytes to copy and keep.
 type payloads struct {
 	blocks [][]byte
+	first  []byte // the first payload, kept whole in blocks[0]
 	size   int
 }
 
 func (ps *payloads) add(p []byte) {
+	shared := sharedPrefix(ps.first, p)
+	rest := p[shared:]
+	need := 2*binary.MaxVarintLen64 + len(rest)
 	n := len(ps.blocks)
-	if n == 0 || cap(ps.blocks[n-1])-len(ps.blocks[n-1]) <= len(p) {
-		ps.blocks = append(ps.blocks, make([]byte, 0, max(2<<10, len(p)+1)))
+	if n == 0 || cap(ps.blocks[n-1])-len(ps.blocks[n-1]) < need {
+		size := 1 << 10 // most short streams fit
+		if n > 0 {
+			size = min(2*cap(ps.blocks[n-1]), 8<<10)
+		}
+		ps.blocks = append(ps.blocks, make([]byte, 0, max(size, need)))
 		n++
 	}
-	ps.blocks[n-1] = append(append(ps.blocks[n-1], p...), '\n')
-	ps.size += len(p) + 1
+	b := ps.blocks[n-1]
+	at := len(b)
+	b = binary.AppendUvarint(binary.AppendUvarint(b, uint64(shared)), uint64(len(rest)))
+	b = append(b, rest...)
+	if ps.first == nil {
+		ps.first = b[len(b)-len(rest):]
+	}
+	ps.blocks[n-1] = b
+	ps.size += len(b) - at
 }
 
-// reset empties ps, keeping its first block.
+// each calls f with each payload kept, in order; buf is where a payload
+// is put back together, reused from one to the next.
+func (ps *payloads) each(f func(payload []byte)) {
+	var buf []byte
+	for _, block := range ps.blocks {
+		for len(block) > 0 {
+			shared, k := binary.Uvarint(block)
+			n, l := binary.Uvarint(block[k:])
+			block = block[k+l:]
+			buf = append(append(buf[:0], ps.first[:shared]...), block[:n]...)
+			block = block[n:]
+			f(buf)
+		}
+	}
+}
+
+// sharedPrefix is how many bytes a and b start with alike, compared a word
+// at a time: the meter compares each event of a stream as it passes.
+func sharedPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)/8
+		}
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// reset empties ps, keeping its first block's array.
 func (ps *payloads) reset() {
 	if len(ps.blocks) > 0 {
 		ps.blocks = append(ps.blocks[:0], ps.blocks[0][:0])
 	}
-	ps.size = 0
+	ps.first, ps.size = nil, 0
 }
 
 func (b *sseBody) Read(p []byte) (int, error) {
@@ -772,18 +847,17 @@ func (b *sseBody) ended(err error) {
 // finish reports the call once; err is a read error of the body (nil at
 // EOF/Close) or an error event of the stream.
 func (b *sseBody) finish(err error) {
-	mc := b.mc
+	mc := &b.mc
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		if err == nil && mc.deferrable(b.pending.size) {
-			b.handed = b.pending
 			mc.m.endDeferred(mc.ctx, &mc.cl, b)
 			return
 		}
-		if evErr := b.meterAll(b.pending); err == nil {
+		if evErr := b.meterAll(); err == nil {
 			err = evErr
 		}
-		mc.fill(&mc.cl.u)
+		mc.fill(&mc.cl.u, b.a)
 		if err != nil {
 			describeError(err, &mc.cl.u)
 		}
@@ -794,8 +868,8 @@ func (b *sseBody) finish(err error) {
 // Complete meters the events handed over with the call into u (its
 // Reporter calls it, later: providers.Completer).
 func (b *sseBody) Complete(u *providers.Usage) {
-	evErr := b.meterAll(b.handed)
-	b.mc.fill(u)
+	evErr := b.meterAll()
+	b.mc.fill(u, b.a)
 	if evErr != nil {
 		describeError(evErr, u)
 	}
@@ -859,7 +933,7 @@ func (b *sseBody) hide(line []byte) []byte {
 			usage, usageOnly = true, empty && !bytes.Contains(payload, []byte(`"type"`))
 		} else { // another shape: read it, on its own
 			var probe acc
-			usage, usageOnly, _ = b.meterEvent(payload, &probe)
+			usage, usageOnly, _ = meterEvent(payload, &probe)
 		}
 	}
 	b.later(payload)
@@ -884,7 +958,7 @@ func (b *sseBody) pass(line []byte, usageOnly bool) []byte {
 // later keeps an event's payload to meter when the call is reported.
 func (b *sseBody) later(payload []byte) {
 	if b.pending.size+len(payload) >= maxPending {
-		b.evErr = cmp.Or(b.evErr, b.meterAll(b.pending))
+		b.evErr = cmp.Or(b.evErr, b.meterAll())
 		b.pending.reset()
 	}
 	b.pending.add(payload)
@@ -892,17 +966,16 @@ func (b *sseBody) later(payload []byte) {
 
 // meterAll meters the payloads kept by later, in order, and returns the
 // error the first error event stands for (or one metered before).
-func (b *sseBody) meterAll(pending payloads) error {
-	err := b.evErr
-	for _, block := range pending.blocks {
-		for len(block) > 0 {
-			i := bytes.IndexByte(block, '\n')
-			if _, _, e := b.meterEvent(block[:i], &b.mc.a); e != nil && err == nil {
-				err = e
-			}
-			block = block[i+1:]
-		}
+func (b *sseBody) meterAll() error {
+	if b.a == nil {
+		b.a = new(acc)
 	}
+	err := b.evErr
+	b.pending.each(func(payload []byte) {
+		if _, _, e := meterEvent(payload, b.a); e != nil && err == nil {
+			err = e
+		}
+	})
 	return err
 }
 
@@ -910,20 +983,20 @@ func (b *sseBody) meterAll(pending payloads) error {
 // usage; usageOnly that it carried nothing else (the chunk include_usage
 // adds); err is the error an error event in a 200 stream stands for (as
 // go-openai returns it: an *APIError).
-func (b *sseBody) meterEvent(payload []byte, a *acc) (usage, usageOnly bool, err error) {
+func meterEvent(payload []byte, a *acc) (usage, usageOnly bool, err error) {
 	usage, usageOnly, ok := scanChunk(payload, a)
 	if ok {
 		return usage && a.hasUsage, usageOnly, nil
 	}
-	b.ev = wireEvent{}
-	if json.Unmarshal(payload, &b.ev) != nil {
+	var ev wireEvent
+	if json.Unmarshal(payload, &ev) != nil {
 		return false, false, nil
 	}
-	if e := b.ev.Error; e != nil && b.ev.Type == "" {
+	if e := ev.Error; e != nil && ev.Type == "" {
 		return false, false, &openai.APIError{Code: e.code(), Message: e.Message, Type: e.Type}
 	}
-	usageOnly = a.wire(&b.ev)
-	usage = b.ev.Usage != nil || b.ev.Response != nil && b.ev.Response.Usage != nil
+	usageOnly = a.wire(&ev)
+	usage = ev.Usage != nil || ev.Response != nil && ev.Response.Usage != nil
 	return usage && a.hasUsage, usageOnly, nil
 }
 
