@@ -67,6 +67,12 @@ func BenchmarkAnthropicAB(b *testing.B) {
 	b.Run("messages-aa", func(b *testing.B) {
 		abbench.Run(b, call(raw), call(raw), abbench.Options{A: "raw", B: "raw2"})
 	})
+	// The stream's control: two raw clients, as the A/B compares two
+	// clients; calls of a millisecond read a few points apart run to run.
+	raw2 := anthropic.NewClient(base...)
+	b.Run("stream-aa", func(b *testing.B) {
+		abbench.Run(b, stream(raw), stream(raw2), abbench.Options{A: "raw", B: "raw2", Block: 1})
+	})
 	b.Run("stream", func(b *testing.B) { // ~200 events, a call of about a millisecond
 		abbench.Run(b, stream(raw), stream(metered), abbench.Options{A: "raw", B: "metered",
 			Between: flush, Every: flushEvery, Block: 1})
