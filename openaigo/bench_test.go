@@ -99,11 +99,15 @@ func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx co
 		b.Fatal(err)
 	}
 	ctx, _ = tr.Start(context.Background(), drip.RunParams{CustomerID: cu.ID, Workflow: "bench"})
-	base := []option.RequestOption{option.WithAPIKey("k"), option.WithBaseURL("http://openai.invalid/v1/"),
-		option.WithHTTPClient(&http.Client{Transport: srv})}
-	raw = openai.NewClient(base...)
-	metered = openai.NewClient(append(base, option.WithMiddleware(drip.OpenAIMiddleware(cu.ID, drip.WithOpenAITracker(tr))))...)
+	raw = openai.NewClient(rawOptions(srv)...)
+	metered = openai.NewClient(append(rawOptions(srv), option.WithMiddleware(drip.OpenAIMiddleware(cu.ID, drip.WithOpenAITracker(tr))))...)
 	return raw, metered, ctx, func() { tr.Flush(context.Background()) }
+}
+
+// rawOptions are the options of a client of srv, unmetered.
+func rawOptions(srv *canned) []option.RequestOption {
+	return []option.RequestOption{option.WithAPIKey("k"), option.WithBaseURL("http://openai.invalid/v1/"),
+		option.WithHTTPClient(&http.Client{Transport: srv})}
 }
 
 // flushEvery is how many calls the tracker queues between deliveries.
@@ -173,7 +177,8 @@ func BenchmarkChat(b *testing.B) {
 
 func BenchmarkChatStream(b *testing.B) {
 	for _, chunks := range []int{4, 60} {
-		raw, metered, ctx, flush := benchClients(b, newCanned(chunks))
+		srv := newCanned(chunks)
+		raw, metered, ctx, flush := benchClients(b, srv)
 		p := chatParams("gpt-4o-mini")
 		drain := func(c openai.Client) func() error {
 			return func() error {
@@ -194,6 +199,11 @@ func BenchmarkChatStream(b *testing.B) {
 			block = 1 // a call of a millisecond
 		}
 		b.Run("ab/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(metered), block) })
+		// The control: two raw clients, as the A/B compares two clients.
+		raw2 := openai.NewClient(rawOptions(srv)...)
+		b.Run("aa/chunks="+strconv.Itoa(chunks), func(b *testing.B) {
+			abbench.Run(b, drain(raw), drain(raw2), abbench.Options{A: "raw", B: "raw2", Block: block})
+		})
 		for _, c := range []struct {
 			name   string
 			client openai.Client
