@@ -521,7 +521,7 @@ func (mc *meteredCall) deferrable(kept int) bool {
 type jsonBody struct {
 	src  io.ReadCloser
 	mc   meteredCall
-	buf  []byte // the reply; once the call is reported, Complete's only
+	buf  []byte // the reply; once the call is reported, only Complete reads it
 	head []byte // first bytes, kept once buf overflows
 	over bool
 }
