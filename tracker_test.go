@@ -183,7 +183,7 @@ type orderLog struct {
 }
 
 type runOrder struct {
-	start, firstEvent, lastEvent, end int
+	firstEvent, lastEvent, end int
 }
 
 func (o *orderLog) wrap(h http.Handler) http.Handler {

@@ -80,9 +80,6 @@ CREATE TABLE entitlement_counters (
 ) WITHOUT ROWID;
 `
 
-// entitlementState is empty: every entitlement fact lives in the store.
-type entitlementState struct{}
-
 // Entitlement values and codes.
 const (
 	periodDaily   = "DAILY"

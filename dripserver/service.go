@@ -21,10 +21,9 @@ type service struct {
 	store *Store
 	now   func() time.Time
 
-	bill  billingState     // billing.go
-	ent   entitlementState // entitlements.go
-	hooks webhookState     // webhooks.go
-	live  broadcaster      // live.go: the live stream
+	bill  billingState // billing.go
+	hooks webhookState // webhooks.go
+	live  broadcaster  // live.go: the live stream
 }
 
 // resolveCustomer finds a customer by its id or, because SDK users commonly

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -131,23 +130,4 @@ func (e *env) onlyRun(t *testing.T) driptest.Run {
 func cost(m string, in, cached, out int64) float64 {
 	c, _ := pricing.Default().Cost(m, in, cached, out)
 	return c
-}
-
-func eventsOf(e *env, t *testing.T, runID, typ string) []driptest.Event {
-	var out []driptest.Event
-	for _, ev := range e.drip.Events(runID) {
-		if ev.EventType == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func sortedStatuses(runs []driptest.Run) []string {
-	var s []string
-	for _, r := range runs {
-		s = append(s, r.Status)
-	}
-	sort.Strings(s)
-	return s
 }
