@@ -16,6 +16,7 @@ import (
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/internal/abbench"
+	"github.com/drip-sdk/drip-go/internal/memhttp"
 )
 
 // The benchmarks compare a raw openai-go call with the same call metered by
@@ -70,12 +71,7 @@ func (c *canned) RoundTrip(req *http.Request) (*http.Response, error) {
 			reply = c.streamWithUsage
 		}
 	}
-	return &http.Response{
-		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  http.Header{"Content-Type": {ct}},
-		Body:    io.NopCloser(bytes.NewReader(reply)),
-		Request: req, ContentLength: int64(len(reply)),
-	}, nil
+	return memhttp.Reply(req, ct, reply), nil
 }
 
 func newCanned(chunks int) *canned {

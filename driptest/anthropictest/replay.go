@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/drip-sdk/drip-go/internal/memhttp"
 )
 
 // Replay returns an in-memory Anthropic, for benchmarks: an
@@ -43,7 +45,5 @@ func (r *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 	if bytes.Contains(body, []byte(`"stream":true`)) {
 		b, ct = r.sse, "text/event-stream; charset=utf-8"
 	}
-	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Content-Type": {ct}}, ContentLength: int64(len(b)),
-		Body: io.NopCloser(bytes.NewReader(b)), Request: req}, nil
+	return memhttp.Reply(req, ct, b), nil
 }
