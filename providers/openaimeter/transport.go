@@ -714,7 +714,7 @@ const maxPending = 16 << 10
 // arrive. The chunks of a stream start alike (id, object, created, model,
 // fingerprint: most of a short chunk), so each payload after the first is
 // kept as the length of the start it shares with the first, then the rest:
-// a third of the bytes to copy and keep.
+// that start is copied and kept once.
 type payloads struct {
 	blocks [][]byte
 	first  []byte // the first payload, kept whole in blocks[0]
