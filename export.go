@@ -479,7 +479,9 @@ func (x *exporter) file(r *record) {
 		if r.Parent != "" {
 			if p := x.runs[r.Parent]; p != nil {
 				rs.parent = p
-				p.children = append(p.children, rs)
+				if p.id == "" { // the start waits for p's id: finish wakes it
+					p.children = append(p.children, rs)
+				}
 			}
 		}
 	case recEvent, recEnd:
@@ -538,6 +540,7 @@ func (x *exporter) schedule() time.Time {
 		x.usageNext = !x.usageNext
 		if len(x.usage) > 0 && (len(x.ready) == 0 || x.usageNext) {
 			r := x.usage[0]
+			x.usage[0] = nil // the array outlives the record otherwise
 			x.usage = x.usage[1:]
 			x.launch(nil, func() jobResult { return jobResult{outcomes: t.sendUsage(r)} })
 			continue
@@ -563,7 +566,9 @@ func (x *exporter) schedule() time.Time {
 		case len(rs.events) > 0:
 			n := min(len(rs.events), t.cfg.maxBatch)
 			batch := rs.events[:n:n]
-			rs.events = rs.events[n:]
+			if rs.events = rs.events[n:]; len(rs.events) == 0 {
+				rs.events = nil // appends would reuse the batch's array, keeping its records
+			}
 			id := rs.id
 			x.launch(rs, func() jobResult { return jobResult{outcomes: t.sendEvents(id, batch)} })
 			x.markReady(rs) // more batches of it may go beside this one
@@ -659,10 +664,12 @@ func (x *exporter) finish(res jobResult) {
 		}
 	}
 	if rs != nil && res.id != "" {
-		// Children waiting for this id may go now.
+		// Children waiting for this id may go now; none waits after, so
+		// a long-lived run does not keep every child it had.
 		for _, c := range rs.children {
 			x.markReady(c)
 		}
+		rs.children = nil
 	}
 	if rs != nil && x.runs[rs.ext] == rs {
 		rs.inflight--
