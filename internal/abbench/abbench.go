@@ -47,7 +47,8 @@ type Options struct {
 // "metered/raw".
 //
 // b.N counts pairs of calls, so ns/op is one a plus one b call. Which side
-// goes first alternates from pair to pair.
+// goes first alternates from pair to pair, and from one Between to the
+// next.
 func Run(tb *testing.B, a, b func() error, o Options) {
 	fns := [2]func() error{a, b}
 	block := Block
@@ -60,16 +61,23 @@ func Run(tb *testing.B, a, b func() error, o Options) {
 	diffs := make([]float64, 0, pairs)
 	tb.ReportAllocs()
 	tb.ResetTimer()
-	for p := 0; p*block < tb.N; p++ {
+	// first is the side that goes first in a pair: it alternates from
+	// pair to pair, and the first pair after each Between starts with the
+	// other side than after the last one, whatever Every is (else one side
+	// would always meet what Between left, a collection say).
+	first, betweens := 0, 0
+	for p := 0; p*block < tb.N; p, first = p+1, first^1 {
 		if o.Between != nil && o.Every > 0 && p > 0 && p%o.Every == 0 {
 			tb.StopTimer()
 			o.Between()
 			tb.StartTimer()
+			betweens++
+			first = betweens & 1
 		}
 		n := min(block, tb.N-p*block)
 		var d [2]time.Duration
 		for j := range 2 {
-			k := j ^ p&1 // alternate which goes first
+			k := j ^ first
 			start := time.Now()
 			for range n {
 				if err := fns[k](); err != nil {
