@@ -479,9 +479,7 @@ func (x *exporter) file(r *record) {
 		if r.Parent != "" {
 			if p := x.runs[r.Parent]; p != nil {
 				rs.parent = p
-				if p.id == "" { // the start waits for p's id: finish wakes it
-					p.children = append(p.children, rs)
-				}
+				p.children = append(p.children, rs)
 			}
 		}
 	case recEvent, recEnd:
