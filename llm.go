@@ -228,13 +228,20 @@ func (r *UsageRecorder) customer(ctx context.Context) string {
 	return r.CustomerID
 }
 
-// usageMetadata is the metadata of a call recorded as usage: model,
-// provider, whether the counts are estimated, then Metadata.
-func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
+// modelMetadata is what every usage record of a call says of it: its
+// model and provider.
+func modelMetadata(u *providers.Usage) map[string]any {
 	md := map[string]any{"model": u.ResolvedModel()}
 	if u.Provider != "" {
 		md["provider"] = u.Provider
 	}
+	return md
+}
+
+// usageMetadata is the metadata of a call recorded as usage: model,
+// provider, whether the counts are estimated, then Metadata.
+func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
+	md := modelMetadata(u)
 	if u.Estimated {
 		md["usageEstimated"] = true
 	}
@@ -284,13 +291,8 @@ func (r *UsageRecorder) countFeature(ctx context.Context, customer string, u *pr
 			return
 		}
 	}
-	t := r.tracker()
-	md := map[string]any{"model": u.ResolvedModel()}
-	if u.Provider != "" {
-		md["provider"] = u.Provider
-	}
-	r.fail(t.TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: r.Feature, Quantity: float64(u.Total()),
-		Units: "tokens", Metadata: md, Mode: UsageInternal}))
+	r.fail(r.tracker().TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: r.Feature, Quantity: float64(u.Total()),
+		Units: "tokens", Metadata: modelMetadata(u), Mode: UsageInternal}))
 }
 
 func (r *UsageRecorder) fail(err error) {
