@@ -17,6 +17,7 @@ import (
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/internal/abbench"
 	"github.com/drip-sdk/drip-go/internal/memhttp"
+	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
 
 // The benchmarks compare a raw openai-go call with the same call metered by
@@ -80,8 +81,12 @@ func newCanned(chunks int) *canned {
 
 // benchClients returns the raw client, the metered one, and the ctx of the
 // run the metered calls are recorded in, with a flush to call between
-// timed stretches.
-func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx context.Context, flush func()) {
+// timed stretches. viaClient is the same meter as the SDK's HTTP client
+// (openaimeter.NewHTTPClient, what drip.OpenAIHTTPClient builds) instead
+// of a middleware: at the bottom of the stack it marks nothing, so the
+// "ab-httpclient" figures beside "ab" show what the middleware's
+// counted-once mark (a copy of each request with a marked ctx) costs.
+func benchClients(b *testing.B, srv *canned) (raw, metered, viaClient openai.Client, ctx context.Context, flush func()) {
 	ds := driptest.NewServer(b)
 	dc, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
 	if err != nil {
@@ -97,7 +102,9 @@ func benchClients(b *testing.B, srv *canned) (raw, metered openai.Client, ctx co
 	ctx, _ = tr.Start(context.Background(), drip.RunParams{CustomerID: cu.ID, Workflow: "bench"})
 	raw = openai.NewClient(rawOptions(srv)...)
 	metered = openai.NewClient(append(rawOptions(srv), option.WithMiddleware(drip.OpenAIMiddleware(cu.ID, drip.WithOpenAITracker(tr))))...)
-	return raw, metered, ctx, func() { tr.Flush(context.Background()) }
+	rec := &drip.UsageRecorder{CustomerID: cu.ID, Tracker: tr}
+	viaClient = openai.NewClient(append(rawOptions(srv), option.WithHTTPClient(openaimeter.NewHTTPClient(&http.Client{Transport: srv}, rec)))...)
+	return raw, metered, viaClient, ctx, func() { tr.Flush(context.Background()) }
 }
 
 // rawOptions are the options of a client of srv, unmetered.
@@ -134,7 +141,7 @@ func benchLoop(b *testing.B, flush func(), call func() error) {
 }
 
 func BenchmarkChat(b *testing.B) {
-	raw, metered, ctx, flush := benchClients(b, newCanned(0))
+	raw, metered, viaClient, ctx, flush := benchClients(b, newCanned(0))
 	p := chatParams("gpt-4o-mini")
 	call := func(c openai.Client) func() error {
 		return func() error {
@@ -143,6 +150,7 @@ func BenchmarkChat(b *testing.B) {
 		}
 	}
 	b.Run("ab", func(b *testing.B) { benchAB(b, flush, call(raw), call(metered), abbench.Block) })
+	b.Run("ab-httpclient", func(b *testing.B) { benchAB(b, flush, call(raw), call(viaClient), abbench.Block) })
 	// Outside any run: each call is usage for the customer.
 	b.Run("ab-usage", func(b *testing.B) {
 		p := p
@@ -174,7 +182,7 @@ func BenchmarkChat(b *testing.B) {
 func BenchmarkChatStream(b *testing.B) {
 	for _, chunks := range []int{4, 60} {
 		srv := newCanned(chunks)
-		raw, metered, ctx, flush := benchClients(b, srv)
+		raw, metered, viaClient, ctx, flush := benchClients(b, srv)
 		p := chatParams("gpt-4o-mini")
 		drain := func(c openai.Client) func() error {
 			return func() error {
@@ -195,6 +203,7 @@ func BenchmarkChatStream(b *testing.B) {
 			block = 1 // a call of a millisecond
 		}
 		b.Run("ab/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(metered), block) })
+		b.Run("ab-httpclient/chunks="+strconv.Itoa(chunks), func(b *testing.B) { benchAB(b, flush, drain(raw), drain(viaClient), block) })
 		// The control: two raw clients, as the A/B compares two clients.
 		raw2 := openai.NewClient(rawOptions(srv)...)
 		b.Run("aa/chunks="+strconv.Itoa(chunks), func(b *testing.B) {
