@@ -807,8 +807,11 @@ func (b *sseBody) Read(p []byte) (int, error) {
 		kept, rest := b.meter(p[:c+n], err != nil)
 		b.carry = append(b.carry[:0], rest...)
 		b.ended(err)
-		if len(kept) > 0 || err != nil {
+		if len(kept) > 0 {
 			return len(kept), nil
+		}
+		if err != nil {
+			return 0, err
 		}
 	}
 }

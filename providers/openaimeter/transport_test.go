@@ -10,11 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
+	"github.com/drip-sdk/drip-go/internal/memhttp"
 	"github.com/drip-sdk/drip-go/providers"
 	"github.com/drip-sdk/drip-go/providers/openaimeter"
 )
@@ -416,3 +418,64 @@ func TestTransportStreamBytesUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// A stream's body never answers a Read with nothing and no error, however
+// the server's body ends: io.Reader discourages it, and a reader that gives
+// up after a few empty reads would lose the stream. The usage chunk the
+// meter asked for is hidden, so the last data the server sends is data the
+// caller never reads.
+func TestTransportStreamReadsNeverEmpty(t *testing.T) {
+	chunk := func(s string) string { return "data: " + s + "\n\n" }
+	served := chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}],"usage":null}`) +
+		chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}`)
+	want := chunk(`{"id":"c","object":"chat.completion.chunk","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}`)
+	ends := map[string]func(io.Reader) io.Reader{
+		"EOF after the data": func(r io.Reader) io.Reader { return r },
+		"EOF with the data":  iotest.DataErrReader,
+		"a byte at a time":   iotest.OneByteReader,
+	}
+	for name, end := range ends {
+		t.Run(name, func(t *testing.T) {
+			base := roundTripper(func(req *http.Request) (*http.Response, error) {
+				resp := memhttp.Reply(req, "text/event-stream", nil)
+				resp.Body = io.NopCloser(end(strings.NewReader(served)))
+				return resp, nil
+			})
+			rep := &capture{}
+			req, _ := http.NewRequest(http.MethodPost, "http://openai.invalid/v1/chat/completions", strings.NewReader(`{"model":"gpt-4o","stream":true}`))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := openaimeter.NewTransport(base, rep).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			buf := make([]byte, 4096)
+			for empty := 0; ; {
+				n, err := resp.Body.Read(buf)
+				got.Write(buf[:n])
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					if empty++; empty == 1 {
+						t.Error("a Read returned nothing and no error")
+					}
+				}
+			}
+			resp.Body.Close()
+			if got.String() != want {
+				t.Fatalf("caller read\n%q\nwant\n%q", got.String(), want)
+			}
+			if u := rep.One(t); u.InputTokens != 11 || u.OutputTokens != 7 {
+				t.Fatalf("usage = %+v", u)
+			}
+		})
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
