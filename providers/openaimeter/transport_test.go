@@ -396,21 +396,9 @@ func TestTransportStreamBytesUnchanged(t *testing.T) {
 	for _, size := range []int{1, 7, 100, 333, 4096} {
 		rep := &capture{}
 		resp := post(openaimeter.NewHTTPClient(nil, rep))
-		var got bytes.Buffer
-		buf := make([]byte, size)
-		for {
-			n, err := resp.Body.Read(buf)
-			got.Write(buf[:n])
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		resp.Body.Close()
-		if !bytes.Equal(id.ReplaceAll(got.Bytes(), []byte("ID")), want) {
-			t.Errorf("reads of %d bytes: the caller read\n%s\nwant\n%s", size, got.Bytes(), want)
+		got := readBody(t, resp.Body, size)
+		if !bytes.Equal(id.ReplaceAll(got, []byte("ID")), want) {
+			t.Errorf("reads of %d bytes: the caller read\n%s\nwant\n%s", size, got, want)
 		}
 		u := rep.One(t)
 		if u.Estimated || u.InputTokens != int64(openaitest.DefaultUsage.Prompt) || u.ToolCalls != 1 || u.ToolNames[0] != "lookup" {
@@ -448,31 +436,35 @@ func TestTransportStreamReadsNeverEmpty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got bytes.Buffer
-			buf := make([]byte, 4096)
-			for empty := 0; ; {
-				n, err := resp.Body.Read(buf)
-				got.Write(buf[:n])
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					if empty++; empty == 1 {
-						t.Error("a Read returned nothing and no error")
-					}
-				}
-			}
-			resp.Body.Close()
-			if got.String() != want {
-				t.Fatalf("caller read\n%q\nwant\n%q", got.String(), want)
+			if got := readBody(t, resp.Body, 4096); string(got) != want {
+				t.Fatalf("caller read\n%q\nwant\n%q", got, want)
 			}
 			if u := rep.One(t); u.InputTokens != 11 || u.OutputTokens != 7 {
 				t.Fatalf("usage = %+v", u)
 			}
 		})
+	}
+}
+
+// readBody reads body to its end, size bytes at most a Read, as a caller
+// with a buffer of that size does, and closes it. A Read that returns
+// nothing without an error fails the test.
+func readBody(t *testing.T, body io.ReadCloser, size int) []byte {
+	t.Helper()
+	defer body.Close()
+	var got bytes.Buffer
+	buf := make([]byte, size)
+	for {
+		n, err := body.Read(buf)
+		got.Write(buf[:n])
+		switch {
+		case err == io.EOF:
+			return got.Bytes()
+		case err != nil:
+			t.Fatal(err)
+		case n == 0:
+			t.Fatalf("reads of %d bytes: a Read returned nothing and no error", size)
+		}
 	}
 }
 
