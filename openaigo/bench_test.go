@@ -84,8 +84,9 @@ func newCanned(chunks int) *canned {
 // timed stretches. viaClient is the same meter as the SDK's HTTP client
 // (openaimeter.NewHTTPClient, what drip.OpenAIHTTPClient builds) instead
 // of a middleware: at the bottom of the stack it marks nothing, so the
-// "ab-httpclient" figures beside "ab" show what the middleware's
-// counted-once mark (a copy of each request with a marked ctx) costs.
+// "ab-httpclient" figures beside "ab" show what the middleware route adds:
+// its counted-once mark (a copy of each request with a marked ctx) and the
+// SDK's own work per middleware.
 func benchClients(b *testing.B, srv *canned) (raw, metered, viaClient openai.Client, ctx context.Context, flush func()) {
 	ds := driptest.NewServer(b)
 	dc, err := drip.New(drip.WithAPIKey(ds.APIKey()), drip.WithBaseURL(ds.BaseURL()))
