@@ -762,7 +762,8 @@ func (ps *payloads) each(f func(payload []byte)) {
 }
 
 // sharedPrefix is how many bytes a and b start with alike, compared a word
-// at a time: the meter compares each event of a stream as it passes.
+// at a time: the meter compares each event of a stream as it passes, and
+// the plain loop takes about twice as long (BenchmarkSharedPrefix).
 func sharedPrefix(a, b []byte) int {
 	n := min(len(a), len(b))
 	i := 0
