@@ -114,6 +114,10 @@ func AnthropicHTTPClient(customerID string, opts ...AnthropicOption) *http.Clien
 //
 //	client := anthropic.NewClient(option.WithMiddleware(drip.AnthropicMiddleware("cust_123")))
 //
+// It passes each request on with its ctx marked as metered, so that an
+// AnthropicHTTPClient also given to the same client does not count the call
+// again: the two together count each call once.
+//
 // A call WithAnthropicEntitlement refuses comes back from the SDK at once,
 // with an error matching ErrEntitlementDenied, without being retried.
 func AnthropicMiddleware(customerID string, opts ...AnthropicOption) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {

@@ -120,6 +120,41 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 	}
 }
 
+// The middleware and the HTTP client given to the same SDK client are two
+// meters on one call: each call, streamed or not, is recorded once, with
+// the reply's tokens.
+func TestAnthropicMiddlewareAndHTTPClientCountOnce(t *testing.T) {
+	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
+	opts := []drip.AnthropicOption{drip.WithAnthropicTracker(env.tracker)}
+	client := anthropic.NewClient(option.WithBaseURL(env.stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0),
+		option.WithMiddleware(drip.AnthropicMiddleware(env.cust, opts...)),
+		option.WithHTTPClient(drip.AnthropicHTTPClient(env.cust, opts...)))
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
+	if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
+		t.Fatal(err)
+	}
+	stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
+	for stream.Next() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	stream.Close()
+	run.End(drip.RunCompleted)
+	env.flush(t)
+
+	evs := env.drip.Events(run.ID())
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2 (one per call): %+v", len(evs), evs)
+	}
+	for i, e := range evs {
+		if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(anthCache.Total()) ||
+			e.Metadata["inputTokens"] != float64(anthCache.Prompt()) || e.Metadata["outputTokens"] != float64(anthCache.Output) {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+}
+
 func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
 	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
 	client := env.client(false)

@@ -288,6 +288,47 @@ func TestMarkedCallsPassThrough(t *testing.T) {
 	}
 }
 
+// The middleware passes each call on marked, through a copy of the
+// request: the HTTP meter below it (the SDK's HTTP client from
+// NewHTTPClient) skips the call, and the request the middleware above it
+// holds keeps its ctx.
+func TestMiddlewareMarksWhatItPassesOn(t *testing.T) {
+	stub := anthropictest.New(t, anthropictest.WithUsage(cacheUsage))
+	above, below := &recorder{}, &recorder{}
+	outer := func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		resp, err := next(req)
+		if providers.IsMetered(req.Context()) {
+			t.Error("the request of the middleware above was marked")
+		}
+		return resp, err
+	}
+	client := anthropic.NewClient(option.WithBaseURL(stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0),
+		option.WithMiddleware(outer, anthropicmeter.Middleware(above)),
+		option.WithHTTPClient(anthropicmeter.NewHTTPClient(nil, below)))
+	if _, err := client.Messages.New(context.Background(), params("claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
+	stream := client.Messages.NewStreaming(context.Background(), params("claude-haiku-4-5"))
+	for stream.Next() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	stream.Close()
+	if n := below.Len(); n != 0 {
+		t.Fatalf("the HTTP meter below reported %d calls", n)
+	}
+	all := above.All()
+	if len(all) != 2 {
+		t.Fatalf("the middleware reported %d calls, want 2", len(all))
+	}
+	for _, u := range all {
+		if err := exact(u, cacheUsage, "claude-haiku-4-5"+anthropictest.DefaultModelSuffix); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestGate(t *testing.T) {
 	stub := anthropictest.New(t)
 	denied := errors.New("denied")

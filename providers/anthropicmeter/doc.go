@@ -33,7 +33,9 @@
 //
 // Counted once: requests whose ctx is marked providers.MarkMetered (a meter
 // above, such as langchaingo.WrapModel, records the call) pass through
-// unreported.
+// unreported, and Middleware marks the requests it passes on, so the
+// middleware and an HTTP client from NewHTTPClient on the same SDK client
+// count each call once.
 //
 // This package knows nothing of Drip runs or customers: package drip
 // implements providers.Reporter (drip.AnthropicHTTPClient and

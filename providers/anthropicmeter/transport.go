@@ -66,7 +66,9 @@ func NewHTTPClient(base *http.Client, r providers.Reporter, opts ...Option) *htt
 // Middleware returns a middleware metering Anthropic Messages calls into r.
 // Its type is anthropic-sdk-go's option.Middleware, so
 // option.WithMiddleware(anthropicmeter.Middleware(r)) meters a client
-// whatever HTTP client it uses.
+// whatever HTTP client it uses. It marks the ctx of the request it passes
+// on (providers.MarkMetered), so an HTTP meter below it (an http.Client
+// from NewHTTPClient given to the same SDK) does not count the call again.
 func Middleware(r providers.Reporter, opts ...Option) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	m := newMeter(r, opts)
 	m.middleware = true
@@ -100,7 +102,15 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 	}
 	c := &call{m: m, ctx: ctx, req: req}
 	c.u.Provider, c.u.Operation, c.u.Start = m.provider, providers.OpChat, m.now()
-	resp, err := next(req)
+	out := req
+	if m.middleware {
+		// The request goes on marked, so that this package's transport
+		// below it (the SDK's HTTP client from NewHTTPClient) does not
+		// count the call again. net/http changes a request's ctx only
+		// through a copy: the caller's request is not touched.
+		out = req.WithContext(providers.MarkMetered(ctx))
+	}
+	resp, err := next(out)
 	if err != nil {
 		c.failed(err, 0)
 		return resp, err
