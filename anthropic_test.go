@@ -33,17 +33,42 @@ func newAnthropicEnv(t *testing.T, trackerOpts []drip.TrackerOption, opts ...ant
 		cust: createCustomer(t, c, "acme")}
 }
 
-// client is an anthropic-sdk-go client metered through AnthropicHTTPClient,
-// or through AnthropicMiddleware when mw is set.
-func (e *anthropicEnv) client(mw bool, opts ...drip.AnthropicOption) anthropic.Client {
+// anthRoute is how the meter is put into an anthropic-sdk-go client.
+type anthRoute string
+
+const (
+	viaAnthropicHTTPClient anthRoute = "http-client"
+	viaAnthropicMiddleware anthRoute = "middleware"
+	viaAnthropicBoth       anthRoute = "both" // two meters on each call
+)
+
+// client is an anthropic-sdk-go client metered as via says.
+func (e *anthropicEnv) client(via anthRoute, opts ...drip.AnthropicOption) anthropic.Client {
 	opts = append([]drip.AnthropicOption{drip.WithAnthropicTracker(e.tracker)}, opts...)
 	o := []option.RequestOption{option.WithBaseURL(e.stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0)}
-	if mw {
+	if via != viaAnthropicHTTPClient {
 		o = append(o, option.WithMiddleware(drip.AnthropicMiddleware(e.cust, opts...)))
-	} else {
+	}
+	if via != viaAnthropicMiddleware {
 		o = append(o, option.WithHTTPClient(drip.AnthropicHTTPClient(e.cust, opts...)))
 	}
 	return anthropic.NewClient(o...)
+}
+
+// messageAndStream makes one Messages call and one streamed call, read to
+// its end.
+func messageAndStream(t *testing.T, ctx context.Context, client anthropic.Client) {
+	t.Helper()
+	if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
+		t.Fatal(err)
+	}
+	stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
+	for stream.Next() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	stream.Close()
 }
 
 func (e *anthropicEnv) flush(t *testing.T) {
@@ -59,25 +84,12 @@ func anthParams(model string) anthropic.MessageNewParams {
 }
 
 func TestAnthropicHTTPClientInsideARun(t *testing.T) {
-	for _, mw := range []bool{false, true} {
-		name := "http-client"
-		if mw {
-			name = "middleware"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, via := range []anthRoute{viaAnthropicHTTPClient, viaAnthropicMiddleware} {
+		t.Run(string(via), func(t *testing.T) {
 			env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache), anthropictest.WithToolUse("get_weather"))
-			client := env.client(mw)
+			client := env.client(via)
 			ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-			if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
-				t.Fatal(err)
-			}
-			stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
-			for stream.Next() {
-			}
-			if err := stream.Err(); err != nil {
-				t.Fatal(err)
-			}
-			stream.Close()
+			messageAndStream(t, ctx, client)
 			// count_tokens is not a model call: no event.
 			if _, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: "claude-sonnet-4-5",
 				Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}}); err != nil {
@@ -125,21 +137,9 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 // the reply's tokens.
 func TestAnthropicMiddlewareAndHTTPClientCountOnce(t *testing.T) {
 	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
-	opts := []drip.AnthropicOption{drip.WithAnthropicTracker(env.tracker)}
-	client := anthropic.NewClient(option.WithBaseURL(env.stub.URL()), option.WithAPIKey("sk-ant-test"), option.WithMaxRetries(0),
-		option.WithMiddleware(drip.AnthropicMiddleware(env.cust, opts...)),
-		option.WithHTTPClient(drip.AnthropicHTTPClient(env.cust, opts...)))
+	client := env.client(viaAnthropicBoth)
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-	if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
-		t.Fatal(err)
-	}
-	stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
-	for stream.Next() {
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
-	stream.Close()
+	messageAndStream(t, ctx, client)
 	run.End(drip.RunCompleted)
 	env.flush(t)
 
@@ -157,11 +157,11 @@ func TestAnthropicMiddlewareAndHTTPClientCountOnce(t *testing.T) {
 
 func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
 	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
-	client := env.client(false)
+	client := env.client(viaAnthropicHTTPClient)
 	if _, err := client.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
 		t.Fatal(err)
 	}
-	split := env.client(false, drip.WithAnthropicSplitMeters("in_tokens", "out_tokens"))
+	split := env.client(viaAnthropicHTTPClient, drip.WithAnthropicSplitMeters("in_tokens", "out_tokens"))
 	if _, err := split.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
 
 func TestAnthropicErrorsAreLLMErrors(t *testing.T) {
 	env := newAnthropicEnv(t, nil)
-	client := env.client(false)
+	client := env.client(viaAnthropicHTTPClient)
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
 	_, err := client.Messages.New(ctx, anthParams("error-429"))
 	var apiErr *anthropic.Error
@@ -222,7 +222,7 @@ func TestAnthropicUnknownModelUnpriced(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := newAnthropicEnv(t, []drip.TrackerOption{drip.WithTrackerLogger(log)})
-	client := env.client(false)
+	client := env.client(viaAnthropicHTTPClient)
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
 	for range 3 {
 		if _, err := client.Messages.New(ctx, anthParams("claude-future-9")); err != nil {
@@ -252,7 +252,7 @@ func TestAnthropicUnknownModelUnpriced(t *testing.T) {
 
 func TestAnthropicEntitlementGate(t *testing.T) {
 	env := newAnthropicEnv(t, nil)
-	client := env.client(false, drip.WithAnthropicEntitlement("claude_calls"))
+	client := env.client(viaAnthropicHTTPClient, drip.WithAnthropicEntitlement("claude_calls"))
 	_, err := client.Messages.New(context.Background(), anthParams("claude-haiku-4-5"))
 	// The customer has no entitlement plan: dripd denies, and nothing
 	// reaches Anthropic.
