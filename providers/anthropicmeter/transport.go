@@ -104,10 +104,8 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 	c.u.Provider, c.u.Operation, c.u.Start = m.provider, providers.OpChat, m.now()
 	out := req
 	if m.middleware {
-		// The request goes on marked, so that this package's transport
-		// below it (the SDK's HTTP client from NewHTTPClient) does not
-		// count the call again. net/http changes a request's ctx only
-		// through a copy: the caller's request is not touched.
+		// A copy (net/http has no other way to set a ctx): the caller's
+		// request, which an outer middleware may send again, stays as it is.
 		out = req.WithContext(providers.MarkMetered(ctx))
 	}
 	resp, err := next(out)
