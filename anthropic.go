@@ -62,8 +62,10 @@ func WithAnthropicEntitlementCacheTTL(ttl time.Duration) AnthropicOption {
 	return func(c *anthropicConfig) { c.ttl = max(ttl, 0) }
 }
 
-// WithAnthropicProvider sets the provider recorded for each call (default
-// "anthropic"), for Anthropic-compatible endpoints of other vendors.
+// WithAnthropicProvider sets the provider recorded for each call, for
+// Anthropic-compatible endpoints of other vendors. By default it is
+// "anthropic", or "gcp.vertex_ai" and "aws.bedrock" for calls through
+// anthropic-sdk-go's vertex and bedrock options.
 func WithAnthropicProvider(name string) AnthropicOption {
 	return func(c *anthropicConfig) { c.opts = append(c.opts, anthropicmeter.WithProvider(name)) }
 }
@@ -103,6 +105,12 @@ func newAnthropicConfig(customerID string, opts []AnthropicOption) (*UsageRecord
 // WithAnthropicEntitlement gates the calls), and no prompt or completion
 // leaves the process. Requests already metered above (langchaingo.WrapModel)
 // are skipped, so each call is counted once.
+//
+// Claude on Google Vertex AI or Amazon Bedrock (anthropic-sdk-go's
+// vertex.WithGoogleAuth or bedrock.WithLoadDefaultConfig) is metered too:
+// give the HTTP client before the cloud's option, which keeps it (a later
+// option.WithHTTPClient replaces it). The model is the one the path names
+// (the cloud's id, priced as Anthropic's model), the provider the cloud's.
 func AnthropicHTTPClient(customerID string, opts ...AnthropicOption) *http.Client {
 	rec, mopts := newAnthropicConfig(customerID, opts)
 	return anthropicmeter.NewHTTPClient(nil, rec, mopts...)
@@ -120,6 +128,12 @@ func AnthropicHTTPClient(customerID string, opts ...AnthropicOption) *http.Clien
 //
 // A call WithAnthropicEntitlement refuses comes back from the SDK at once,
 // with an error matching ErrEntitlementDenied, without being retried.
+//
+// With Google Vertex AI or Amazon Bedrock, give it before the cloud's
+// option (vertex.WithGoogleAuth, bedrock.WithLoadDefaultConfig), as
+// anthropic-sdk-go advises for any middleware: it then sees Anthropic's
+// call. Given after, it sees and meters the cloud's call (the model from
+// the path, a Bedrock stream in AWS's event-stream framing).
 func AnthropicMiddleware(customerID string, opts ...AnthropicOption) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	rec, mopts := newAnthropicConfig(customerID, opts)
 	return anthropicmeter.Middleware(rec, mopts...)

@@ -139,6 +139,15 @@ type request struct {
 	Tools []struct {
 		Name string `json:"name"`
 	} `json:"tools"`
+	cloud bool // the model is a cloud's, from the path: answered as named
+}
+
+// replyModel is the model a reply to req names.
+func (req *request) replyModel() string {
+	if req.cloud {
+		return req.Model
+	}
+	return ReplyModel(req.Model)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -157,6 +166,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "stub: bad JSON")
 		return
 	}
+	// The clouds name the model, and whether to stream, in the path.
+	rt := cloudRoute(r.URL.Path)
+	if rt.model != "" {
+		req.Model, req.Stream, req.cloud = rt.model, rt.stream, true
+	}
 	if rest, ok := strings.CutPrefix(req.Model, "error-"); ok {
 		if code, err := strconv.Atoi(rest); err == nil && code >= 400 && code <= 599 {
 			writeError(w, code, "stub: error requested by the model name")
@@ -164,13 +178,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/v1/messages":
-		if req.Stream {
-			s.stream(w, &req, id)
-		} else {
+	case r.Method != http.MethodPost:
+		writeError(w, http.StatusNotFound, "stub: unknown URL "+r.Method+" "+r.URL.Path)
+	case r.URL.Path == "/v1/messages" || rt.model != "":
+		switch {
+		case !req.Stream:
 			s.message(w, &req, id)
+		case rt.eventStream:
+			s.stream(newEventStreamWriter(w), &req, id)
+		default:
+			s.stream(newSSEWriter(w), &req, id)
 		}
-	case r.Method == http.MethodPost && r.URL.Path == "/v1/messages/count_tokens":
+	case r.URL.Path == "/v1/messages/count_tokens" || rt.countTokens:
 		writeJSON(w, s.filtered(map[string]any{"input_tokens": s.usage.Prompt()}))
 	default:
 		writeError(w, http.StatusNotFound, "stub: unknown URL "+r.Method+" "+r.URL.Path)
@@ -255,7 +274,7 @@ func (s *Server) message(w http.ResponseWriter, req *request, id string) {
 			"name": name, "input": map[string]any{"q": "stub"}})
 		stop = "tool_use"
 	}
-	writeJSON(w, s.filtered(message{ID: id, Type: "message", Role: "assistant", Model: ReplyModel(req.Model),
+	writeJSON(w, s.filtered(message{ID: id, Type: "message", Role: "assistant", Model: req.replyModel(),
 		Content: content, StopReason: stop, Usage: s.usageJSON(s.usage.Output)}))
 }
 
@@ -271,17 +290,16 @@ type message struct {
 	Usage        map[string]any `json:"usage"`
 }
 
-func (s *Server) stream(w http.ResponseWriter, req *request, id string) {
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	f, _ := w.(http.Flusher)
-	send := func(event string, v any) {
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, s.filtered(v))
-		if f != nil {
-			f.Flush()
-		}
-	}
+// streamWriter sends a stream's events: as server-sent events, or framed
+// as Bedrock's event stream.
+type streamWriter interface {
+	event(name string, data []byte)
+	// fail ends the stream with an error, as the wire says one.
+	fail(errType, message string, data []byte)
+}
+
+func (s *Server) stream(out streamWriter, req *request, id string) {
+	send := func(event string, v any) { out.event(event, s.filtered(v)) }
 	cut := -1
 	if rest, ok := strings.CutPrefix(req.Model, "cut-"); ok {
 		cut, _ = strconv.Atoi(rest)
@@ -292,7 +310,7 @@ func (s *Server) stream(w http.ResponseWriter, req *request, id string) {
 		start["input_tokens"], start["cache_read_input_tokens"], start["cache_creation_input_tokens"] = 1, 0, 0
 	}
 	send("message_start", map[string]any{"type": "message_start", "message": message{ID: id, Type: "message",
-		Role: "assistant", Model: ReplyModel(req.Model), Content: []any{}, Usage: start}})
+		Role: "assistant", Model: req.replyModel(), Content: []any{}, Usage: start}})
 	send("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
 		"content_block": map[string]any{"type": "text", "text": ""}})
 	send("ping", map[string]any{"type": "ping"})
@@ -301,8 +319,8 @@ func (s *Server) stream(w http.ResponseWriter, req *request, id string) {
 			panic(http.ErrAbortHandler) // drop the connection mid-stream
 		}
 		if i == 2 && req.Model == "stream-error" {
-			send("error", map[string]any{"type": "error",
-				"error": map[string]any{"type": "overloaded_error", "message": "Overloaded"}})
+			out.fail("overloaded_error", "Overloaded", s.filtered(map[string]any{"type": "error",
+				"error": map[string]any{"type": "overloaded_error", "message": "Overloaded"}}))
 			return
 		}
 		send("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,

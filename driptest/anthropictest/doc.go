@@ -17,7 +17,20 @@
 //
 // Endpoints: POST /v1/messages (JSON, or SSE when "stream" is true:
 // message_start, content blocks, ping, message_delta with the final usage,
-// message_stop) and POST /v1/messages/count_tokens.
+// message_stop) and POST /v1/messages/count_tokens; and the same calls as
+// anthropic-sdk-go's vertex and bedrock options send them, with the model
+// in the path (answered as named):
+//
+//	POST …/publishers/anthropic/models/{model}:rawPredict        a message (Vertex AI)
+//	POST …/publishers/anthropic/models/{model}:streamRawPredict  an SSE stream
+//	POST …/publishers/anthropic/models/count-tokens:rawPredict   count_tokens
+//	POST /model/{model}/invoke                                   a message (Bedrock)
+//	POST /model/{model}/invoke-with-response-stream              a stream in AWS's event-stream
+//	                                                             framing; an error is a
+//	                                                             modelStreamErrorException
+//
+// Give anthropic-sdk-go option.WithBaseURL(stub.URL()) after the cloud's
+// option, which sets the cloud's own.
 //
 // Behaviour chosen by the request model name, so one server serves many
 // cases:

@@ -30,6 +30,13 @@
 //     package drip records as llm.error. The message text is never kept.
 //   - POST …/v1/messages/count_tokens and every other request pass through
 //     unreported: counting tokens is not a model call.
+//   - Claude on Google Vertex AI and Amazon Bedrock, as anthropic-sdk-go's
+//     vertex and bedrock options send it (POST …/models/{model}:rawPredict
+//     or :streamRawPredict, POST …/model/{model}/invoke or
+//     /invoke-with-response-stream), is metered too: with the model the
+//     path names, a Bedrock stream read from AWS's event-stream framing,
+//     and ProviderVertex or ProviderBedrock as the provider. Vertex's
+//     count-tokens:rawPredict is not a model call.
 //
 // Counted once: requests whose ctx is marked providers.MarkMetered (a meter
 // above, such as langchaingo.WrapModel, records the call) pass through

@@ -84,15 +84,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.m.do(req, t.base.RoundTrip)
 }
 
-// metered reports whether req is a Messages call: POST …/messages, not
-// …/messages/count_tokens, batches or anything else.
-func metered(req *http.Request) bool {
-	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/messages")
-}
-
 func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	ctx := req.Context()
-	if !metered(req) || providers.IsMetered(ctx) {
+	// A Messages call: POST …/messages (not …/messages/count_tokens,
+	// batches or anything else), or a cloud's (classify).
+	to, ok := classify(req)
+	if !ok || providers.IsMetered(ctx) {
 		return next(req)
 	}
 	if m.gate != nil {
@@ -101,7 +98,10 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 		}
 	}
 	c := &call{m: m, ctx: ctx, req: req}
-	c.u.Provider, c.u.Operation, c.u.Start = m.provider, providers.OpChat, m.now()
+	c.u.Provider, c.u.Operation, c.u.RequestModel, c.u.Start = m.provider, providers.OpChat, to.model, m.now()
+	if to.provider != "" && m.provider == ProviderAnthropic {
+		c.u.Provider = to.provider
+	}
 	out := req
 	if m.middleware {
 		// A copy (net/http has no other way to set a ctx): the caller's
@@ -119,6 +119,9 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 	case isEventStream(resp.Header.Get("Content-Type")):
 		c.u.Streamed = true
 		resp.Body = &sseBody{src: resp.Body, c: c}
+	case isAWSEventStream(resp.Header.Get("Content-Type")):
+		c.u.Streamed = true
+		resp.Body = &eventStreamBody{src: resp.Body, c: c}
 	default:
 		b := &jsonBody{src: resp.Body, c: c}
 		if n := resp.ContentLength; n > 0 && n <= maxCapture {
@@ -202,9 +205,10 @@ func (c *call) Complete(u *providers.Usage) {
 	c.requestModelIfNone(u)
 }
 
-// requestModelIfNone names the request's model when the reply named none.
+// requestModelIfNone names the request's model when the reply named none
+// (a cloud's call has it from its path already).
 func (c *call) requestModelIfNone(u *providers.Usage) {
-	if u.Model == "" {
+	if u.Model == "" && u.RequestModel == "" {
 		u.RequestModel = requestModel(c.req)
 	}
 }
