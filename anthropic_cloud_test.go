@@ -162,10 +162,7 @@ func TestAnthropicCloudErrorsAndCountTokens(t *testing.T) {
 			}
 			stream.Close()
 			if cl.name == "vertex" {
-				if _, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: anthropic.Model(cl.model),
-					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}}); err != nil {
-					t.Fatal(err)
-				}
+				countTokens(t, ctx, client, cl.model)
 			}
 			run.End(drip.RunCompleted)
 			env.flush(t)

@@ -71,6 +71,15 @@ func messageAndStream(t *testing.T, ctx context.Context, client anthropic.Client
 	stream.Close()
 }
 
+// countTokens asks for a prompt's token count, which is not a model call.
+func countTokens(t *testing.T, ctx context.Context, client anthropic.Client, model string) {
+	t.Helper()
+	if _, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: anthropic.Model(model),
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (e *anthropicEnv) flush(t *testing.T) {
 	t.Helper()
 	if err := e.tracker.Flush(ctxT(t)); err != nil {
@@ -90,11 +99,7 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 			client := env.client(via)
 			ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
 			messageAndStream(t, ctx, client)
-			// count_tokens is not a model call: no event.
-			if _, err := client.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: "claude-sonnet-4-5",
-				Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("x"))}}); err != nil {
-				t.Fatal(err)
-			}
+			countTokens(t, ctx, client, "claude-sonnet-4-5") // not a model call: no event
 			run.End(drip.RunCompleted)
 			env.flush(t)
 

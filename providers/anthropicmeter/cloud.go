@@ -102,7 +102,7 @@ const maxFrame = 16 << 20
 type eventStreamBody struct {
 	src   io.ReadCloser
 	c     *call
-	buf   []byte // the bytes of messages not read whole yet
+	buf   []byte // the start of a message not read whole yet
 	ended bool
 }
 
@@ -112,11 +112,7 @@ func (b *eventStreamBody) Read(p []byte) (int, error) {
 		b.scan(p[:n])
 	}
 	if err != nil {
-		if err == io.EOF {
-			b.c.done(nil)
-		} else {
-			b.c.done(err)
-		}
+		b.c.streamEnded(err)
 		b.ended = true
 	}
 	return n, err
@@ -128,11 +124,16 @@ func (b *eventStreamBody) Close() error {
 	return b.src.Close()
 }
 
+// scan meters the whole messages of what was read, in place; only the
+// start of a message whose end has not arrived is copied, to buf.
 func (b *eventStreamBody) scan(p []byte) {
-	b.buf = append(b.buf, p...)
+	if len(b.buf) > 0 {
+		b.buf = append(b.buf, p...)
+		p = b.buf
+	}
 	read := 0
-	for !b.ended && len(b.buf)-read >= 12 {
-		m := b.buf[read:]
+	for !b.ended && len(p)-read >= 12 {
+		m := p[read:]
 		total, hlen := binary.BigEndian.Uint32(m), binary.BigEndian.Uint32(m[4:])
 		if total < 16 || total > maxFrame || hlen > total-16 {
 			b.ended = true // not an event stream the meter can read: it reports what it read
@@ -144,7 +145,11 @@ func (b *eventStreamBody) scan(p []byte) {
 		b.message(m[12:12+hlen], m[12+hlen:total-4])
 		read += int(total)
 	}
-	b.buf = append(b.buf[:0], b.buf[read:]...)
+	if b.ended {
+		b.buf = nil
+		return
+	}
+	b.buf = append(b.buf[:0], p[read:]...)
 }
 
 // message meters one event-stream message.
@@ -169,15 +174,7 @@ func (b *eventStreamBody) message(headers, payload []byte) {
 		if err != nil {
 			return
 		}
-		errEv, stop := b.c.a.streamEvent(nil, bytes.TrimSpace(data))
-		switch {
-		case errEv != nil:
-			b.ended = true
-			b.c.failed(errEv, 0)
-		case stop:
-			b.ended = true
-			b.c.done(nil)
-		}
+		b.ended = b.c.streamEvent(nil, bytes.TrimSpace(data))
 	case "exception", "error":
 		// Bedrock's exception type (throttlingException, …) or error code;
 		// never its message.

@@ -167,6 +167,29 @@ func (c *call) done(readErr error) {
 	})
 }
 
+// streamEvent meters one event of a stream (SSE or Bedrock's) and says
+// whether it ended the call: message_stop reports it, an error event
+// reports it failed.
+func (c *call) streamEvent(name, data []byte) (ended bool) {
+	errEv, stop := c.a.streamEvent(name, data)
+	switch {
+	case errEv != nil:
+		c.failed(errEv, 0)
+	case stop:
+		c.done(nil)
+	}
+	return errEv != nil || stop
+}
+
+// streamEnded reports the call when its stream's body ends: at EOF, or
+// with the read error.
+func (c *call) streamEnded(err error) {
+	if err == io.EOF {
+		err = nil
+	}
+	c.done(err)
+}
+
 // failed reports the call as failed, with no tokens.
 func (c *call) failed(err error, status int) {
 	c.once.Do(func() {
@@ -395,15 +418,11 @@ func (b *sseBody) Read(p []byte) (int, error) {
 		b.scan(p[:n])
 	}
 	if err != nil {
-		if err == io.EOF {
-			if len(b.partial) > 0 && !b.ended {
-				b.line(b.partial) // a last line without its newline
-				b.partial = b.partial[:0]
-			}
-			b.c.done(nil)
-		} else {
-			b.c.done(err)
+		if err == io.EOF && len(b.partial) > 0 && !b.ended {
+			b.line(b.partial) // a last line without its newline
+			b.partial = b.partial[:0]
 		}
+		b.c.streamEnded(err)
 		b.ended = true
 	}
 	return n, err
@@ -442,15 +461,7 @@ func (b *sseBody) line(l []byte) {
 	if !ok {
 		return
 	}
-	errEv, stop := b.c.a.streamEvent(b.event, bytes.TrimSpace(data))
-	switch {
-	case errEv != nil:
-		b.ended = true
-		b.c.failed(errEv, 0)
-	case stop:
-		b.ended = true
-		b.c.done(nil)
-	}
+	b.ended = b.c.streamEvent(b.event, bytes.TrimSpace(data))
 }
 
 func (b *sseBody) Close() error {
