@@ -185,3 +185,38 @@ func TestAnthropicCloudErrorsAndCountTokens(t *testing.T) {
 		})
 	}
 }
+
+// Bedrock's Messages API on Anthropic's own paths (bedrock.NewMantleClient)
+// is metered by the middleware given among its options, once per call.
+func TestAnthropicBedrockMantle(t *testing.T) {
+	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
+	mantle, err := bedrock.NewMantleClient(t.Context(), bedrock.MantleClientConfig{APIKey: "mantle-test",
+		AWSRegion: "us-east-1", BaseURL: env.stub.URL()},
+		option.WithMiddleware(env.middleware()), option.WithHTTPClient(env.httpClient()), option.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
+	if _, err := mantle.Messages.New(ctx, anthParams("anthropic.claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
+	stream := mantle.Messages.NewStreaming(ctx, anthParams("anthropic.claude-haiku-4-5"))
+	for stream.Next() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	stream.Close()
+	run.End(drip.RunCompleted)
+	env.flush(t)
+	evs := env.drip.Events(run.ID())
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2: %+v", len(evs), evs)
+	}
+	for i, e := range evs {
+		if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(anthCache.Total()) ||
+			e.Metadata["outputTokens"] != float64(anthCache.Output) || e.CostUnits == nil {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+}

@@ -21,6 +21,9 @@ func TestClassify(t *testing.T) {
 		{"POST", "https://us-east5-aiplatform.googleapis.com/v1/messages", true, target{provider: ProviderVertex}},
 		{"POST", "https://aiplatform.googleapis.com/v1/messages", true, target{provider: ProviderVertex}},
 		{"POST", "https://bedrock-runtime.us-east-1.amazonaws.com/v1/messages", true, target{provider: ProviderBedrock}},
+		// Bedrock's Messages API on Anthropic's own paths (bedrock.NewMantleClient).
+		{"POST", "https://bedrock-mantle.us-east-1.api.aws/anthropic/v1/messages", true, target{provider: ProviderBedrock}},
+		{"POST", "https://bedrock-mantle.us-east-1.api.aws/anthropic/v1/messages/count_tokens", false, target{}},
 		// Below it: the cloud's path.
 		{"POST", "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict",
 			true, target{model: "claude-sonnet-4-5@20250929", provider: ProviderVertex}},

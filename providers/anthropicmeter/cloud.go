@@ -77,7 +77,8 @@ func cloudOf(host string) string {
 	switch {
 	case strings.HasSuffix(host, "aiplatform.googleapis.com"):
 		return ProviderVertex
-	case strings.HasPrefix(host, "bedrock-runtime") && strings.HasSuffix(host, ".amazonaws.com"):
+	case strings.HasPrefix(host, "bedrock-runtime") && strings.HasSuffix(host, ".amazonaws.com"),
+		strings.HasPrefix(host, "bedrock-mantle.") && strings.HasSuffix(host, ".api.aws"): // bedrock.NewMantleClient
 		return ProviderBedrock
 	}
 	return ""
