@@ -197,16 +197,7 @@ func TestAnthropicBedrockMantle(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-	if _, err := mantle.Messages.New(ctx, anthParams("anthropic.claude-haiku-4-5")); err != nil {
-		t.Fatal(err)
-	}
-	stream := mantle.Messages.NewStreaming(ctx, anthParams("anthropic.claude-haiku-4-5"))
-	for stream.Next() {
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
-	stream.Close()
+	messageAndStreamOf(t, ctx, mantle.Messages, "anthropic.claude-haiku-4-5", "anthropic.claude-haiku-4-5")
 	run.End(drip.RunCompleted)
 	env.flush(t)
 	evs := env.drip.Events(run.ID())

@@ -59,10 +59,17 @@ func (e *anthropicEnv) client(via anthRoute, opts ...drip.AnthropicOption) anthr
 // its end.
 func messageAndStream(t *testing.T, ctx context.Context, client anthropic.Client) {
 	t.Helper()
-	if _, err := client.Messages.New(ctx, anthParams("claude-3-5-sonnet-20241022")); err != nil {
+	messageAndStreamOf(t, ctx, client.Messages, "claude-3-5-sonnet-20241022", "claude-sonnet-4-5")
+}
+
+// messageAndStreamOf is messageAndStream through any Messages service, one
+// model for each call.
+func messageAndStreamOf(t *testing.T, ctx context.Context, messages anthropic.MessageService, model, streamModel string) {
+	t.Helper()
+	if _, err := messages.New(ctx, anthParams(model)); err != nil {
 		t.Fatal(err)
 	}
-	stream := client.Messages.NewStreaming(ctx, anthParams("claude-sonnet-4-5"))
+	stream := messages.NewStreaming(ctx, anthParams(streamModel))
 	for stream.Next() {
 	}
 	if err := stream.Err(); err != nil {
