@@ -2,7 +2,6 @@ package anthropicmeter
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"io"
@@ -160,33 +159,30 @@ func (b *eventStreamBody) message(headers, payload []byte) {
 		b.ended = true
 		return
 	}
-	switch h.messageType {
+	switch string(h.messageType) {
 	case "event":
-		if h.eventType != "chunk" {
+		if string(h.eventType) != "chunk" {
 			return
 		}
 		var chunk struct {
-			Bytes string `json:"bytes"`
+			Bytes []byte `json:"bytes"` // base64 in the JSON
 		}
 		if json.Unmarshal(payload, &chunk) != nil {
 			return
 		}
-		data, err := base64.StdEncoding.DecodeString(chunk.Bytes)
-		if err != nil {
-			return
-		}
-		b.ended = b.c.streamEvent(nil, bytes.TrimSpace(data))
+		b.ended = b.c.streamEvent(nil, bytes.TrimSpace(chunk.Bytes))
 	case "exception", "error":
 		// Bedrock's exception type (throttlingException, …) or error code;
 		// never its message.
 		b.ended = true
-		b.c.failed(&Error{Type: h.errorType}, 0)
+		b.c.failed(&Error{Type: string(h.errorType)}, 0)
 	}
 }
 
-// frameHeaders are the event-stream headers the meter reads.
+// frameHeaders are the event-stream headers the meter reads, as the
+// message's bytes.
 type frameHeaders struct {
-	messageType, eventType, errorType string
+	messageType, eventType, errorType []byte
 }
 
 // eventHeaders reads a message's headers: each is a name (1-byte length),
@@ -199,7 +195,7 @@ func eventHeaders(h []byte) (frameHeaders, bool) {
 		if len(h) < 2+n {
 			return fh, false
 		}
-		name, typ := string(h[1:1+n]), h[1+n]
+		name, typ := h[1:1+n], h[1+n]
 		h = h[2+n:]
 		var size int
 		switch typ {
@@ -226,8 +222,8 @@ func eventHeaders(h []byte) (frameHeaders, bool) {
 			return fh, false
 		}
 		if typ == 7 {
-			v := string(h[2:size])
-			switch name {
+			v := h[2:size]
+			switch string(name) {
 			case ":message-type":
 				fh.messageType = v
 			case ":event-type":
