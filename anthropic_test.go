@@ -87,6 +87,32 @@ func countTokens(t *testing.T, ctx context.Context, client anthropic.Client, mod
 	}
 }
 
+// inRun runs f inside a run of the customer, ends the run, and returns the
+// run's events as Drip stored them.
+func (e *anthropicEnv) inRun(t *testing.T, f func(ctx context.Context)) []driptest.Event {
+	t.Helper()
+	ctx, run := e.tracker.Start(context.Background(), drip.RunParams{CustomerID: e.cust, Workflow: "claude"})
+	f(ctx)
+	run.End(drip.RunCompleted)
+	e.flush(t)
+	return e.drip.Events(run.ID())
+}
+
+// wantCompletions fails unless evs are n llm.completion events, each with
+// anthCache's tokens.
+func wantCompletions(t *testing.T, evs []driptest.Event, n int) {
+	t.Helper()
+	if len(evs) != n {
+		t.Fatalf("%d events, want %d (one per call): %+v", len(evs), n, evs)
+	}
+	for i, e := range evs {
+		if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(anthCache.Total()) ||
+			e.Metadata["inputTokens"] != float64(anthCache.Prompt()) || e.Metadata["outputTokens"] != float64(anthCache.Output) {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+}
+
 func (e *anthropicEnv) flush(t *testing.T) {
 	t.Helper()
 	if err := e.tracker.Flush(ctxT(t)); err != nil {
@@ -104,13 +130,10 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 		t.Run(string(via), func(t *testing.T) {
 			env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache), anthropictest.WithToolUse("get_weather"))
 			client := env.client(via)
-			ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-			messageAndStream(t, ctx, client)
-			countTokens(t, ctx, client, "claude-sonnet-4-5") // not a model call: no event
-			run.End(drip.RunCompleted)
-			env.flush(t)
-
-			evs := env.drip.Events(run.ID())
+			evs := env.inRun(t, func(ctx context.Context) {
+				messageAndStream(t, ctx, client)
+				countTokens(t, ctx, client, "claude-sonnet-4-5") // not a model call: no event
+			})
 			if len(evs) != 2 {
 				t.Fatalf("%d events, want 2 (count_tokens is not a call): %+v", len(evs), evs)
 			}
@@ -150,21 +173,7 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 func TestAnthropicMiddlewareAndHTTPClientCountOnce(t *testing.T) {
 	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(anthCache))
 	client := env.client(viaAnthropicBoth)
-	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-	messageAndStream(t, ctx, client)
-	run.End(drip.RunCompleted)
-	env.flush(t)
-
-	evs := env.drip.Events(run.ID())
-	if len(evs) != 2 {
-		t.Fatalf("%d events, want 2 (one per call): %+v", len(evs), evs)
-	}
-	for i, e := range evs {
-		if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(anthCache.Total()) ||
-			e.Metadata["inputTokens"] != float64(anthCache.Prompt()) || e.Metadata["outputTokens"] != float64(anthCache.Output) {
-			t.Errorf("event %d: %+v", i, e)
-		}
-	}
+	wantCompletions(t, env.inRun(t, func(ctx context.Context) { messageAndStream(t, ctx, client) }), 2)
 }
 
 func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
@@ -235,18 +244,16 @@ func TestAnthropicUnknownModelUnpriced(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := newAnthropicEnv(t, []drip.TrackerOption{drip.WithTrackerLogger(log)})
 	client := env.client(viaAnthropicHTTPClient)
-	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "claude"})
-	for range 3 {
-		if _, err := client.Messages.New(ctx, anthParams("claude-future-9")); err != nil {
+	evs := env.inRun(t, func(ctx context.Context) {
+		for range 3 {
+			if _, err := client.Messages.New(ctx, anthParams("claude-future-9")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := client.Messages.New(ctx, anthParams("claude-haiku-4-5")); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := client.Messages.New(ctx, anthParams("claude-haiku-4-5")); err != nil {
-		t.Fatal(err)
-	}
-	run.End(drip.RunCompleted)
-	env.flush(t)
-	evs := env.drip.Events(run.ID())
+	})
 	if len(evs) != 4 {
 		t.Fatalf("%d events", len(evs))
 	}
