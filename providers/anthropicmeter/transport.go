@@ -113,13 +113,13 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 		c.failed(err, 0)
 		return resp, err
 	}
-	switch {
+	switch ct := resp.Header.Get("Content-Type"); {
 	case resp.StatusCode >= 400:
 		resp.Body = &errorBody{src: resp.Body, c: c, status: resp.StatusCode}
-	case isEventStream(resp.Header.Get("Content-Type")):
+	case isEventStream(ct):
 		c.u.Streamed = true
 		resp.Body = &sseBody{src: resp.Body, c: c}
-	case isAWSEventStream(resp.Header.Get("Content-Type")):
+	case isAWSEventStream(ct):
 		c.u.Streamed = true
 		resp.Body = &eventStreamBody{src: resp.Body, c: c}
 	default:
