@@ -25,7 +25,7 @@ import (
 //
 // Both are metered, with the path's model. The provider is ProviderVertex
 // or ProviderBedrock, from the path or, above the cloud's middleware, from
-// the cloud's API host, unless WithProvider names another.
+// the cloud's API host, unless WithProvider names one.
 // Vertex's count-tokens:rawPredict is not a model call.
 
 // The providers of calls to Claude through a cloud (gen_ai.provider.name).

@@ -28,11 +28,11 @@ func (o oneByte) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // bedrockStream posts a Bedrock streaming call for model through the
 // meter (none when rec is nil) and returns what the caller read.
-func bedrockStream(t *testing.T, stub *anthropictest.Server, rec *recorder, model string) ([]byte, error) {
+func bedrockStream(t *testing.T, stub *anthropictest.Server, rec *recorder, model string, opts ...anthropicmeter.Option) ([]byte, error) {
 	t.Helper()
 	client := &http.Client{Transport: oneByte{http.DefaultTransport}}
 	if rec != nil {
-		client = anthropicmeter.NewHTTPClient(client, rec)
+		client = anthropicmeter.NewHTTPClient(client, rec, opts...)
 	}
 	resp, err := client.Post(stub.URL()+"/model/"+model+"/invoke-with-response-stream", "application/json",
 		strings.NewReader(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":256,"messages":[]}`))
@@ -83,5 +83,20 @@ func TestBedrockEventStreamCut(t *testing.T) {
 	if u.Err == nil || !u.Estimated || u.InputTokens != int64(anthropictest.DefaultUsage.Input) || u.OutputTokens == 0 ||
 		u.Provider != anthropicmeter.ProviderBedrock {
 		t.Fatalf("usage %+v", u)
+	}
+}
+
+// A provider named with WithProvider is recorded for a cloud's call too,
+// even when it is ProviderAnthropic.
+func TestCloudProviderNamed(t *testing.T) {
+	stub := anthropictest.New(t)
+	for _, name := range []string{"acme", anthropicmeter.ProviderAnthropic} {
+		rec := &recorder{}
+		if _, err := bedrockStream(t, stub, rec, "anthropic.claude-haiku-4-5-20251001-v1:0", anthropicmeter.WithProvider(name)); err != nil {
+			t.Fatal(err)
+		}
+		if u := rec.One(t); u.Provider != name || u.OutputTokens != int64(anthropictest.DefaultUsage.Output) {
+			t.Fatalf("usage %+v, want provider %q", u, name)
+		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// ProviderAnthropic is the Usage.Provider reported unless WithProvider says
-// otherwise (gen_ai.provider.name "anthropic").
+// ProviderAnthropic is the Usage.Provider reported for Anthropic's own API
+// unless WithProvider names another (gen_ai.provider.name "anthropic").
 const ProviderAnthropic = "anthropic"
 
 // Option configures NewTransport, NewHTTPClient and Middleware.
@@ -14,12 +14,12 @@ type Option func(*options)
 
 type options struct {
 	now      func() time.Time
-	provider string
+	provider string // "": the call's own (ProviderAnthropic, or a cloud's)
 	gate     func(context.Context) error
 }
 
 func buildOptions(opts []Option) options {
-	o := options{now: time.Now, provider: ProviderAnthropic}
+	o := options{now: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -38,7 +38,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithProvider sets Usage.Provider, for Anthropic-compatible endpoints of
-// other vendors. Default ProviderAnthropic.
+// other vendors. Default ProviderAnthropic, or ProviderVertex or
+// ProviderBedrock for calls through those clouds.
 func WithProvider(name string) Option {
 	return func(o *options) {
 		if name != "" {

@@ -2,6 +2,7 @@ package anthropicmeter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -98,10 +99,8 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 		}
 	}
 	c := &call{m: m, ctx: ctx, req: req}
-	c.u.Provider, c.u.Operation, c.u.RequestModel, c.u.Start = m.provider, providers.OpChat, to.model, m.now()
-	if to.provider != "" && m.provider == ProviderAnthropic {
-		c.u.Provider = to.provider
-	}
+	c.u.Operation, c.u.RequestModel, c.u.Start = providers.OpChat, to.model, m.now()
+	c.u.Provider = cmp.Or(m.provider, to.provider, ProviderAnthropic)
 	out := req
 	if m.middleware {
 		// A copy (net/http has no other way to set a ctx): the caller's
