@@ -281,6 +281,14 @@ func TestValidationHappensBeforeTheNetwork(t *testing.T) {
 			_, err := c.EmitEvent(ctx, drip.Event{RunID: "run_1", Type: "x", Status: "meh"})
 			return err
 		}, "status"},
+		{"negative audio tokens", func() error {
+			_, err := c.EmitEvent(ctx, drip.Event{RunID: "run_1", Type: "x", InputTokens: 5, AudioInputTokens: -1})
+			return err
+		}, "audioInputTokens"},
+		{"NaN audio seconds", func() error {
+			_, err := c.EmitEvent(ctx, drip.Event{RunID: "run_1", Type: "x", AudioSeconds: nan})
+			return err
+		}, "audioSeconds"},
 		{"batch event index", func() error {
 			_, err := c.EmitEventsBatch(ctx, []drip.Event{{RunID: "r", Type: "x"}, {RunID: "r"}})
 			return err

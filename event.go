@@ -67,6 +67,13 @@ type Event struct {
 	// CacheCreationInputTokens is the part of InputTokens written to the
 	// provider's prompt cache (Anthropic), priced at the cache-write rate.
 	CacheCreationInputTokens int64
+	// AudioInputTokens is the part of InputTokens that was audio (OpenAI's
+	// transcription and audio models), priced at the model's audio rate.
+	AudioInputTokens int64
+	// AudioSeconds is the input audio of a call billed by duration
+	// (whisper-1); LLMEvent makes it the Quantity, in "seconds", of a call
+	// without tokens.
+	AudioSeconds float64
 
 	// Name is the tool, chain or step name.
 	Name     string
@@ -130,10 +137,13 @@ func (e *Event) validate(op string, needRun bool) error {
 	if !quantityOK(e.CostUnits) {
 		return checkQuantity(op, "costUnits", e.CostUnits)
 	}
+	if !quantityOK(e.AudioSeconds) {
+		return checkQuantity(op, "audioSeconds", e.AudioSeconds)
+	}
 	// A negative count wraps to a huge unsigned one: one compare each.
 	if uint64(e.InputTokens) > uint64(maxTokens) || uint64(e.OutputTokens) > uint64(maxTokens) ||
 		uint64(e.CachedInputTokens) > uint64(maxTokens) || uint64(e.ReasoningTokens) > uint64(maxTokens) ||
-		uint64(e.CacheCreationInputTokens) > uint64(maxTokens) ||
+		uint64(e.CacheCreationInputTokens) > uint64(maxTokens) || uint64(e.AudioInputTokens) > uint64(maxTokens) ||
 		e.InputTokens+e.OutputTokens > maxTokens {
 		return e.tokenError(op)
 	}
@@ -171,7 +181,7 @@ func (e *Event) tokenError(op string) error {
 		n    int64
 	}{{"inputTokens", e.InputTokens}, {"outputTokens", e.OutputTokens},
 		{"cachedInputTokens", e.CachedInputTokens}, {"reasoningTokens", e.ReasoningTokens},
-		{"cacheCreationInputTokens", e.CacheCreationInputTokens}} {
+		{"cacheCreationInputTokens", e.CacheCreationInputTokens}, {"audioInputTokens", e.AudioInputTokens}} {
 		if f.n < 0 {
 			return validationError(op, f.name, "token counts must be >= 0")
 		}

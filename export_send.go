@@ -283,7 +283,8 @@ func (t *Tracker) price(e *Event) {
 		return
 	}
 	cost, ok := t.cfg.prices.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
-		CacheWriteInput: e.CacheCreationInputTokens, Output: e.OutputTokens})
+		CacheWriteInput: e.CacheCreationInputTokens, AudioInput: e.AudioInputTokens, Output: e.OutputTokens,
+		AudioSeconds: e.AudioSeconds})
 	if ok {
 		e.CostUnits = cost
 		return

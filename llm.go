@@ -1,6 +1,7 @@
 package drip
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"strings"
@@ -11,9 +12,15 @@ import (
 // DefaultLLMMeter is the meter LLM usage outside a run is recorded under.
 const DefaultLLMMeter = "llm_tokens"
 
+// DefaultAudioMeter is the meter, outside a run, of calls billed by the
+// duration of their input audio rather than by tokens (whisper-1
+// transcriptions), in seconds: never added to a token meter.
+const DefaultAudioMeter = "audio_seconds"
+
 // LLMEvent turns one provider usage record into the event every integration
 // sends: llm.completion (quantity = total tokens, units "tokens", model,
-// token counts, duration) or, for a failed call with no tokens, llm.error
+// token counts, duration; for a call billed by seconds of audio and not
+// tokens, quantity = those seconds, units "seconds") or, for a failed call with no tokens, llm.error
 // (quantity 1). A call that failed after consuming tokens (a broken stream)
 // stays llm.completion with status error and its counts. Metadata carries
 // operational facts only: provider, operation, tool-call count and names,
@@ -70,10 +77,15 @@ func LLMEvent(u *providers.Usage) Event {
 	e.Type, e.Status, e.Units = EventLLMCompletion, StatusSuccess, "tokens"
 	e.InputTokens, e.OutputTokens = u.InputTokens, u.OutputTokens
 	e.CachedInputTokens, e.ReasoningTokens = u.CachedInputTokens, u.ReasoningTokens
-	e.CacheCreationInputTokens = u.CacheCreationInputTokens
+	e.CacheCreationInputTokens, e.AudioInputTokens = u.CacheCreationInputTokens, u.AudioInputTokens
+	e.AudioSeconds = u.AudioSeconds
 	// Zero tokens stay 0 (units "tokens"), never the API's default of 1.
 	e.Quantity = float64(total)
-	if total == 0 && u.Images > 0 {
+	switch {
+	case total > 0:
+	case u.AudioSeconds > 0:
+		e.Quantity, e.Units = u.AudioSeconds, "seconds"
+	case u.Images > 0:
 		e.Quantity, e.Units = float64(u.Images), "images"
 	}
 	if failed {
@@ -95,6 +107,9 @@ type UsageRecorder struct {
 	CustomerID string
 	// Meter is the usage meter outside runs (default DefaultLLMMeter).
 	Meter string
+	// AudioMeter is the usage meter outside runs of calls billed by
+	// seconds of audio, not tokens (default DefaultAudioMeter).
+	AudioMeter string
 	// InputMeter and OutputMeter, when both set, record input and output
 	// tokens as two usage records instead of one Meter record.
 	InputMeter, OutputMeter string
@@ -139,10 +154,10 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 		r.countFeature(ctx, run.CustomerID(), &u, "")
 		return
 	}
-	if u.Total() == 0 {
+	if !u.Billable() {
 		return // no run and nothing billable: a failed call costs no tokens
 	}
-	if r.InputMeter != "" && r.OutputMeter != "" {
+	if r.InputMeter != "" && r.OutputMeter != "" && u.Total() > 0 {
 		md := r.usageMetadata(&u)
 		in := UsageParams{CustomerID: customer, Meter: r.InputMeter, Quantity: float64(u.InputTokens),
 			Units: "tokens", Metadata: md}
@@ -205,7 +220,7 @@ func (d *deferredCall) build(it *item) bool {
 		it.ev = d.rec.runEvent(d.u)
 		return true
 	}
-	if d.u.Total() == 0 {
+	if !d.u.Billable() {
 		return false
 	}
 	p := d.rec.usageParams(d.customer, d.u)
@@ -253,11 +268,20 @@ func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
 	return md
 }
 
-// usageParams is the usage record of a call outside any run, under Meter.
+// usageParams is the usage record of a call outside any run, under Meter,
+// or under AudioMeter when the call is billed by seconds of audio.
 func (r *UsageRecorder) usageParams(customer string, u *providers.Usage) UsageParams {
 	md := r.usageMetadata(u)
+	if u.Total() == 0 && u.AudioSeconds > 0 {
+		md["audioSeconds"] = u.AudioSeconds
+		return UsageParams{CustomerID: customer, Meter: cmp.Or(r.AudioMeter, DefaultAudioMeter), Quantity: u.AudioSeconds,
+			Units: "seconds", Metadata: md, Description: "Audio input to " + u.ResolvedModel()}
+	}
 	md["inputTokens"] = u.InputTokens
 	md["outputTokens"] = u.OutputTokens
+	if u.AudioInputTokens > 0 {
+		md["audioInputTokens"] = u.AudioInputTokens
+	}
 	meter := r.Meter
 	if meter == "" {
 		meter = DefaultLLMMeter

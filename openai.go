@@ -14,7 +14,9 @@ import (
 // embeds *openai.Client, so every method works as before; the ones whose
 // responses carry usage (chat, completions, embeddings, responses, images,
 // assistant runs, and their streams) are recorded. Streams come back as
-// drip-go types with the same Recv and Close methods.
+// drip-go types with the same Recv and Close methods. CreateTranscription
+// is not: go-openai drops the usage of its reply, so set OpenAIHTTPClient
+// as the client's HTTPClient to meter transcriptions.
 type OpenAIClient = openaimeter.Client
 
 // OpenAIOption configures WrapOpenAI.
@@ -43,6 +45,13 @@ func WithOpenAIWorkflow(workflow string) OpenAIOption {
 // WithOpenAIMeter sets the usage meter for calls outside any run (default
 // DefaultLLMMeter, "llm_tokens").
 func WithOpenAIMeter(meter string) OpenAIOption { return func(c *openAIConfig) { c.rec.Meter = meter } }
+
+// WithOpenAIAudioMeter sets the usage meter, outside any run, of calls
+// billed by seconds of input audio rather than tokens (whisper-1
+// transcriptions; default DefaultAudioMeter, "audio_seconds").
+func WithOpenAIAudioMeter(meter string) OpenAIOption {
+	return func(c *openAIConfig) { c.rec.AudioMeter = meter }
+}
 
 // WithOpenAISplitMeters records input and output tokens of calls outside any
 // run under two meters instead of one.
@@ -163,8 +172,9 @@ func WrapOpenAI(client *openai.Client, customerID string, opts ...OpenAIOption) 
 // openai-go's option.WithHTTPClient — though for openai-go OpenAIMiddleware
 // is the better fit: it keeps the SDK's HTTP client, and sees Azure calls
 // the azure package sends through a transport of its own). It meters chat
-// completions, responses, embeddings, completions and images, streams
-// included, on any base URL and on Azure OpenAI deployment paths
+// completions, responses, embeddings, completions, images and audio
+// transcriptions (go-openai's CreateTranscription, which WrapOpenAI cannot
+// meter: go-openai drops the reply's usage), streams included, on any base URL and on Azure OpenAI deployment paths
 // (WithOpenAIDeployments); a reply without usage is recorded with
 // estimated counts, marked usageEstimated.
 // Calls already metered by WrapOpenAI or OpenAIMiddleware are skipped. WithOpenAIEntitlement
@@ -188,7 +198,7 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 //	client := openai.NewClient(option.WithMiddleware(drip.OpenAIMiddleware("cust_123")))
 //
 // It meters what OpenAIHTTPClient meters — chat completions, responses,
-// embeddings, completions, images and their streams, on OpenAI, Azure
+// embeddings, completions, images, audio transcriptions and their streams, on OpenAI, Azure
 // OpenAI (see WithOpenAIDeployments) or any OpenAI-compatible base URL —
 // and keeps whatever HTTP client the SDK uses. A streaming chat or
 // completion request that does not ask for usage is sent asking for it,

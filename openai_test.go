@@ -1,6 +1,7 @@
 package drip_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -202,5 +203,40 @@ func TestWrapOpenAIAndHTTPMeterCountOnce(t *testing.T) {
 		if e.Quantity != float64(env.stub.Usage().Total()) {
 			t.Errorf("event %+v", e)
 		}
+	}
+}
+
+// go-openai's CreateTranscription reads no usage, so WrapOpenAI cannot
+// meter it; the HTTP meter as the client's HTTPClient does, from the reply
+// go-openai drops, with the model read from the form after the audio. With
+// WrapOpenAI over the same client, the call is still counted once.
+func TestOpenAIHTTPClientMetersGoOpenAITranscriptions(t *testing.T) {
+	env := newOpenAIEnv(t)
+	cfg := goopenai.DefaultConfig("sk-openai-test")
+	cfg.BaseURL = env.stub.BaseURL()
+	cfg.HTTPClient = drip.OpenAIHTTPClient(env.cust, drip.WithOpenAITracker(env.tracker))
+	both := drip.WrapOpenAI(goopenai.NewClientWithConfig(cfg), env.cust, drip.WithOpenAITracker(env.tracker))
+
+	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "speech"})
+	for _, model := range []string{"gpt-4o-transcribe", goopenai.Whisper1} {
+		resp, err := both.CreateTranscription(ctx, goopenai.AudioRequest{Model: model, FilePath: "speech.wav",
+			Reader: bytes.NewReader(bytes.Repeat([]byte("RIFFwave"), 4096))})
+		if err != nil || resp.Text != env.stub.Text() {
+			t.Fatalf("%q, %v", resp.Text, err)
+		}
+	}
+	run.End(drip.RunCompleted)
+	env.flush(t)
+	evs := env.drip.Events(run.ID())
+	u := env.stub.Usage()
+	if len(evs) != 2 {
+		t.Fatalf("two calls gave %d events", len(evs))
+	}
+	if e := evs[0]; e.Metadata["model"] != "gpt-4o-transcribe" || e.Quantity != float64(u.Total()) ||
+		e.Metadata["audioInputTokens"] != float64(u.Audio) || e.CostUnits == nil {
+		t.Errorf("token-billed: %v %v %v", e.Quantity, e.CostUnits, e.Metadata)
+	}
+	if e := evs[1]; e.Metadata["model"] != "whisper-1" || e.Quantity != u.Seconds || e.Units != "seconds" || e.CostUnits == nil {
+		t.Errorf("billed by seconds: %v %s %v %v", e.Quantity, e.Units, e.CostUnits, e.Metadata)
 	}
 }

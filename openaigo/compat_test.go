@@ -220,12 +220,19 @@ func TestBothMetersCountOnce(t *testing.T) {
 		if _, err := c.Responses.New(ctx, responseParams("gpt-4.1")); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := c.Audio.Transcriptions.New(ctx, transcriptionParams("gpt-4o-transcribe")); err != nil {
+			t.Fatal(err)
+		}
 	})
-	if len(evs) != 3 {
-		t.Fatalf("3 calls gave %d events", len(evs))
+	if len(evs) != 4 {
+		t.Fatalf("4 calls gave %d events", len(evs))
 	}
 	for _, ev := range evs {
-		if recorded(ev) != stubTokens {
+		want := stubTokens
+		if ev.Metadata["operation"] == "transcription" { // no cache, no reasoning
+			want.cached, want.reasoning = 0, 0
+		}
+		if recorded(ev) != want {
 			t.Errorf("event %v %+v", ev.Metadata["model"], recorded(ev))
 		}
 	}

@@ -10,8 +10,9 @@
 //	)
 //
 // Every call whose reply carries usage — chat completions, responses,
-// embeddings, completions, images, and their streams — is recorded with the
-// provider's token counts (cached and reasoning tokens included): inside a
+// embeddings, completions, images, audio transcriptions, and their streams —
+// is recorded with the provider's token counts (cached, reasoning and audio
+// tokens included; whisper-1's seconds of audio): inside a
 // run (drip.RunFromContext) as an llm.completion event, outside one as
 // usage for the customer. Failed calls are llm.error events. The same line
 // works for Azure OpenAI (azure.WithEndpoint; see drip.WithOpenAIDeployments)

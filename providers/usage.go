@@ -23,6 +23,7 @@ const (
 	OpImage          = "image_generation"
 	OpAssistantRun   = "assistant_run"
 	OpGenerate       = "generate_content"
+	OpTranscription  = "transcription" // speech to text (OpenAI audio/transcriptions)
 )
 
 // Usage is one model call as an adapter saw it. Token counts are the
@@ -45,6 +46,12 @@ type Usage struct {
 	// provider's prompt cache (Anthropic's cache_creation_input_tokens),
 	// priced at the model's cache-write rate.
 	CacheCreationInputTokens int64
+	// AudioInputTokens is the part of InputTokens that was audio (OpenAI's
+	// transcription and audio models), priced at the model's audio rate.
+	AudioInputTokens int64
+	// AudioSeconds is the input audio of a call billed by duration rather
+	// than tokens (whisper-1), in seconds.
+	AudioSeconds float64
 
 	Start    time.Time
 	Duration time.Duration
@@ -77,6 +84,10 @@ func (u *Usage) Total() int64 {
 	}
 	return u.InputTokens + u.OutputTokens
 }
+
+// Billable reports whether the call used anything a price applies to:
+// tokens, or seconds of audio.
+func (u *Usage) Billable() bool { return u.Total() > 0 || u.AudioSeconds > 0 }
 
 // ResolvedModel is the response model, else the request model.
 func (u *Usage) ResolvedModel() string {

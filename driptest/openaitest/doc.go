@@ -16,7 +16,10 @@
 // with a usage-only final chunk when stream_options.include_usage is true),
 // /v1/completions (same), /v1/embeddings (float or base64), /v1/responses
 // (JSON, background, SSE), GET /v1/responses/{id}, /v1/images/generations,
-// /v1/images/edits, /v1/images/variations, and the assistant run endpoints
+// /v1/images/edits, /v1/images/variations, /v1/audio/transcriptions
+// (whisper-1 reports seconds of audio, other models tokens; JSON,
+// verbose_json, text, srt, vtt, or SSE when the form's stream is true), and
+// the assistant run endpoints
 // /v1/threads/runs, /v1/threads/{thread}/runs[/{run}[/cancel|/submit_tool_outputs]].
 //
 // Azure OpenAI paths are served too: /openai/deployments/{name}/… for the

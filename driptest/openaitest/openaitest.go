@@ -24,13 +24,19 @@ type Usage struct {
 	Completion int // completion_tokens / output_tokens
 	Cached     int // prompt_tokens_details.cached_tokens (part of Prompt)
 	Reasoning  int // completion_tokens_details.reasoning_tokens (part of Completion)
+	// Audio is the part of Prompt a transcription reports as audio
+	// (input_token_details.audio_tokens; the rest is text_tokens).
+	Audio int
+	// Seconds is the audio a transcription by whisper-1, billed by
+	// duration, reports (usage {"type":"duration","seconds":…}).
+	Seconds float64
 }
 
 // Total is Prompt+Completion.
 func (u Usage) Total() int { return u.Prompt + u.Completion }
 
 // DefaultUsage is the usage a Server reports unless WithUsage says otherwise.
-var DefaultUsage = Usage{Prompt: 11, Completion: 7, Cached: 3, Reasoning: 2}
+var DefaultUsage = Usage{Prompt: 11, Completion: 7, Cached: 3, Reasoning: 2, Audio: 9, Seconds: 9}
 
 // DefaultChunks is the assistant text, one stream chunk per element.
 var DefaultChunks = []string{"Hello", ", ", "world", "!"}
@@ -241,6 +247,8 @@ type request struct {
 		} `json:"function"` // chat API
 	} `json:"tools"`
 	AssistantID string `json:"assistant_id"`
+	// Format is a transcription's response_format.
+	Format string
 	// exactModel answers with Model as it is, without the model suffix
 	// (an unmapped Azure deployment).
 	exactModel bool
@@ -264,6 +272,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseMultipartForm(1 << 20)
 		req.Model = r.FormValue("model")
 		req.N, _ = strconv.Atoi(r.FormValue("n"))
+		req.Stream = r.FormValue("stream") == "true"
+		req.Format = r.FormValue("response_format")
 		body = []byte("multipart")
 	} else {
 		body, _ = io.ReadAll(r.Body)
@@ -330,6 +340,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.retrieveResponse(w, strings.TrimPrefix(path, "/responses/"))
 	case r.Method == http.MethodPost && strings.HasPrefix(path, "/images/"):
 		s.image(w, &req)
+	case r.Method == http.MethodPost && path == "/audio/transcriptions":
+		s.transcription(w, &req)
 	case strings.HasPrefix(path, "/threads/"):
 		s.threads(w, r.Method, strings.Split(strings.TrimPrefix(path, "/threads/"), "/"), &req)
 	default:
@@ -340,7 +352,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // billable reports the endpoints whose replies carry usage.
 func billable(path string) bool {
 	switch path {
-	case "/chat/completions", "/completions", "/embeddings", "/responses", "/responses/compact":
+	case "/chat/completions", "/completions", "/embeddings", "/responses", "/responses/compact", "/audio/transcriptions":
 		return true
 	}
 	return strings.HasPrefix(path, "/images/")
@@ -768,6 +780,44 @@ func (s *Server) image(w http.ResponseWriter, req *request) {
 			"input_tokens_details": map[string]any{"text_tokens": s.usage.Prompt - s.usage.Cached, "image_tokens": s.usage.Cached},
 		},
 	})
+}
+
+// transcription answers a speech-to-text request as OpenAI does: whisper-1
+// reports the seconds of audio, the other models tokens (of which Audio
+// were audio); response_format text, srt or vtt is the bare text, without
+// usage; a stream (form field stream=true) sends the text in
+// transcript.text.delta events and the usage in transcript.text.done.
+func (s *Server) transcription(w http.ResponseWriter, req *request) {
+	text := strings.Join(s.answer(), "")
+	model := req.Model
+	usage := map[string]any{"type": "duration", "seconds": s.usage.Seconds}
+	if model != "whisper-1" {
+		u := s.usage
+		usage = map[string]any{
+			"type": "tokens", "input_tokens": u.Prompt, "output_tokens": u.Completion, "total_tokens": u.Total(),
+			"input_token_details": map[string]any{"audio_tokens": u.Audio, "text_tokens": u.Prompt - u.Audio},
+		}
+	}
+	switch {
+	case req.Stream && model != "whisper-1":
+		e := s.newSSE(req.ctx, w, model)
+		for _, p := range s.chunks {
+			e.data("", map[string]any{"type": "transcript.text.delta", "delta": p})
+		}
+		done := map[string]any{"type": "transcript.text.done", "text": text, "usage": usage}
+		if s.noUsage {
+			delete(done, "usage")
+		}
+		e.data("", done)
+	case req.Format == "text" || req.Format == "srt" || req.Format == "vtt":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, text+"\n")
+	case req.Format == "verbose_json":
+		s.reply(w, map[string]any{"task": "transcribe", "language": "english", "duration": s.usage.Seconds,
+			"text": text, "segments": []any{}, "usage": usage})
+	default:
+		s.reply(w, map[string]any{"text": text, "usage": usage})
+	}
 }
 
 // threads serves the assistant run endpoints; parts is the path after

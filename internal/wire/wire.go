@@ -401,4 +401,8 @@ const (
 	// MetaCacheCreationInputTokens is the part of inputTokens written to
 	// the provider's prompt cache.
 	MetaCacheCreationInputTokens = "cacheCreationInputTokens"
+	// MetaAudioInputTokens is the part of inputTokens that was audio;
+	// MetaAudioSeconds the input audio of a call billed by duration.
+	MetaAudioInputTokens = "audioInputTokens"
+	MetaAudioSeconds     = "audioSeconds"
 )

@@ -20,8 +20,11 @@ import (
 // tokens is a call's usage in provider-neutral form. cached is part of
 // input, reasoning part of output, as OpenAI and the OTel GenAI conventions
 // both count them.
+// audio is the part of input that was audio; seconds the input audio of a
+// call billed by duration (whisper-1), which has no tokens.
 type tokens struct {
-	input, output, total, cached, reasoning int64
+	input, output, total, cached, reasoning, audio int64
+	seconds                                        float64
 }
 
 func (t tokens) apply(u *providers.Usage) {
@@ -30,6 +33,8 @@ func (t tokens) apply(u *providers.Usage) {
 	u.TotalTokens = t.total
 	u.CachedInputTokens = t.cached
 	u.ReasoningTokens = t.reasoning
+	u.AudioInputTokens = t.audio
+	u.AudioSeconds = t.seconds
 }
 
 // chatTokens reads the chat/completions/embeddings/assistants usage shape.
@@ -40,7 +45,7 @@ func chatTokens(u *openai.Usage) tokens {
 		total:  int64(u.TotalTokens),
 	}
 	if d := u.PromptTokensDetails; d != nil {
-		t.cached = int64(d.CachedTokens)
+		t.cached, t.audio = int64(d.CachedTokens), int64(d.AudioTokens)
 	}
 	if d := u.CompletionTokensDetails; d != nil {
 		t.reasoning = int64(d.ReasoningTokens)
@@ -74,7 +79,8 @@ func imageTokens(u *openai.ImageResponseUsage) tokens {
 }
 
 // wireUsage decodes either usage shape (prompt_/completion_tokens or
-// input_/output_tokens) from raw JSON.
+// input_/output_tokens) from raw JSON, and a transcription's: tokens with
+// input_token_details, or the seconds of audio of one billed by duration.
 type wireUsage struct {
 	PromptTokens            int64       `json:"prompt_tokens"`
 	CompletionTokens        int64       `json:"completion_tokens"`
@@ -85,11 +91,14 @@ type wireUsage struct {
 	CompletionTokensDetails wireDetails `json:"completion_tokens_details"`
 	InputTokensDetails      wireDetails `json:"input_tokens_details"`
 	OutputTokensDetails     wireDetails `json:"output_tokens_details"`
+	InputTokenDetails       wireDetails `json:"input_token_details"` // transcriptions
+	Seconds                 float64     `json:"seconds"`
 }
 
 type wireDetails struct {
 	CachedTokens    int64 `json:"cached_tokens"`
 	ReasoningTokens int64 `json:"reasoning_tokens"`
+	AudioTokens     int64 `json:"audio_tokens"`
 }
 
 func (w *wireUsage) tokens() tokens {
@@ -99,6 +108,8 @@ func (w *wireUsage) tokens() tokens {
 		total:     w.TotalTokens,
 		cached:    w.PromptTokensDetails.CachedTokens + w.InputTokensDetails.CachedTokens,
 		reasoning: w.CompletionTokensDetails.ReasoningTokens + w.OutputTokensDetails.ReasoningTokens,
+		audio:     w.PromptTokensDetails.AudioTokens + w.InputTokenDetails.AudioTokens,
+		seconds:   w.Seconds,
 	}
 }
 
@@ -356,7 +367,7 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	case "":
 	case string(openai.ResponseStreamEventOutputTextDelta), string(openai.ResponseStreamEventRefusalDelta),
 		string(openai.ResponseStreamEventFunctionArgumentsDelta), string(openai.ResponseStreamEventReasoningSummaryTextDelta),
-		string(openai.ResponseStreamEventReasoningTextDelta):
+		string(openai.ResponseStreamEventReasoningTextDelta), transcriptDelta:
 		a.outChars += int64(ev.Delta)
 	case string(openai.ResponseStreamEventOutputItemAdded):
 		if ev.Item != nil && ev.Item.Type == "function_call" {
@@ -384,6 +395,10 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	}
 	return false
 }
+
+// transcriptDelta is the event of a transcription stream carrying text;
+// its last event, transcript.text.done, carries the usage.
+const transcriptDelta = "transcript.text.delta"
 
 func (a *acc) wireOutput(status string, u *wireUsage, out []wireItem, e *wireError) {
 	if status != "" {

@@ -217,6 +217,8 @@ func (s *usageScan) key(key []byte, depth int, value []byte) bool {
 			dst = &w.OutputTokens
 		case "total_tokens":
 			dst = &w.TotalTokens
+		case "seconds": // a transcription's: never a chat's, left to the full decode
+			return false
 		}
 	case 2:
 		var d *wireDetails
@@ -229,6 +231,8 @@ func (s *usageScan) key(key []byte, depth int, value []byte) bool {
 			d = &w.InputTokensDetails
 		case "output_tokens_details":
 			d = &w.OutputTokensDetails
+		case "input_token_details":
+			d = &w.InputTokenDetails
 		default:
 			return true
 		}
@@ -237,6 +241,8 @@ func (s *usageScan) key(key []byte, depth int, value []byte) bool {
 			dst = &d.CachedTokens
 		case "reasoning_tokens":
 			dst = &d.ReasoningTokens
+		case "audio_tokens":
+			dst = &d.AudioTokens
 		}
 	}
 	if dst == nil {

@@ -166,14 +166,16 @@ func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 func TestScanUsageReadsEveryWireField(t *testing.T) {
 	var want wireUsage
 	wiretest.Fill(&want)
+	want.Seconds = 0 // a transcription's, left to the full decode: below
 	body, _ := json.Marshal(want)
+	body = bytes.Replace(body, []byte(`,"seconds":0`), nil, 1)
 	// A field neither reads, in every details object.
-	body = bytes.ReplaceAll(body, []byte(`"cached_tokens":`), []byte(`"audio_tokens":99,"cached_tokens":`))
+	body = bytes.ReplaceAll(body, []byte(`"cached_tokens":`), []byte(`"text_tokens":99,"cached_tokens":`))
 	got, ok := scanUsage(body)
 	if !ok || !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s:\nscan   %+v\ndecode %+v", body, got, want)
 	}
-	for _, odd := range []string{`{"prompt_tokens":1.0}`, `{"prompt_tokens":1e3}`, `{"prompt_tokens":-1}`, `{"prompt_tokens":"1"}`} {
+	for _, odd := range []string{`{"seconds":9}`, `{"prompt_tokens":1.0}`, `{"prompt_tokens":1e3}`, `{"prompt_tokens":-1}`, `{"prompt_tokens":"1"}`} {
 		if _, ok := scanUsage([]byte(odd)); ok {
 			t.Errorf("%s read as a plain integer", odd)
 		}

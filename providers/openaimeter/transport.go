@@ -9,6 +9,8 @@ import (
 	"errors"
 	"io"
 	"math/bits"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,7 +28,8 @@ import (
 // you set its HTTP client: go-openai (ClientConfig.HTTPClient), langchaingo
 // (openai.WithHTTPClient), or hand-written code. It meters POST requests to
 // …/chat/completions, …/completions, …/embeddings, …/responses,
-// …/responses/compact and …/images/{generations,edits,variations}, and the
+// …/responses/compact, …/images/{generations,edits,variations} and
+// …/audio/transcriptions (its model read from the multipart form), and the
 // retrievals and cancellations of background responses it saw start; every
 // other request passes through untouched. Requests whose ctx is marked
 // providers.MarkMetered (a decorator above already meters them) pass
@@ -133,6 +136,8 @@ func operation(path string) string {
 	case strings.HasSuffix(path, "/images/generations"), strings.HasSuffix(path, "/images/edits"),
 		strings.HasSuffix(path, "/images/variations"):
 		return providers.OpImage
+	case strings.HasSuffix(path, "/audio/transcriptions"):
+		return providers.OpTranscription
 	}
 	return ""
 }
@@ -186,6 +191,9 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 	var head requestHead
 	var newBody []byte
 	body, _ := requestJSON(req)
+	if op == providers.OpTranscription {
+		head.model = formModel(req)
+	}
 	// A body that cannot ask for a stream is read when the call is
 	// reported (meteredCall.readHead), with the reply: off the caller's
 	// goroutine when the call is read later. A traced call names its model
@@ -308,6 +316,39 @@ func requestJSON(req *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// maxFormModel bounds the model name read from a form.
+const maxFormModel = 256
+
+// formModel reads the model field of a multipart form request (a
+// transcription's) through GetBody: the SDKs put the audio file first, so
+// the file is read through, in small pieces, and never kept. A form that
+// cannot be re-read names no model; the call is metered all the same.
+func formModel(req *http.Request) string {
+	if req.GetBody == nil {
+		return ""
+	}
+	mt, params, err := mime.ParseMediaType(contentType(req.Header))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return ""
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	form := multipart.NewReader(rc, params["boundary"])
+	for {
+		part, err := form.NextPart()
+		if err != nil {
+			return ""
+		}
+		if part.FormName() == "model" {
+			b, _ := io.ReadAll(io.LimitReader(part, maxFormModel))
+			return strings.TrimSpace(string(b))
+		}
+	}
 }
 
 // The stream_options member withIncludeUsage adds, before other members
@@ -604,6 +645,9 @@ func (b *jsonBody) read(buf []byte, ev *wireEvent, a *acc) {
 		plainReply(buf, a):
 	case json.Unmarshal(buf, ev) == nil:
 		a.wire(ev)
+	case op == providers.OpTranscription:
+		// response_format text, srt or vtt: the transcript, no usage.
+		a.outChars = int64(len(buf))
 	}
 }
 

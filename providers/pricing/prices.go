@@ -11,6 +11,8 @@ package pricing
 // OpenAI flex/priority tiers) are priced at the standard, smallest tier.
 // Image-generation models are priced by their token rates; per-image prices
 // (dall-e) are not token prices and are left out, so they report no cost.
+// Audio output tokens (gpt-4o-audio-preview's spoken replies) are priced as
+// text output.
 //
 // A model released later that shares a listed prefix (a new gpt-5-* variant)
 // is priced as that prefix; extend the table with Set or With when prices
@@ -33,8 +35,12 @@ var builtin = map[string]Price{
 	"gpt-4o-mini":                  {Input: 0.15, CachedInput: 0.075, Output: 0.60},
 	"gpt-4o-realtime-preview":      {Input: 5, CachedInput: 2.50, Output: 20},
 	"gpt-4o-mini-realtime-preview": {Input: 0.60, CachedInput: 0.30, Output: 2.40},
-	"gpt-4o-audio-preview":         {Input: 2.50, Output: 10},
-	"gpt-4o-mini-audio-preview":    {Input: 0.15, Output: 0.60},
+	"gpt-4o-audio-preview":         {Input: 2.50, AudioInput: 40, Output: 10},
+	"gpt-4o-mini-audio-preview":    {Input: 0.15, AudioInput: 10, Output: 0.60},
+	"gpt-4o-transcribe":            {Input: 2.50, AudioInput: 6, Output: 10},
+	"gpt-4o-transcribe-diarize":    {Input: 2.50, AudioInput: 6, Output: 10},
+	"gpt-4o-mini-transcribe":       {Input: 1.25, AudioInput: 3, Output: 5},
+	"whisper-1":                    {AudioMinute: 0.006}, // billed by the minute of audio
 	"gpt-4o-search-preview":        {Input: 2.50, Output: 10},
 	"gpt-4o-mini-search-preview":   {Input: 0.15, Output: 0.60},
 	"chatgpt-4o":                   {Input: 5, Output: 15},

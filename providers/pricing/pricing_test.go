@@ -137,6 +137,36 @@ func TestCost(t *testing.T) {
 	}
 }
 
+// Audio is priced at its own rate: per audio token for the transcription
+// and audio models, per minute for whisper-1.
+func TestCostAudio(t *testing.T) {
+	tests := []struct {
+		name  string
+		model string
+		n     Tokens
+		want  float64
+	}{
+		{"gpt-4o-transcribe audio and text in", "gpt-4o-transcribe", Tokens{Input: 1000, AudioInput: 900, Output: 200},
+			(100*2.50 + 900*6 + 200*10) / 1e6},
+		{"gpt-4o-mini-transcribe dated", "gpt-4o-mini-transcribe-2025-12-15", Tokens{Input: 1000, AudioInput: 1000, Output: 100},
+			(1000*3 + 100*5) / 1e6},
+		{"audio above input is clamped", "gpt-4o-transcribe", Tokens{Input: 10, AudioInput: 50}, 10 * 6 / 1e6},
+		{"audio model in chat", "gpt-4o-audio-preview", Tokens{Input: 100, AudioInput: 60, Output: 10},
+			(40*2.50 + 60*40 + 10*10) / 1e6},
+		{"no audio price uses input", "gpt-4o", Tokens{Input: 100, AudioInput: 60}, 100 * 2.50 / 1e6},
+		{"whisper-1 by the minute", "whisper-1", Tokens{AudioSeconds: 90}, 1.5 * 0.006},
+		{"seconds cost nothing on a token model", "gpt-4o", Tokens{AudioSeconds: 90}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Default().CostTokens(tt.model, tt.n)
+			if !ok || math.Abs(got-tt.want) > 1e-12 {
+				t.Fatalf("CostTokens = %v, %v; want %v", got, ok, tt.want)
+			}
+		})
+	}
+}
+
 func TestOverrides(t *testing.T) {
 	t.Run("New overrides and extends", func(t *testing.T) {
 		tab := New(map[string]Price{

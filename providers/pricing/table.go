@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"cmp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,22 +11,32 @@ import (
 // CachedInput prices input tokens served from the provider's prompt cache; 0
 // means the provider gives no discount and they cost Input. CacheWrite
 // prices input tokens written to the prompt cache (Anthropic charges them
-// above Input); 0 means they cost Input.
+// above Input); 0 means they cost Input. AudioInput prices input tokens of
+// audio (OpenAI's transcription and audio models charge them above text);
+// 0 means they cost Input.
+//
+// AudioMinute is the one price not per token: US dollars per minute of
+// input audio, for models billed by duration (whisper-1).
 type Price struct {
 	Input       float64
 	CachedInput float64
 	Output      float64
 	CacheWrite  float64
+	AudioInput  float64
+	AudioMinute float64
 }
 
-// Tokens are one call's token counts, as Usage reports them: Input is every
-// prompt token, CachedInput and CacheWriteInput the parts of it read from
-// and written to the provider's prompt cache.
+// Tokens are one call's counts, as Usage reports them: Input is every
+// prompt token, CachedInput, CacheWriteInput and AudioInput the parts of it
+// read from and written to the provider's prompt cache and spent on audio.
+// AudioSeconds is the input audio of a call billed by duration.
 type Tokens struct {
 	Input           int64
 	CachedInput     int64
 	CacheWriteInput int64
+	AudioInput      int64
 	Output          int64
+	AudioSeconds    float64
 }
 
 // perMillion is the token count a Price is quoted for.
@@ -158,25 +169,21 @@ func (p Price) Cost(input, cachedInput, output int64) float64 {
 }
 
 // CostTokens returns the dollar cost of n at price p: cache reads at
-// CachedInput, cache writes at CacheWrite (each Input when 0), the rest of
-// the input at Input, output at Output. Cache counts are clamped to what
+// CachedInput, cache writes at CacheWrite, audio at AudioInput (each Input
+// when 0), the rest of the input at Input, output at Output, and
+// AudioSeconds at AudioMinute. The parts of Input are clamped to what
 // Input holds.
 func (p Price) CostTokens(n Tokens) float64 {
 	input := max(n.Input, 0)
 	cached := min(max(n.CachedInput, 0), input)
 	written := min(max(n.CacheWriteInput, 0), input-cached)
-	cachedPrice := p.CachedInput
-	if cachedPrice == 0 {
-		cachedPrice = p.Input
-	}
-	writePrice := p.CacheWrite
-	if writePrice == 0 {
-		writePrice = p.Input
-	}
-	return (float64(input-cached-written)*p.Input +
-		float64(cached)*cachedPrice +
-		float64(written)*writePrice +
-		float64(n.Output)*p.Output) / perMillion
+	audio := min(max(n.AudioInput, 0), input-cached-written)
+	perToken := float64(input-cached-written-audio)*p.Input +
+		float64(cached)*cmp.Or(p.CachedInput, p.Input) +
+		float64(written)*cmp.Or(p.CacheWrite, p.Input) +
+		float64(audio)*cmp.Or(p.AudioInput, p.Input) +
+		float64(n.Output)*p.Output
+	return perToken/perMillion + max(n.AudioSeconds, 0)/60*p.AudioMinute
 }
 
 // Normalize returns the name Lookup matches for model: lower case, without
