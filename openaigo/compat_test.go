@@ -3,6 +3,7 @@ package openaigo_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // Azure OpenAI through openai-go's azure package: requests go to
@@ -230,10 +232,48 @@ func TestBothMetersCountOnce(t *testing.T) {
 	for _, ev := range evs {
 		want := stubTokens
 		if ev.Metadata["operation"] == "transcription" { // no cache, no reasoning
-			want.cached, want.reasoning = 0, 0
+			want.cached, want.reasoning, want.cacheWrite = 0, 0, 0
 		}
 		if recorded(ev) != want {
 			t.Errorf("event %v %+v", ev.Metadata["model"], recorded(ev))
+		}
+	}
+}
+
+// OpenAI reports the prompt tokens written to its cache (GPT-5.6 and later
+// bill them at 1.25× input): they are recorded, and priced at the model's
+// cache-write price, through both routes, streams included.
+func TestCacheWritesArePriced(t *testing.T) {
+	const model = "gpt-5.6-terra"
+	price := pricing.Price{Input: 2.50, CachedInput: 0.25, CacheWrite: 3.125, Output: 15}
+	e := newEnv(t)
+	dc, err := drip.New(drip.WithAPIKey(e.drip.APIKey()), drip.WithBaseURL(e.drip.BaseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tracker = drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithPricing(pricing.New(map[string]pricing.Price{model: price})))
+	t.Cleanup(func() { e.tracker.Shutdown(context.Background()) })
+	d := openaitest.DefaultUsage
+	want := (float64(d.Prompt-d.Cached-d.CacheWrite)*price.Input + float64(d.Cached)*price.CachedInput +
+		float64(d.CacheWrite)*price.CacheWrite + float64(d.Completion)*price.Output) / 1e6
+	for _, r := range routes {
+		c := e.client(r.opt(e))
+		evs := e.inRun(t, func(ctx context.Context) {
+			if _, err := c.Chat.Completions.New(ctx, chatParams(model)); err != nil {
+				t.Fatal(err)
+			}
+			drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams(model)))
+			if _, err := c.Responses.New(ctx, responseParams(model)); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if len(evs) != 3 {
+			t.Fatalf("%s: %d events", r.name, len(evs))
+		}
+		for _, ev := range evs {
+			if recorded(ev).cacheWrite != int64(d.CacheWrite) || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
+				t.Errorf("%s %v: cache writes %d, cost %v, want %v", r.name, ev.Metadata["operation"], recorded(ev).cacheWrite, ev.CostUnits, want)
+			}
 		}
 	}
 }

@@ -34,7 +34,7 @@ func TestChat(t *testing.T) {
 			}
 			u := resp.Usage
 			wantEvent(t, one(t, evs), "chat", "gpt-4o-mini"+suffix, stubTokens, tokens{u.PromptTokens, u.CompletionTokens,
-				u.PromptTokensDetails.CachedTokens, u.CompletionTokensDetails.ReasoningTokens})
+				u.PromptTokensDetails.CachedTokens, u.CompletionTokensDetails.ReasoningTokens, u.PromptTokensDetails.CacheWriteTokens})
 		})
 	}
 }
@@ -118,7 +118,7 @@ func TestChatStreamCallerAskedForUsage(t *testing.T) {
 			}
 			u := last.Usage
 			wantEvent(t, one(t, evs), "chat", "gpt-4o"+suffix, stubTokens, tokens{u.PromptTokens, u.CompletionTokens,
-				u.PromptTokensDetails.CachedTokens, u.CompletionTokensDetails.ReasoningTokens})
+				u.PromptTokensDetails.CachedTokens, u.CompletionTokensDetails.ReasoningTokens, u.PromptTokensDetails.CacheWriteTokens})
 		})
 	}
 }
@@ -128,7 +128,8 @@ func responseParams(model string) responses.ResponseNewParams {
 }
 
 func responseTokens(u responses.ResponseUsage) tokens {
-	return tokens{u.InputTokens, u.OutputTokens, u.InputTokensDetails.CachedTokens, u.OutputTokensDetails.ReasoningTokens}
+	return tokens{u.InputTokens, u.OutputTokens, u.InputTokensDetails.CachedTokens, u.OutputTokensDetails.ReasoningTokens,
+		u.InputTokensDetails.CacheWriteTokens}
 }
 
 func TestResponses(t *testing.T) {

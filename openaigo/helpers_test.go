@@ -91,19 +91,20 @@ func chatParams(model string) openai.ChatCompletionNewParams {
 }
 
 // tokens is a call's usage as the SDK read it, or as Drip recorded it.
-type tokens struct{ in, out, cached, reasoning int64 }
+type tokens struct{ in, out, cached, reasoning, cacheWrite int64 }
 
 // stubTokens is what the stub reports for every call (embeddings: no output,
 // completions: no details).
 var stubTokens = tokens{
 	in: int64(openaitest.DefaultUsage.Prompt), out: int64(openaitest.DefaultUsage.Completion),
 	cached: int64(openaitest.DefaultUsage.Cached), reasoning: int64(openaitest.DefaultUsage.Reasoning),
+	cacheWrite: int64(openaitest.DefaultUsage.CacheWrite),
 }
 
 // recorded reads the token counts of an llm.completion event.
 func recorded(e driptest.Event) tokens {
 	n := func(k string) int64 { f, _ := e.Metadata[k].(float64); return int64(f) }
-	return tokens{n("inputTokens"), n("outputTokens"), n("cachedInputTokens"), n("reasoningTokens")}
+	return tokens{n("inputTokens"), n("outputTokens"), n("cachedInputTokens"), n("reasoningTokens"), n("cacheCreationInputTokens")}
 }
 
 // wantEvent asserts one llm.completion event with exactly want, the same

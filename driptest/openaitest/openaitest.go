@@ -23,6 +23,10 @@ type Usage struct {
 	Prompt     int // prompt_tokens / input_tokens
 	Completion int // completion_tokens / output_tokens
 	Cached     int // prompt_tokens_details.cached_tokens (part of Prompt)
+	// CacheWrite is prompt_tokens_details.cache_write_tokens (chat) and
+	// input_tokens_details.cache_write_tokens (Responses): the part of
+	// Prompt written to the prompt cache.
+	CacheWrite int
 	Reasoning  int // completion_tokens_details.reasoning_tokens (part of Completion)
 	// Audio is the part of Prompt a transcription reports as audio
 	// (input_token_details.audio_tokens; the rest is text_tokens).
@@ -36,7 +40,7 @@ type Usage struct {
 func (u Usage) Total() int { return u.Prompt + u.Completion }
 
 // DefaultUsage is the usage a Server reports unless WithUsage says otherwise.
-var DefaultUsage = Usage{Prompt: 11, Completion: 7, Cached: 3, Reasoning: 2, Audio: 9, Seconds: 9}
+var DefaultUsage = Usage{Prompt: 11, Completion: 7, Cached: 3, CacheWrite: 4, Reasoning: 2, Audio: 9, Seconds: 9}
 
 // DefaultChunks is the assistant text, one stream chunk per element.
 var DefaultChunks = []string{"Hello", ", ", "world", "!"}
@@ -413,7 +417,7 @@ func (s *Server) chatUsage() map[string]any {
 		"completion_tokens": u.Completion,
 		"total_tokens":      u.Total(),
 		"prompt_tokens_details": map[string]any{
-			"cached_tokens": u.Cached, "audio_tokens": 0,
+			"cached_tokens": u.Cached, "cache_write_tokens": u.CacheWrite, "audio_tokens": 0,
 		},
 		"completion_tokens_details": map[string]any{
 			"reasoning_tokens": u.Reasoning, "audio_tokens": 0,
@@ -426,7 +430,7 @@ func (s *Server) responsesUsage() map[string]any {
 	u := s.usage
 	return map[string]any{
 		"input_tokens":          u.Prompt,
-		"input_tokens_details":  map[string]any{"cached_tokens": u.Cached},
+		"input_tokens_details":  map[string]any{"cached_tokens": u.Cached, "cache_write_tokens": u.CacheWrite},
 		"output_tokens":         u.Completion,
 		"output_tokens_details": map[string]any{"reasoning_tokens": u.Reasoning},
 		"total_tokens":          u.Total(),

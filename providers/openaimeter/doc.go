@@ -2,7 +2,8 @@
 // the official github.com/openai/openai-go/v3, and any client of an
 // OpenAI-compatible server (Azure OpenAI, Ollama, vLLM, Groq, OpenRouter,
 // LiteLLM): every billable call reports one provider-neutral providers.Usage (model, input,
-// output, cached and reasoning tokens, duration, tool calls by name) to a
+// output, cached, cache-write, reasoning and audio tokens, or a
+// transcription's seconds of audio, duration, tool calls by name) to a
 // providers.Reporter, with the provider's own token counts — streams
 // included — and nothing else about the client changes.
 //

@@ -17,14 +17,15 @@ import (
 // into tokens, accumulate stream state in an acc, and describe failures with
 // describeError / wireError, so a call reads the same whichever route saw it.
 
-// tokens is a call's usage in provider-neutral form. cached is part of
-// input, reasoning part of output, as OpenAI and the OTel GenAI conventions
-// both count them.
+// tokens is a call's usage in provider-neutral form. cached (read from the
+// prompt cache) and cacheWrite (written to it) are parts of input,
+// reasoning part of output, as OpenAI and the OTel GenAI conventions both
+// count them.
 // audio is the part of input that was audio; seconds the input audio of a
 // call billed by duration (whisper-1), which has no tokens.
 type tokens struct {
-	input, output, total, cached, reasoning, audio int64
-	seconds                                        float64
+	input, output, total, cached, cacheWrite, reasoning, audio int64
+	seconds                                                    float64
 }
 
 func (t tokens) apply(u *providers.Usage) {
@@ -32,6 +33,7 @@ func (t tokens) apply(u *providers.Usage) {
 	u.OutputTokens = t.output
 	u.TotalTokens = t.total
 	u.CachedInputTokens = t.cached
+	u.CacheCreationInputTokens = t.cacheWrite
 	u.ReasoningTokens = t.reasoning
 	u.AudioInputTokens = t.audio
 	u.AudioSeconds = t.seconds
@@ -61,7 +63,7 @@ func responseTokens(u *openai.ResponseUsage) tokens {
 		total:  int64(u.TotalTokens),
 	}
 	if d := u.InputTokensDetails; d != nil {
-		t.cached = int64(d.CachedTokens)
+		t.cached, t.cacheWrite = int64(d.CachedTokens), int64(d.CacheWriteTokens)
 	}
 	if d := u.OutputTokensDetails; d != nil {
 		t.reasoning = int64(d.ReasoningTokens)
@@ -95,21 +97,26 @@ type wireUsage struct {
 	Seconds                 float64     `json:"seconds"`
 }
 
+// wireDetails are the parts of a count. OpenAI reports the prompt tokens
+// written to its cache as cache_write_tokens (billed above input from the
+// GPT-5.6 models on).
 type wireDetails struct {
-	CachedTokens    int64 `json:"cached_tokens"`
-	ReasoningTokens int64 `json:"reasoning_tokens"`
-	AudioTokens     int64 `json:"audio_tokens"`
+	CachedTokens     int64 `json:"cached_tokens"`
+	CacheWriteTokens int64 `json:"cache_write_tokens"`
+	ReasoningTokens  int64 `json:"reasoning_tokens"`
+	AudioTokens      int64 `json:"audio_tokens"`
 }
 
 func (w *wireUsage) tokens() tokens {
 	return tokens{
-		input:     w.PromptTokens + w.InputTokens,
-		output:    w.CompletionTokens + w.OutputTokens,
-		total:     w.TotalTokens,
-		cached:    w.PromptTokensDetails.CachedTokens + w.InputTokensDetails.CachedTokens,
-		reasoning: w.CompletionTokensDetails.ReasoningTokens + w.OutputTokensDetails.ReasoningTokens,
-		audio:     w.PromptTokensDetails.AudioTokens + w.InputTokenDetails.AudioTokens,
-		seconds:   w.Seconds,
+		input:      w.PromptTokens + w.InputTokens,
+		output:     w.CompletionTokens + w.OutputTokens,
+		total:      w.TotalTokens,
+		cached:     w.PromptTokensDetails.CachedTokens + w.InputTokensDetails.CachedTokens,
+		cacheWrite: w.PromptTokensDetails.CacheWriteTokens + w.InputTokensDetails.CacheWriteTokens,
+		reasoning:  w.CompletionTokensDetails.ReasoningTokens + w.OutputTokensDetails.ReasoningTokens,
+		audio:      w.PromptTokensDetails.AudioTokens + w.InputTokenDetails.AudioTokens,
+		seconds:    w.Seconds,
 	}
 }
 

@@ -125,7 +125,8 @@ func (m *meter) start(c *call, ctx context.Context, op, model string, mark bool)
 func (c *call) fail(err error) {
 	u := &c.u
 	u.InputTokens, u.OutputTokens, u.TotalTokens = 0, 0, 0
-	u.CachedInputTokens, u.ReasoningTokens, u.Images = 0, 0, 0
+	u.CachedInputTokens, u.CacheCreationInputTokens, u.ReasoningTokens, u.Images = 0, 0, 0, 0
+	u.AudioInputTokens, u.AudioSeconds = 0, 0
 	describeError(err, u)
 }
 

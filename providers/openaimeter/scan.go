@@ -239,6 +239,8 @@ func (s *usageScan) key(key []byte, depth int, value []byte) bool {
 		switch string(key) {
 		case "cached_tokens":
 			dst = &d.CachedTokens
+		case "cache_write_tokens":
+			dst = &d.CacheWriteTokens
 		case "reasoning_tokens":
 			dst = &d.ReasoningTokens
 		case "audio_tokens":

@@ -12,7 +12,9 @@ package pricing
 // Image-generation models are priced by their token rates; per-image prices
 // (dall-e) are not token prices and are left out, so they report no cost.
 // Audio output tokens (gpt-4o-audio-preview's spoken replies) are priced as
-// text output.
+// text output. OpenAI bills prompt-cache writes (cache_write_tokens) at
+// 1.25× input from the GPT-5.6 models on, which this table predates: give
+// those models a CacheWrite price with Set or With.
 //
 // A model released later that shares a listed prefix (a new gpt-5-* variant)
 // is priced as that prefix; extend the table with Set or With when prices
