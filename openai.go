@@ -198,7 +198,8 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 //	client := openai.NewClient(option.WithMiddleware(drip.OpenAIMiddleware("cust_123")))
 //
 // It meters what OpenAIHTTPClient meters — chat completions, responses,
-// embeddings, completions, images, audio transcriptions and their streams, on OpenAI, Azure
+// embeddings, completions, images, audio transcriptions, decisions and
+// their streams, on OpenAI, Azure
 // OpenAI (see WithOpenAIDeployments) or any OpenAI-compatible base URL —
 // and keeps whatever HTTP client the SDK uses. A streaming chat or
 // completion request that does not ask for usage is sent asking for it,

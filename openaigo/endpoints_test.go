@@ -323,3 +323,34 @@ func TestBackgroundResponse(t *testing.T) {
 		})
 	}
 }
+
+// The Decisions API answers questions about an input, billed in tokens
+// like a Responses call.
+func TestDecisions(t *testing.T) {
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client(r.opt(e))
+			var resp *openai.Decision
+			evs := e.inRun(t, func(ctx context.Context) {
+				var err error
+				resp, err = c.Decisions.New(ctx, openai.DecisionNewParams{
+					Model: "gpt-6-luna",
+					Input: openai.DecisionNewParamsInputUnion{OfString: openai.String(prompt)},
+					Questions: []openai.DecisionNewParamsQuestionUnion{{OfPredicate: &openai.DecisionNewParamsQuestionPredicate{
+						Instructions: openai.DecisionNewParamsQuestionPredicateInstructionsUnion{OfString: openai.String("Is it a greeting?")},
+					}}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
+			u := resp.Usage
+			if len(resp.Answers) != 1 || !resp.JSON.Usage.Valid() {
+				t.Fatalf("reply %s", resp.RawJSON())
+			}
+			wantEvent(t, one(t, evs), "decision", "gpt-6-luna"+suffix, stubTokens, tokens{u.InputTokens, u.OutputTokens,
+				u.InputTokensDetails.CachedTokens, u.OutputTokensDetails.ReasoningTokens, u.InputTokensDetails.CacheWriteTokens})
+		})
+	}
+}

@@ -24,6 +24,7 @@ const (
 	OpAssistantRun   = "assistant_run"
 	OpGenerate       = "generate_content"
 	OpTranscription  = "transcription" // speech to text (OpenAI audio/transcriptions)
+	OpDecision       = "decision"      // OpenAI's Decisions API: questions answered about an input
 )
 
 // Usage is one model call as an adapter saw it. Token counts are the

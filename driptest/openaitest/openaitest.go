@@ -253,6 +253,8 @@ type request struct {
 	AssistantID string `json:"assistant_id"`
 	// Format is a transcription's response_format.
 	Format string
+	// Questions are a decision's.
+	Questions []json.RawMessage `json:"questions"`
 	// exactModel answers with Model as it is, without the model suffix
 	// (an unmapped Azure deployment).
 	exactModel bool
@@ -346,6 +348,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.image(w, &req)
 	case r.Method == http.MethodPost && path == "/audio/transcriptions":
 		s.transcription(w, &req)
+	case r.Method == http.MethodPost && path == "/decisions":
+		s.decision(w, &req)
 	case strings.HasPrefix(path, "/threads/"):
 		s.threads(w, r.Method, strings.Split(strings.TrimPrefix(path, "/threads/"), "/"), &req)
 	default:
@@ -356,7 +360,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // billable reports the endpoints whose replies carry usage.
 func billable(path string) bool {
 	switch path {
-	case "/chat/completions", "/completions", "/embeddings", "/responses", "/responses/compact", "/audio/transcriptions":
+	case "/chat/completions", "/completions", "/embeddings", "/responses", "/responses/compact", "/audio/transcriptions",
+		"/decisions":
 		return true
 	}
 	return strings.HasPrefix(path, "/images/")
@@ -822,6 +827,16 @@ func (s *Server) transcription(w http.ResponseWriter, req *request) {
 	default:
 		s.reply(w, map[string]any{"text": text, "usage": usage})
 	}
+}
+
+// decision answers a Decisions API request: every question answered
+// "true" as a predicate, with the usage of a Responses call.
+func (s *Server) decision(w http.ResponseWriter, req *request) {
+	answers := make([]any, max(len(req.Questions), 1))
+	for i := range answers {
+		answers[i] = map[string]any{"type": "predicate", "name": nil, "probability": 0.9}
+	}
+	s.reply(w, map[string]any{"answers": answers, "model": s.model(req, "gpt-6-luna"), "usage": s.responsesUsage()})
 }
 
 // threads serves the assistant run endpoints; parts is the path after

@@ -29,7 +29,8 @@ import (
 // (openai.WithHTTPClient), or hand-written code. It meters POST requests to
 // …/chat/completions, …/completions, …/embeddings, …/responses,
 // …/responses/compact, …/images/{generations,edits,variations} and
-// …/audio/transcriptions (its model read from the multipart form), and the
+// …/audio/transcriptions (its model read from the multipart form) and
+// …/decisions, and the
 // retrievals and cancellations of background responses it saw start; every
 // other request passes through untouched. Requests whose ctx is marked
 // providers.MarkMetered (a decorator above already meters them) pass
@@ -138,6 +139,8 @@ func operation(path string) string {
 		return providers.OpImage
 	case strings.HasSuffix(path, "/audio/transcriptions"):
 		return providers.OpTranscription
+	case strings.HasSuffix(path, "/decisions"):
+		return providers.OpDecision
 	}
 	return ""
 }
