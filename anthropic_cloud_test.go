@@ -123,6 +123,7 @@ func TestAnthropicThroughVertexAndBedrock(t *testing.T) {
 						md["model"] != cl.model || md["provider"] != provider ||
 						md["inputTokens"] != float64(u.Prompt()) || md["outputTokens"] != float64(u.Output) ||
 						md["cachedInputTokens"] != float64(u.CacheRead) || md["cacheCreationInputTokens"] != float64(u.CacheWrite) ||
+						md["cacheCreation1hInputTokens"] != float64(u.CacheWrite1h) || md["webSearches"] != float64(u.WebSearches) ||
 						md["toolNames"] != "get_weather" {
 						t.Errorf("event %d: %+v", i, e)
 					}

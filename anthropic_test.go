@@ -17,7 +17,9 @@ import (
 	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
-var anthCache = anthropictest.Usage{Input: 123, Output: 45, CacheRead: 200, CacheWrite: 50}
+// anthCache reads from and writes to the prompt cache (20 of the 50
+// tokens written to the 1-hour cache) and runs two web searches.
+var anthCache = anthropictest.Usage{Input: 123, Output: 45, CacheRead: 200, CacheWrite: 50, CacheWrite1h: 20, WebSearches: 2}
 
 type anthropicEnv struct {
 	drip    *driptest.Server
@@ -144,15 +146,19 @@ func TestAnthropicHTTPClientInsideARun(t *testing.T) {
 				if e.EventType != drip.EventLLMCompletion || e.Quantity != float64(u.Total()) || e.Units != "tokens" ||
 					md["model"] != model || md["provider"] != "anthropic" || md["inputTokens"] != float64(u.Prompt()) ||
 					md["outputTokens"] != float64(u.Output) || md["cachedInputTokens"] != float64(u.CacheRead) ||
-					md["cacheCreationInputTokens"] != float64(u.CacheWrite) || md["toolNames"] != "get_weather" {
+					md["cacheCreationInputTokens"] != float64(u.CacheWrite) || md["toolNames"] != "get_weather" ||
+					md["cacheCreation1hInputTokens"] != float64(u.CacheWrite1h) || md["webSearches"] != float64(u.WebSearches) {
 					t.Errorf("event %d: %+v", i, e)
 				}
 				want, ok := pricing.Default().CostTokens(model, pricing.Tokens{Input: int64(u.Prompt()),
+					CachedInput: int64(u.CacheRead), CacheWriteInput: int64(u.CacheWrite), CacheWrite1hInput: int64(u.CacheWrite1h),
+					Output: int64(u.Output), WebSearches: int64(u.WebSearches)})
+				// Cache writes (the 1-hour ones above the others) and searches are
+				// priced above input: the cost is more than the 5-minute-only one.
+				fiveMinutes, _ := pricing.Default().CostTokens(model, pricing.Tokens{Input: int64(u.Prompt()),
 					CachedInput: int64(u.CacheRead), CacheWriteInput: int64(u.CacheWrite), Output: int64(u.Output)})
-				// The cache write is priced above input: the cost is not the cache-less one.
-				plain, _ := pricing.Default().Cost(model, int64(u.Prompt()), int64(u.CacheRead), int64(u.Output))
-				if !ok || e.CostUnits == nil || math.Abs(*e.CostUnits-want) > 1e-12 || want <= plain {
-					t.Errorf("event %d cost %v, want %v (> %v)", i, e.CostUnits, want, plain)
+				if !ok || e.CostUnits == nil || math.Abs(*e.CostUnits-want) > 1e-12 || want <= fiveMinutes+0.02-1e-12 {
+					t.Errorf("event %d cost %v, want %v (> %v + two searches)", i, e.CostUnits, want, fiveMinutes)
 				}
 				for k, v := range md {
 					if s, ok := v.(string); ok && (strings.Contains(s, "prompt") || strings.Contains(s, env.stub.Text())) {

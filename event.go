@@ -67,6 +67,12 @@ type Event struct {
 	// CacheCreationInputTokens is the part of InputTokens written to the
 	// provider's prompt cache (Anthropic), priced at the cache-write rate.
 	CacheCreationInputTokens int64
+	// CacheCreation1hInputTokens is the part of CacheCreationInputTokens
+	// written to a cache kept for an hour, priced at the 1-hour rate.
+	CacheCreation1hInputTokens int64
+	// WebSearches is how many web searches the model ran as a server tool,
+	// priced per search.
+	WebSearches int64
 	// AudioInputTokens is the part of InputTokens that was audio (OpenAI's
 	// transcription and audio models), priced at the model's audio rate.
 	AudioInputTokens int64
@@ -144,6 +150,7 @@ func (e *Event) validate(op string, needRun bool) error {
 	if uint64(e.InputTokens) > uint64(maxTokens) || uint64(e.OutputTokens) > uint64(maxTokens) ||
 		uint64(e.CachedInputTokens) > uint64(maxTokens) || uint64(e.ReasoningTokens) > uint64(maxTokens) ||
 		uint64(e.CacheCreationInputTokens) > uint64(maxTokens) || uint64(e.AudioInputTokens) > uint64(maxTokens) ||
+		uint64(e.CacheCreation1hInputTokens) > uint64(maxTokens) || uint64(e.WebSearches) > uint64(maxTokens) ||
 		e.InputTokens+e.OutputTokens > maxTokens {
 		return e.tokenError(op)
 	}
@@ -181,7 +188,8 @@ func (e *Event) tokenError(op string) error {
 		n    int64
 	}{{"inputTokens", e.InputTokens}, {"outputTokens", e.OutputTokens},
 		{"cachedInputTokens", e.CachedInputTokens}, {"reasoningTokens", e.ReasoningTokens},
-		{"cacheCreationInputTokens", e.CacheCreationInputTokens}, {"audioInputTokens", e.AudioInputTokens}} {
+		{"cacheCreationInputTokens", e.CacheCreationInputTokens}, {"audioInputTokens", e.AudioInputTokens},
+		{"cacheCreation1hInputTokens", e.CacheCreation1hInputTokens}, {"webSearches", e.WebSearches}} {
 		if f.n < 0 {
 			return validationError(op, f.name, "token counts must be >= 0")
 		}

@@ -283,8 +283,8 @@ func (t *Tracker) price(e *Event) {
 		return
 	}
 	cost, ok := t.cfg.prices.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
-		CacheWriteInput: e.CacheCreationInputTokens, AudioInput: e.AudioInputTokens, Output: e.OutputTokens,
-		AudioSeconds: e.AudioSeconds})
+		CacheWriteInput: e.CacheCreationInputTokens, CacheWrite1hInput: e.CacheCreation1hInputTokens,
+		AudioInput: e.AudioInputTokens, Output: e.OutputTokens, AudioSeconds: e.AudioSeconds, WebSearches: e.WebSearches})
 	if ok {
 		e.CostUnits = cost
 		return

@@ -78,6 +78,7 @@ func LLMEvent(u *providers.Usage) Event {
 	e.InputTokens, e.OutputTokens = u.InputTokens, u.OutputTokens
 	e.CachedInputTokens, e.ReasoningTokens = u.CachedInputTokens, u.ReasoningTokens
 	e.CacheCreationInputTokens, e.AudioInputTokens = u.CacheCreationInputTokens, u.AudioInputTokens
+	e.CacheCreation1hInputTokens, e.WebSearches = u.CacheCreation1hInputTokens, u.WebSearches
 	e.AudioSeconds = u.AudioSeconds
 	// Zero tokens stay 0 (units "tokens"), never the API's default of 1.
 	e.Quantity = float64(total)
@@ -281,6 +282,9 @@ func (r *UsageRecorder) usageParams(customer string, u *providers.Usage) UsagePa
 	md["outputTokens"] = u.OutputTokens
 	if u.AudioInputTokens > 0 {
 		md["audioInputTokens"] = u.AudioInputTokens
+	}
+	if u.WebSearches > 0 {
+		md["webSearches"] = u.WebSearches
 	}
 	meter := r.Meter
 	if meter == "" {

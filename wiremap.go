@@ -55,6 +55,8 @@ func (c *Client) eventToWire(e *Event) wire.RunEvent {
 	set(wire.MetaCachedInputTokens, e.CachedInputTokens, e.CachedInputTokens > 0)
 	set(wire.MetaReasoningTokens, e.ReasoningTokens, e.ReasoningTokens > 0)
 	set(wire.MetaCacheCreationInputTokens, e.CacheCreationInputTokens, e.CacheCreationInputTokens > 0)
+	set(wire.MetaCacheCreation1hInputTokens, e.CacheCreation1hInputTokens, e.CacheCreation1hInputTokens > 0)
+	set(wire.MetaWebSearches, e.WebSearches, e.WebSearches > 0)
 	set(wire.MetaAudioInputTokens, e.AudioInputTokens, e.AudioInputTokens > 0)
 	set(wire.MetaAudioSeconds, e.AudioSeconds, e.AudioSeconds > 0)
 	set(wire.MetaName, textutil.Truncate(e.Name, maxNameLen), e.Name != "")

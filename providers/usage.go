@@ -47,6 +47,13 @@ type Usage struct {
 	// provider's prompt cache (Anthropic's cache_creation_input_tokens),
 	// priced at the model's cache-write rate.
 	CacheCreationInputTokens int64
+	// CacheCreation1hInputTokens is the part of CacheCreationInputTokens
+	// written to a cache kept for an hour (Anthropic's 1-hour cache), priced
+	// at the model's 1-hour cache-write rate.
+	CacheCreation1hInputTokens int64
+	// WebSearches is how many web searches the model ran as a server tool
+	// (Anthropic's server_tool_use.web_search_requests), billed per search.
+	WebSearches int64
 	// AudioInputTokens is the part of InputTokens that was audio (OpenAI's
 	// transcription and audio models), priced at the model's audio rate.
 	AudioInputTokens int64

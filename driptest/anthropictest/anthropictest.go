@@ -21,6 +21,12 @@ type Usage struct {
 	CacheRead  int // cache_read_input_tokens
 	CacheWrite int // cache_creation_input_tokens
 	Thinking   int // output_tokens_details.thinking_tokens (part of Output)
+	// CacheWrite1h is the part of CacheWrite written to the 1-hour cache
+	// (cache_creation.ephemeral_1h_input_tokens; the rest is 5-minute).
+	CacheWrite1h int
+	// WebSearches is server_tool_use.web_search_requests (server_tool_use
+	// is null when it is 0).
+	WebSearches int
 }
 
 // Prompt is every prompt token: Input + CacheRead + CacheWrite.
@@ -260,10 +266,24 @@ func (s *Server) usageJSON(output int) map[string]any {
 	return map[string]any{
 		"input_tokens": u.Input, "output_tokens": output,
 		"cache_creation_input_tokens": u.CacheWrite, "cache_read_input_tokens": u.CacheRead,
-		"cache_creation":        map[string]any{"ephemeral_5m_input_tokens": u.CacheWrite, "ephemeral_1h_input_tokens": 0},
+		"cache_creation":        s.cacheCreation(),
 		"output_tokens_details": map[string]any{"thinking_tokens": min(u.Thinking, output)},
-		"server_tool_use":       nil, "service_tier": "standard",
+		"server_tool_use":       s.serverToolUse(), "service_tier": "standard",
 	}
+}
+
+// cacheCreation splits the cache writes by how long the cache is kept.
+func (s *Server) cacheCreation() map[string]any {
+	u := s.usage
+	return map[string]any{"ephemeral_5m_input_tokens": u.CacheWrite - u.CacheWrite1h, "ephemeral_1h_input_tokens": u.CacheWrite1h}
+}
+
+// serverToolUse is the count of server tools run, null when none ran.
+func (s *Server) serverToolUse() any {
+	if s.usage.WebSearches == 0 {
+		return nil
+	}
+	return map[string]any{"web_search_requests": s.usage.WebSearches, "web_fetch_requests": 0}
 }
 
 func (s *Server) message(w http.ResponseWriter, req *request, id string) {
@@ -343,6 +363,7 @@ func (s *Server) stream(out streamWriter, req *request, id string) {
 		"delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
 		"usage": map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
 			"cache_creation_input_tokens": u.CacheWrite, "cache_read_input_tokens": u.CacheRead,
-			"output_tokens_details": map[string]any{"thinking_tokens": u.Thinking}, "server_tool_use": nil}})
+			"cache_creation":        s.cacheCreation(),
+			"output_tokens_details": map[string]any{"thinking_tokens": u.Thinking}, "server_tool_use": s.serverToolUse()}})
 	send("message_stop", map[string]any{"type": "message_stop"})
 }

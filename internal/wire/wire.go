@@ -405,4 +405,9 @@ const (
 	// MetaAudioSeconds the input audio of a call billed by duration.
 	MetaAudioInputTokens = "audioInputTokens"
 	MetaAudioSeconds     = "audioSeconds"
+	// MetaCacheCreation1hInputTokens is the part of
+	// cacheCreationInputTokens written to a 1-hour cache; MetaWebSearches
+	// the web searches the model ran.
+	MetaCacheCreation1hInputTokens = "cacheCreation1hInputTokens"
+	MetaWebSearches                = "webSearches"
 )

@@ -20,6 +20,10 @@
 //     cache_read_input_tokens (also CachedInputTokens) plus
 //     cache_creation_input_tokens (also CacheCreationInputTokens), so the
 //     counts mean what they mean for every other provider.
+//   - CacheCreation1hInputTokens is the part of the cache writes kept for
+//     an hour (cache_creation.ephemeral_1h_input_tokens), priced above the
+//     5-minute ones; WebSearches is server_tool_use.web_search_requests,
+//     the web searches the model ran, billed per search.
 //   - A stream's usage is message_start's, updated by message_delta (the
 //     final output_tokens, and input or cache counts when it carries them).
 //     A stream closed or broken before message_delta reports what it saw,

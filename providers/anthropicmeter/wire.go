@@ -21,10 +21,22 @@ type wireUsage struct {
 	CacheCreation *int64             `json:"cache_creation_input_tokens"`
 	CacheRead     *int64             `json:"cache_read_input_tokens"`
 	OutputDetails *wireOutputDetails `json:"output_tokens_details"`
+	// CacheWrites splits cache_creation_input_tokens by how long the cache
+	// is kept; ServerTools counts the server tools the model ran.
+	CacheWrites *wireCacheWrites `json:"cache_creation"`
+	ServerTools *wireServerTools `json:"server_tool_use"`
 }
 
 type wireOutputDetails struct {
 	ThinkingTokens *int64 `json:"thinking_tokens"`
+}
+
+type wireCacheWrites struct {
+	Hour *int64 `json:"ephemeral_1h_input_tokens"`
+}
+
+type wireServerTools struct {
+	WebSearches *int64 `json:"web_search_requests"`
 }
 
 type wireBlock struct {
@@ -79,6 +91,7 @@ func (e *Error) Error() string {
 type acc struct {
 	id, model                      string
 	in, out, cacheRead, cacheWrite int64
+	cacheWrite1h, webSearches      int64
 	thinking                       int64
 	hasUsage                       bool // a usage object was read
 	hasFinal                       bool // the final output count (a reply, or message_delta)
@@ -103,6 +116,12 @@ func (a *acc) usage(u *wireUsage) {
 	set(&a.cacheWrite, u.CacheCreation)
 	if u.OutputDetails != nil {
 		set(&a.thinking, u.OutputDetails.ThinkingTokens)
+	}
+	if u.CacheWrites != nil {
+		set(&a.cacheWrite1h, u.CacheWrites.Hour)
+	}
+	if u.ServerTools != nil {
+		set(&a.webSearches, u.ServerTools.WebSearches)
 	}
 }
 
@@ -139,6 +158,7 @@ func (a *acc) fill(u *providers.Usage) {
 	u.Model, u.ResponseID = a.model, a.id
 	u.InputTokens = a.in + a.cacheRead + a.cacheWrite
 	u.CachedInputTokens, u.CacheCreationInputTokens = a.cacheRead, a.cacheWrite
+	u.CacheCreation1hInputTokens, u.WebSearches = min(a.cacheWrite1h, a.cacheWrite), a.webSearches
 	u.OutputTokens, u.ReasoningTokens = a.out, min(a.thinking, a.out)
 	if !a.hasFinal && a.hasUsage {
 		// message_start's output_tokens is a placeholder: estimate from the
@@ -347,7 +367,7 @@ func scanMessage(body []byte, a *acc) bool {
 // false when a count is not a plain integer.
 func scanUsage(obj []byte) (wireUsage, bool) {
 	var u wireUsage
-	var counts [5]int64 // what u's pointers point at: one allocation
+	var counts [7]int64 // what u's pointers point at: one allocation
 	var parent []byte
 	ok := jsonscan.Keys(obj, func(key []byte, depth int, value []byte) bool {
 		var dst **int64
@@ -368,9 +388,21 @@ func scanUsage(obj []byte) (wireUsage, bool) {
 				if !jsonscan.IsNull(value) {
 					u.OutputDetails = &wireOutputDetails{}
 				}
+			case "cache_creation":
+				if !jsonscan.IsNull(value) {
+					u.CacheWrites = &wireCacheWrites{}
+				}
+			case "server_tool_use":
+				if !jsonscan.IsNull(value) {
+					u.ServerTools = &wireServerTools{}
+				}
 			}
 		case depth == 2 && u.OutputDetails != nil && string(parent) == "output_tokens_details" && string(key) == "thinking_tokens":
 			dst, i = &u.OutputDetails.ThinkingTokens, 4
+		case depth == 2 && u.CacheWrites != nil && string(parent) == "cache_creation" && string(key) == "ephemeral_1h_input_tokens":
+			dst, i = &u.CacheWrites.Hour, 5
+		case depth == 2 && u.ServerTools != nil && string(parent) == "server_tool_use" && string(key) == "web_search_requests":
+			dst, i = &u.ServerTools.WebSearches, 6
 		}
 		if dst == nil || jsonscan.IsNull(value) {
 			return true

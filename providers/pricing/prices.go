@@ -78,23 +78,23 @@ var builtin = map[string]Price{
 
 	// Anthropic — https://www.anthropic.com/pricing, as published on
 	// 2025-11-24. CachedInput = cache read (0.1× input), CacheWrite = 5-minute
-	// cache write (1.25× input); 1-hour cache writes (2× input) are priced as
-	// 5-minute ones, like the other tiers above.
-	"claude-opus-4-5":    {Input: 5, CachedInput: 0.50, CacheWrite: 6.25, Output: 25},
-	"claude-sonnet-4-5":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-haiku-4-5":   {Input: 1, CachedInput: 0.10, CacheWrite: 1.25, Output: 5},
-	"claude-opus-4-1":    {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
-	"claude-opus-4":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
-	"claude-sonnet-4":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3-7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3.7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3-5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3.5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3-5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, Output: 4},
-	"claude-3.5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, Output: 4},
-	"claude-3-opus":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, Output: 75},
-	"claude-3-sonnet":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, Output: 15},
-	"claude-3-haiku":     {Input: 0.25, CachedInput: 0.03, CacheWrite: 0.30, Output: 1.25},
+	// cache write (1.25× input), CacheWrite1h = 1-hour cache write (2× input);
+	// WebSearch = $10 per 1,000 searches, on the models that offer the tool.
+	"claude-opus-4-5":    {Input: 5, CachedInput: 0.50, CacheWrite: 6.25, CacheWrite1h: 10, Output: 25, WebSearch: 0.01},
+	"claude-sonnet-4-5":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-haiku-4-5":   {Input: 1, CachedInput: 0.10, CacheWrite: 1.25, CacheWrite1h: 2, Output: 5, WebSearch: 0.01},
+	"claude-opus-4-1":    {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, CacheWrite1h: 30, Output: 75, WebSearch: 0.01},
+	"claude-opus-4":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, CacheWrite1h: 30, Output: 75, WebSearch: 0.01},
+	"claude-sonnet-4":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-3-7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-3.7-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-3-5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-3.5-sonnet":  {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15, WebSearch: 0.01},
+	"claude-3-5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, CacheWrite1h: 1.6, Output: 4, WebSearch: 0.01},
+	"claude-3.5-haiku":   {Input: 0.80, CachedInput: 0.08, CacheWrite: 1, CacheWrite1h: 1.6, Output: 4, WebSearch: 0.01},
+	"claude-3-opus":      {Input: 15, CachedInput: 1.50, CacheWrite: 18.75, CacheWrite1h: 30, Output: 75},
+	"claude-3-sonnet":    {Input: 3, CachedInput: 0.30, CacheWrite: 3.75, CacheWrite1h: 6, Output: 15},
+	"claude-3-haiku":     {Input: 0.25, CachedInput: 0.03, CacheWrite: 0.30, CacheWrite1h: 0.5, Output: 1.25},
 	"claude-2.1":         {Input: 8, Output: 24},
 	"claude-2.0":         {Input: 8, Output: 24},
 	"claude-instant-1.2": {Input: 0.80, Output: 2.40},

@@ -138,7 +138,8 @@ func TestCost(t *testing.T) {
 }
 
 // Audio is priced at its own rate: per audio token for the transcription
-// and audio models, per minute for whisper-1.
+// and audio models, per minute for whisper-1; so are Anthropic's 1-hour
+// cache writes and web searches.
 func TestCostAudio(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -156,6 +157,14 @@ func TestCostAudio(t *testing.T) {
 		{"no audio price uses input", "gpt-4o", Tokens{Input: 100, AudioInput: 60}, 100 * 2.50 / 1e6},
 		{"whisper-1 by the minute", "whisper-1", Tokens{AudioSeconds: 90}, 1.5 * 0.006},
 		{"seconds cost nothing on a token model", "gpt-4o", Tokens{AudioSeconds: 90}, 0},
+		{"claude 1-hour cache writes at 2x input", "claude-sonnet-4-5-20250929",
+			Tokens{Input: 1000, CachedInput: 100, CacheWriteInput: 500, CacheWrite1hInput: 200, Output: 10},
+			(400*3 + 100*0.30 + 300*3.75 + 200*6 + 10*15) / 1e6},
+		{"1-hour writes above the writes are clamped", "claude-sonnet-4-5", Tokens{Input: 100, CacheWriteInput: 10, CacheWrite1hInput: 50},
+			(90*3 + 10*6) / 1e6},
+		{"no 1-hour price uses the write price", "gpt-4o", Tokens{Input: 100, CacheWriteInput: 10, CacheWrite1hInput: 10}, 100 * 2.50 / 1e6},
+		{"web searches at $10 per 1,000", "claude-opus-4-5", Tokens{Input: 1000, Output: 100, WebSearches: 3},
+			(1000*5+100*25)/1e6 + 3*0.01},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,28 +15,39 @@ import (
 // audio (OpenAI's transcription and audio models charge them above text);
 // 0 means they cost Input.
 //
-// AudioMinute is the one price not per token: US dollars per minute of
-// input audio, for models billed by duration (whisper-1).
+// CacheWrite1h prices input tokens written to a prompt cache kept for an
+// hour (Anthropic charges them 2× input); 0 means they cost CacheWrite.
+//
+// Two prices are not per token: AudioMinute, US dollars per minute of
+// input audio for models billed by duration (whisper-1), and WebSearch,
+// US dollars per web search the model ran as a server tool (Anthropic's
+// web search).
 type Price struct {
-	Input       float64
-	CachedInput float64
-	Output      float64
-	CacheWrite  float64
-	AudioInput  float64
-	AudioMinute float64
+	Input        float64
+	CachedInput  float64
+	Output       float64
+	CacheWrite   float64
+	CacheWrite1h float64
+	AudioInput   float64
+	AudioMinute  float64
+	WebSearch    float64
 }
 
 // Tokens are one call's counts, as Usage reports them: Input is every
 // prompt token, CachedInput, CacheWriteInput and AudioInput the parts of it
-// read from and written to the provider's prompt cache and spent on audio.
-// AudioSeconds is the input audio of a call billed by duration.
+// read from and written to the provider's prompt cache and spent on audio;
+// CacheWrite1hInput is the part of CacheWriteInput written for an hour.
+// AudioSeconds is the input audio of a call billed by duration, WebSearches
+// the web searches it ran.
 type Tokens struct {
-	Input           int64
-	CachedInput     int64
-	CacheWriteInput int64
-	AudioInput      int64
-	Output          int64
-	AudioSeconds    float64
+	Input             int64
+	CachedInput       int64
+	CacheWriteInput   int64
+	CacheWrite1hInput int64
+	AudioInput        int64
+	Output            int64
+	AudioSeconds      float64
+	WebSearches       int64
 }
 
 // perMillion is the token count a Price is quoted for.
@@ -169,21 +180,25 @@ func (p Price) Cost(input, cachedInput, output int64) float64 {
 }
 
 // CostTokens returns the dollar cost of n at price p: cache reads at
-// CachedInput, cache writes at CacheWrite, audio at AudioInput (each Input
-// when 0), the rest of the input at Input, output at Output, and
-// AudioSeconds at AudioMinute. The parts of Input are clamped to what
-// Input holds.
+// CachedInput, cache writes at CacheWrite (those kept an hour at
+// CacheWrite1h), audio at AudioInput (each Input when 0), the rest of the
+// input at Input, output at Output, AudioSeconds at AudioMinute and
+// WebSearches at WebSearch. The parts of Input are clamped to what Input
+// holds.
 func (p Price) CostTokens(n Tokens) float64 {
 	input := max(n.Input, 0)
 	cached := min(max(n.CachedInput, 0), input)
 	written := min(max(n.CacheWriteInput, 0), input-cached)
+	hour := min(max(n.CacheWrite1hInput, 0), written)
 	audio := min(max(n.AudioInput, 0), input-cached-written)
+	writePrice := cmp.Or(p.CacheWrite, p.Input)
 	perToken := float64(input-cached-written-audio)*p.Input +
 		float64(cached)*cmp.Or(p.CachedInput, p.Input) +
-		float64(written)*cmp.Or(p.CacheWrite, p.Input) +
+		float64(written-hour)*writePrice +
+		float64(hour)*cmp.Or(p.CacheWrite1h, writePrice) +
 		float64(audio)*cmp.Or(p.AudioInput, p.Input) +
 		float64(n.Output)*p.Output
-	return perToken/perMillion + max(n.AudioSeconds, 0)/60*p.AudioMinute
+	return perToken/perMillion + max(n.AudioSeconds, 0)/60*p.AudioMinute + float64(max(n.WebSearches, 0))*p.WebSearch
 }
 
 // Normalize returns the name Lookup matches for model: lower case, without
