@@ -172,9 +172,10 @@ func WrapOpenAI(client *openai.Client, customerID string, opts ...OpenAIOption) 
 // openai-go's option.WithHTTPClient — though for openai-go OpenAIMiddleware
 // is the better fit: it keeps the SDK's HTTP client, and sees Azure calls
 // the azure package sends through a transport of its own). It meters chat
-// completions, responses, embeddings, completions, images and audio
-// transcriptions (go-openai's CreateTranscription, which WrapOpenAI cannot
-// meter: go-openai drops the reply's usage), streams included, on any base URL and on Azure OpenAI deployment paths
+// completions, responses, embeddings, completions, images, audio
+// transcriptions (go-openai's CreateTranscription too, which WrapOpenAI
+// cannot meter: go-openai drops the reply's usage) and decisions, streams
+// included, on any base URL and on Azure OpenAI deployment paths
 // (WithOpenAIDeployments); a reply without usage is recorded with
 // estimated counts, marked usageEstimated.
 // Calls already metered by WrapOpenAI or OpenAIMiddleware are skipped. WithOpenAIEntitlement
@@ -199,8 +200,8 @@ func OpenAIHTTPClient(customerID string, opts ...OpenAIOption) *http.Client {
 //
 // It meters what OpenAIHTTPClient meters — chat completions, responses,
 // embeddings, completions, images, audio transcriptions, decisions and
-// their streams, on OpenAI, Azure
-// OpenAI (see WithOpenAIDeployments) or any OpenAI-compatible base URL —
+// their streams, on OpenAI, Azure OpenAI (see WithOpenAIDeployments) or
+// any OpenAI-compatible base URL —
 // and keeps whatever HTTP client the SDK uses. A streaming chat or
 // completion request that does not ask for usage is sent asking for it,
 // and the usage-only chunk that brings is removed from the stream, so the

@@ -14,8 +14,8 @@
 // their streams — is recorded with the provider's token counts (cached,
 // cache-write, reasoning and audio tokens included; whisper-1's seconds of
 // audio): inside a run (drip.RunFromContext) as an llm.completion event,
-// outside one as usage for the customer. Failed calls are llm.error events. The same line
-// works for Azure OpenAI (azure.WithEndpoint; see drip.WithOpenAIDeployments)
+// outside one as usage for the customer. Failed calls are llm.error
+// events. The same line works for Azure OpenAI (azure.WithEndpoint; see drip.WithOpenAIDeployments)
 // and for any OpenAI-compatible base URL (option.WithBaseURL); a server that
 // reports no usage gets its calls recorded with estimated counts, marked
 // usageEstimated.

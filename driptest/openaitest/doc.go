@@ -19,9 +19,7 @@
 // /v1/images/edits, /v1/images/variations, /v1/audio/transcriptions
 // (whisper-1 reports seconds of audio, other models tokens; JSON,
 // verbose_json, text, srt, vtt, or SSE when the form's stream is true),
-// /v1/decisions, and
-// the assistant run endpoints
-// /v1/threads/runs, /v1/threads/{thread}/runs[/{run}[/cancel|/submit_tool_outputs]].
+// /v1/decisions, and the assistant run endpoints /v1/threads/runs, /v1/threads/{thread}/runs[/{run}[/cancel|/submit_tool_outputs]].
 //
 // Azure OpenAI paths are served too: /openai/deployments/{name}/… for the
 // endpoints above (any api-version), answering with the model WithDeployments

@@ -18,11 +18,10 @@ import (
 // describeError / wireError, so a call reads the same whichever route saw it.
 
 // tokens is a call's usage in provider-neutral form. cached (read from the
-// prompt cache) and cacheWrite (written to it) are parts of input,
+// prompt cache), cacheWrite (written to it) and audio are parts of input,
 // reasoning part of output, as OpenAI and the OTel GenAI conventions both
-// count them.
-// audio is the part of input that was audio; seconds the input audio of a
-// call billed by duration (whisper-1), which has no tokens.
+// count them; seconds is the input audio of a call billed by duration
+// (whisper-1), which has no tokens.
 type tokens struct {
 	input, output, total, cached, cacheWrite, reasoning, audio int64
 	seconds                                                    float64
