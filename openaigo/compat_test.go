@@ -10,6 +10,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/azure"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
@@ -273,6 +274,66 @@ func TestCacheWritesArePriced(t *testing.T) {
 		for _, ev := range evs {
 			if recorded(ev).cacheWrite != int64(d.CacheWrite) || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
 				t.Errorf("%s %v: cache writes %d, cost %v, want %v", r.name, ev.Metadata["operation"], recorded(ev).cacheWrite, ev.CostUnits, want)
+			}
+		}
+	}
+}
+
+// searchesIn counts the web searches a Responses output lists, as the SDK
+// read it.
+func searchesIn(out []responses.ResponseOutputItemUnion) int64 {
+	n := int64(0)
+	for _, it := range out {
+		if it.Type == "web_search_call" {
+			n++
+		}
+	}
+	return n
+}
+
+// The searches OpenAI's web search tool ran (web_search_call output items)
+// are recorded, message and stream alike, and priced at the model's
+// WebSearch price when the table gives one.
+func TestResponsesWebSearches(t *testing.T) {
+	const searches = 2
+	price := pricing.Price{Input: 2, CachedInput: 0.50, Output: 8, WebSearch: 0.01}
+	e := newEnv(t, openaitest.WithWebSearches(searches))
+	dc, err := drip.New(drip.WithAPIKey(e.drip.APIKey()), drip.WithBaseURL(e.drip.BaseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tracker = drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithPricing(pricing.New(map[string]pricing.Price{"gpt-4.1": price})))
+	t.Cleanup(func() { e.tracker.Shutdown(context.Background()) })
+	d := openaitest.DefaultUsage
+	want := price.CostTokens(pricing.Tokens{Input: int64(d.Prompt), CachedInput: int64(d.Cached), CacheWriteInput: int64(d.CacheWrite),
+		Output: int64(d.Completion)}) + searches*price.WebSearch
+	for _, r := range routes {
+		c := e.client(r.opt(e))
+		var sdk []int64
+		evs := e.inRun(t, func(ctx context.Context) {
+			resp, err := c.Responses.New(ctx, responseParams("gpt-4.1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdk = append(sdk, searchesIn(resp.Output))
+			s := c.Responses.NewStreaming(ctx, responseParams("gpt-4.1"))
+			defer s.Close()
+			for s.Next() {
+				if ev := s.Current(); ev.Type == "response.completed" {
+					sdk = append(sdk, searchesIn(ev.Response.Output))
+				}
+			}
+			if err := s.Err(); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if len(evs) != 2 || len(sdk) != 2 {
+			t.Fatalf("%s: %d events, %d replies", r.name, len(evs), len(sdk))
+		}
+		for i, ev := range evs {
+			if ev.Metadata["webSearches"] != float64(sdk[i]) || sdk[i] != searches ||
+				ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
+				t.Errorf("%s event %d: searches %v (the SDK read %d), cost %v, want %v", r.name, i, ev.Metadata["webSearches"], sdk[i], ev.CostUnits, want)
 			}
 		}
 	}

@@ -89,6 +89,11 @@ func WithModelSuffix(suffix string) Option { return func(s *Server) { s.modelSuf
 // and streams send no usage chunk, even when stream_options asks for one.
 func WithoutUsage() Option { return func(s *Server) { s.noUsage = true } }
 
+// WithWebSearches makes every completed Responses output list n web
+// searches (web_search_call items) before its message, as OpenAI's web
+// search tool does.
+func WithWebSearches(n int) Option { return func(s *Server) { s.webSearches = n } }
+
 // WithDeployments makes the stub serve Azure OpenAI deployments: requests
 // to /openai/deployments/{name}/… (chat/completions, completions,
 // embeddings, images/…) answer as the plain endpoints do, with the model
@@ -120,6 +125,7 @@ type Server struct {
 	modelSuffix string
 	script      []string
 	noUsage     bool
+	webSearches int
 	deployments map[string]string
 	failFirst   int
 	failStatus  int
@@ -685,6 +691,12 @@ func (s *Server) embeddings(w http.ResponseWriter, req *request) {
 
 func (s *Server) responseBody(id, model, status string, tools []string, withUsage bool) map[string]any {
 	var output []any
+	if status == "completed" {
+		for i := range s.webSearches {
+			output = append(output, map[string]any{"type": "web_search_call", "id": fmt.Sprintf("ws_stub_%d", i),
+				"status": "completed", "action": map[string]any{"type": "search", "query": "stub"}})
+		}
+	}
 	if len(tools) > 0 {
 		for i, name := range tools {
 			output = append(output, map[string]any{

@@ -661,3 +661,41 @@ func TestNilReporterDiscards(t *testing.T) {
 		t.Fatal("Unwrap returned nil")
 	}
 }
+
+// The web searches a Responses output lists are reported by the decorator
+// (typed go-openai values) and the HTTP route alike, message and stream.
+func TestWebSearchesBothRoutes(t *testing.T) {
+	stub := openaitest.New(t, openaitest.WithWebSearches(3))
+	c, rep := wrapped(t, stub)
+	hrep := &capture{}
+	cfg := openai.DefaultConfig("test-key")
+	cfg.BaseURL = stub.BaseURL()
+	cfg.HTTPClient = openaimeter.NewHTTPClient(nil, hrep)
+	h := openai.NewClientWithConfig(cfg)
+	ctx := context.Background()
+	for _, client := range []interface {
+		CreateResponse(context.Context, openai.CreateResponseRequest) (openai.CreateResponseResponse, error)
+	}{c, h} {
+		if _, err := client.CreateResponse(ctx, openai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := c.CreateResponseStream(ctx, openai.CreateResponseRequest{Model: "gpt-4.1", Input: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := rs.Recv(); err != nil {
+			break
+		}
+	}
+	rs.Close()
+	for i, u := range append(rep.All(), hrep.All()...) {
+		if u.WebSearches != 3 {
+			t.Errorf("call %d: %d web searches, want 3", i, u.WebSearches)
+		}
+	}
+	if len(rep.All()) != 2 || len(hrep.All()) != 1 {
+		t.Fatalf("reported %d and %d", len(rep.All()), len(hrep.All()))
+	}
+}

@@ -233,9 +233,12 @@ type acc struct {
 	toolCalls int
 	toolNames []string
 	images    int64
-	status    string // Responses API final status
-	errType   string // an error event inside a 200 stream
-	errCode   string
+	// webSearches counts the web_search_call items of a Responses output:
+	// the searches the model ran with OpenAI's web search tool.
+	webSearches int64
+	status      string // Responses API final status
+	errType     string // an error event inside a 200 stream
+	errCode     string
 }
 
 func (a *acc) setUsage(t tokens) { a.usage, a.hasUsage = t, true }
@@ -314,8 +317,12 @@ func (a *acc) response(r *openai.CreateResponseResponse) {
 		a.errType, a.errCode = "response_failed", r.Error.Code
 	}
 	first := true
+	searches := int64(0)
 	for _, item := range r.Output {
 		m, ok := item.(map[string]any)
+		if ok && m["type"] == webSearchCall {
+			searches++
+		}
 		if !ok || m["type"] != "function_call" {
 			continue
 		}
@@ -325,6 +332,18 @@ func (a *acc) response(r *openai.CreateResponseResponse) {
 		}
 		name, _ := m["name"].(string)
 		a.tool(name)
+	}
+	a.searched(searches)
+}
+
+// webSearchCall is the type of a Responses output item for one web search.
+const webSearchCall = "web_search_call"
+
+// searched records the web searches a Responses output lists; the final
+// output is authoritative over earlier ones, which list none or fewer.
+func (a *acc) searched(n int64) {
+	if n > 0 {
+		a.webSearches = n
 	}
 }
 
@@ -417,7 +436,11 @@ func (a *acc) wireOutput(status string, u *wireUsage, out []wireItem, e *wireErr
 		a.errType, a.errCode = "response_failed", e.code()
 	}
 	first := true
+	searches := int64(0)
 	for _, it := range out {
+		if it.Type == webSearchCall {
+			searches++
+		}
 		if it.Type != "function_call" {
 			continue
 		}
@@ -427,6 +450,7 @@ func (a *acc) wireOutput(status string, u *wireUsage, out []wireItem, e *wireErr
 		}
 		a.tool(it.Name)
 	}
+	a.searched(searches)
 }
 
 // fill copies what the call's responses said into u. Without provider usage
@@ -447,6 +471,7 @@ func (a *acc) fill(u *providers.Usage, inputChars int64) {
 	if a.images > 0 && u.Operation == providers.OpImage {
 		u.Images = a.images
 	}
+	u.WebSearches = a.webSearches
 	if a.errCode != "" || a.errType != "" {
 		u.ErrorType, u.ErrorCode = a.errType, a.errCode
 	}

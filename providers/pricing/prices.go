@@ -14,7 +14,9 @@ package pricing
 // Audio output tokens (gpt-4o-audio-preview's spoken replies) are priced as
 // text output. OpenAI bills prompt-cache writes (cache_write_tokens) at
 // 1.25× input from the GPT-5.6 models on, which this table predates: give
-// those models a CacheWrite price with Set or With.
+// those models a CacheWrite price with Set or With. OpenAI's web search
+// tool has no WebSearch price here: its per-call price depends on the tool
+// version and the model.
 //
 // A model released later that shares a listed prefix (a new gpt-5-* variant)
 // is priced as that prefix; extend the table with Set or With when prices
