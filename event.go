@@ -191,10 +191,10 @@ func (e *Event) tokenError(op string) error {
 		{"cacheCreationInputTokens", e.CacheCreationInputTokens}, {"audioInputTokens", e.AudioInputTokens},
 		{"cacheCreation1hInputTokens", e.CacheCreation1hInputTokens}, {"webSearches", e.WebSearches}} {
 		if f.n < 0 {
-			return validationError(op, f.name, "token counts must be >= 0")
+			return validationError(op, f.name, f.name+" must be >= 0")
 		}
 		if f.n > maxTokens {
-			return validationError(op, f.name, "token counts must be at most 1e15")
+			return validationError(op, f.name, f.name+" must be at most 1e15")
 		}
 	}
 	return validationError(op, "outputTokens", "inputTokens + outputTokens must be at most 1e15")
