@@ -34,7 +34,8 @@
 //     gen_ai.system; OpenInference LLM spans; OpenLLMetry llm.* spans)
 //     become llm.completion events through drip.LLMEvent, the funnel every
 //     drip-go integration shares: response model (else request model),
-//     input, output, cached and reasoning tokens read from any spelling
+//     input, output, cached, cache-write and reasoning tokens read from
+//     any spelling
 //     (semconv 1.41 and ≤1.26, OpenLIT, OpenInference llm.token_count.*,
 //     OpenLLMetry llm.usage.*) and the span's duration; the tracker adds
 //     the cost (drip.WithPricing). A failed call without tokens is

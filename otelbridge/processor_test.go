@@ -186,7 +186,7 @@ func TestGenAISpansEverySpelling(t *testing.T) {
 				want int64
 			}{{"inputTokens", tc.want.in}, {"outputTokens", tc.want.out}, {"totalTokens", tc.want.total},
 				{"cachedInputTokens", tc.want.cached}, {"reasoningTokens", tc.want.reasoned},
-				{"cacheWrites", tc.want.cacheWrites}} {
+				{"cacheWrites", tc.want.cacheWrites}, {"cacheCreationInputTokens", tc.want.cacheWrites}} {
 				if got := num(t, md, c.key); got != c.want {
 					t.Errorf("%s = %d, want %d", c.key, got, c.want)
 				}

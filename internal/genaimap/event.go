@@ -98,8 +98,8 @@ func Fill(e *drip.Event, x *End, f *Facts) {
 		}
 		*e = drip.LLMEvent(&u) // the funnel every integration shares
 		if f.cacheNew.v > 0 {
-			// Input tokens written to the prompt cache (Anthropic bills
-			// them apart); named to pass the MetadataGuard.
+			// Also under the name this bridge used before the event had
+			// CacheCreationInputTokens, for readers of that key.
 			if e.Metadata == nil {
 				e.Metadata = make(map[string]any, 2)
 			}

@@ -196,7 +196,7 @@ func (f *Facts) Add(key string, v Value) {
 		f.cached.set(&v, rankLegacy)
 	case "llm.token_count.prompt_details.cache_read":
 		f.cached.set(&v, rankOpenInf)
-	// Input written to the cache (reported in metadata only).
+	// Input written to the cache (part of input).
 	case "gen_ai.usage.cache_creation.input_tokens":
 		f.cacheNew.set(&v, rankSemconv)
 	case "gen_ai.usage.cache.creation_input_tokens", "gen_ai.usage.prompt_tokens_details.cache_write":
@@ -380,6 +380,7 @@ func (f *Facts) Usage(u *providers.Usage) {
 		u.TotalTokens = f.total.v
 	}
 	u.CachedInputTokens = f.cached.v
+	u.CacheCreationInputTokens = f.cacheNew.v // priced at the cache-write rate
 	u.ReasoningTokens = f.reasoning.v
 	u.Estimated = f.estimated
 	u.Streamed = f.stream

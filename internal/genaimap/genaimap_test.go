@@ -2,10 +2,12 @@ package genaimap
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/drip-sdk/drip-go"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 type testSpan struct {
@@ -48,7 +50,8 @@ func TestRealInstrumentationSpellings(t *testing.T) {
 		"gen_ai.input.messages":                    String(secret),
 	})
 	if e.Type != drip.EventLLMCompletion || e.InputTokens != 120 || e.OutputTokens != 30 || e.CachedInputTokens != 100 ||
-		e.Model != "gpt-4o-mini-2024-07-18" || e.Provider != "openai" || e.Metadata["cacheWrites"] != int64(7) {
+		e.Model != "gpt-4o-mini-2024-07-18" || e.Provider != "openai" || e.Metadata["cacheWrites"] != int64(7) ||
+		e.CacheCreationInputTokens != 7 {
 		t.Errorf("OpenLIT event = %+v", e)
 	}
 	if _, est := e.Metadata["usageEstimated"]; est {
@@ -136,5 +139,25 @@ func TestIDs(t *testing.T) {
 	}
 	if got := RunID(tid, [8]byte{1}); got != "otel-ab000000000000000000000000000001-0100000000000000" {
 		t.Errorf("RunID = %q", got)
+	}
+}
+
+// Tokens a span says were written to the prompt cache are priced at the
+// model's cache-write rate, as the meters price them.
+func TestCacheWritesArePriced(t *testing.T) {
+	e := event(t, map[string]Value{
+		"gen_ai.operation.name":                    String("chat"),
+		"gen_ai.provider.name":                     String("anthropic"),
+		"gen_ai.request.model":                     String("claude-sonnet-4-5"),
+		"gen_ai.usage.input_tokens":                Int(1000),
+		"gen_ai.usage.output_tokens":               Int(100),
+		"gen_ai.usage.cache_read.input_tokens":     Int(200),
+		"gen_ai.usage.cache_creation.input_tokens": Int(300),
+	})
+	Price(&e, pricing.Default())
+	// claude-sonnet-4-5: $3 input, $0.30 cache read, $3.75 cache write, $15 output.
+	want := (500*3 + 200*0.30 + 300*3.75 + 100*15) / 1e6
+	if math.Abs(e.CostUnits-want) > 1e-12 {
+		t.Fatalf("cost %v, want %v", e.CostUnits, want)
 	}
 }
