@@ -35,11 +35,10 @@
 //     become llm.completion events through drip.LLMEvent, the funnel every
 //     drip-go integration shares: response model (else request model),
 //     input, output, cached, cache-write and reasoning tokens read from
-//     any spelling
-//     (semconv 1.41 and ≤1.26, OpenLIT, OpenInference llm.token_count.*,
-//     OpenLLMetry llm.usage.*) and the span's duration; the tracker adds
-//     the cost (drip.WithPricing). A failed call without tokens is
-//     llm.error.
+//     any spelling (semconv 1.41 and ≤1.26, OpenLIT, OpenInference
+//     llm.token_count.*, OpenLLMetry llm.usage.*) and the span's duration;
+//     the tracker adds the cost (drip.WithPricing). A failed call without
+//     tokens is llm.error.
 //   - execute_tool spans become tool.call (tool.error), invoke_agent spans
 //     agent.finish (agent.error), invoke_workflow spans chain.execution
 //     (chain.error), retrieval spans retriever.query (retriever.error).
