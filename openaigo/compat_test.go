@@ -248,12 +248,7 @@ func TestCacheWritesArePriced(t *testing.T) {
 	const model = "gpt-5.6-terra"
 	price := pricing.Price{Input: 2.50, CachedInput: 0.25, CacheWrite: 3.125, Output: 15}
 	e := newEnv(t)
-	dc, err := drip.New(drip.WithAPIKey(e.drip.APIKey()), drip.WithBaseURL(e.drip.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.tracker = drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithPricing(pricing.New(map[string]pricing.Price{model: price})))
-	t.Cleanup(func() { e.tracker.Shutdown(context.Background()) })
+	e.pricedBy(t, map[string]pricing.Price{model: price})
 	d := openaitest.DefaultUsage
 	want := (float64(d.Prompt-d.Cached-d.CacheWrite)*price.Input + float64(d.Cached)*price.CachedInput +
 		float64(d.CacheWrite)*price.CacheWrite + float64(d.Completion)*price.Output) / 1e6
@@ -298,12 +293,7 @@ func TestResponsesWebSearches(t *testing.T) {
 	const searches = 2
 	price := pricing.Price{Input: 2, CachedInput: 0.50, Output: 8, WebSearch: 0.01}
 	e := newEnv(t, openaitest.WithWebSearches(searches))
-	dc, err := drip.New(drip.WithAPIKey(e.drip.APIKey()), drip.WithBaseURL(e.drip.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.tracker = drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithPricing(pricing.New(map[string]pricing.Price{"gpt-4.1": price})))
-	t.Cleanup(func() { e.tracker.Shutdown(context.Background()) })
+	e.pricedBy(t, map[string]pricing.Price{"gpt-4.1": price})
 	d := openaitest.DefaultUsage
 	want := price.CostTokens(pricing.Tokens{Input: int64(d.Prompt), CachedInput: int64(d.Cached), CacheWriteInput: int64(d.CacheWrite),
 		Output: int64(d.Completion)}) + searches*price.WebSearch

@@ -12,6 +12,7 @@ import (
 	drip "github.com/drip-sdk/drip-go"
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // env is a local Drip (driptest) and a local OpenAI (openaitest), with a
@@ -72,6 +73,17 @@ func (e *env) inRun(t *testing.T, f func(ctx context.Context)) []driptest.Event 
 	run.End(drip.RunCompleted)
 	e.flush(t)
 	return e.drip.Events(run.ID())
+}
+
+// pricedBy makes e record through a tracker that prices with prices.
+func (e *env) pricedBy(t *testing.T, prices map[string]pricing.Price) {
+	t.Helper()
+	dc, err := drip.New(drip.WithAPIKey(e.drip.APIKey()), drip.WithBaseURL(e.drip.BaseURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tracker = drip.NewTracker(dc, drip.WithoutSelfMetrics(), drip.WithPricing(pricing.New(prices)))
+	t.Cleanup(func() { e.tracker.Shutdown(context.Background()) })
 }
 
 func (e *env) flush(t *testing.T) {
