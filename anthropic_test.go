@@ -285,3 +285,32 @@ func TestAnthropicEntitlementGate(t *testing.T) {
 		t.Fatalf("err %v, %d requests sent", err, env.stub.Requests("/v1/messages"))
 	}
 }
+
+// The tier usage names is recorded when it is not the standard one, and a
+// batch tier's tokens cost half.
+func TestAnthropicServiceTier(t *testing.T) {
+	u := anthropictest.Usage{Input: 1000, Output: 100, ServiceTier: "batch"}
+	env := newAnthropicEnv(t, nil, anthropictest.WithUsage(u))
+	evs := env.inRun(t, func(ctx context.Context) { messageAndStream(t, ctx, env.client(viaAnthropicMiddleware)) })
+	if len(evs) != 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for _, e := range evs {
+		model, _ := e.Metadata["model"].(string)
+		standard, ok := pricing.Default().Cost(model, int64(u.Input), 0, int64(u.Output))
+		if !ok || e.Metadata["serviceTier"] != "batch" || e.CostUnits == nil || math.Abs(*e.CostUnits-standard/2) > 1e-12 {
+			t.Errorf("%s: tier %v, cost %v, want half of %v", model, e.Metadata["serviceTier"], e.CostUnits, standard)
+		}
+	}
+	// The standard tier is not named.
+	env = newAnthropicEnv(t, nil, anthropictest.WithUsage(anthropictest.Usage{Input: 1, Output: 1, ServiceTier: "standard"}))
+	evs = env.inRun(t, func(ctx context.Context) { messageAndStream(t, ctx, env.client(viaAnthropicHTTPClient)) })
+	if len(evs) != 2 {
+		t.Fatalf("%d events", len(evs))
+	}
+	for _, e := range evs {
+		if _, named := e.Metadata["serviceTier"]; named {
+			t.Errorf("standard tier named: %v", e.Metadata)
+		}
+	}
+}

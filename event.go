@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // Event types drip-go emits. They match the official integrations so
@@ -80,6 +81,11 @@ type Event struct {
 	// (whisper-1); LLMEvent makes it the Quantity, in "seconds", of a call
 	// without tokens.
 	AudioSeconds float64
+	// ServiceTier is the provider's processing tier for the call, as its
+	// reply names it; the tokens of the flex and batch tiers are priced at
+	// half the standard price. A standard tier ("default", "standard") is
+	// not sent.
+	ServiceTier string
 
 	// Name is the tool, chain or step name.
 	Name     string
@@ -105,6 +111,18 @@ type Event struct {
 	CorrelationID  string
 	// Timestamp is when the event happened; zero means when it was emitted.
 	Timestamp time.Time
+}
+
+// Cost is what the event's counts cost at t's price for its model (nil t:
+// pricing.Default()): its tokens, cache reads and writes, audio, web
+// searches and service tier, as pricing.Price.CostTokens applies them. ok
+// is false when t has no price for the model. The tracker prices LLM
+// events that carry no cost this way (WithPricing).
+func (e *Event) Cost(t *pricing.Table) (usd float64, ok bool) {
+	return t.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
+		CacheWriteInput: e.CacheCreationInputTokens, CacheWrite1hInput: e.CacheCreation1hInputTokens,
+		AudioInput: e.AudioInputTokens, Output: e.OutputTokens, AudioSeconds: e.AudioSeconds,
+		WebSearches: e.WebSearches, ServiceTier: e.ServiceTier})
 }
 
 // withDefaults applies the conventions documented on Event. It runs off
@@ -162,7 +180,8 @@ func (e *Event) validate(op string, needRun bool) error {
 	if badString(e.Type, MaxIDLength) || badString(e.RunID, MaxIDLength) ||
 		badString(e.IdempotencyKey, MaxIDLength) || badString(e.CorrelationID, MaxIDLength) ||
 		badString(e.SpanID, MaxIDLength) || badString(e.ParentEventID, MaxIDLength) ||
-		badString(e.Units, MaxIDLength) || badString(e.Description, MaxDescriptionLength) {
+		badString(e.Units, MaxIDLength) || badString(e.ServiceTier, MaxIDLength) ||
+		badString(e.Description, MaxDescriptionLength) {
 		return e.stringError(op)
 	}
 	if len(e.Metadata) > 0 {
@@ -175,7 +194,7 @@ func (e *Event) validate(op string, needRun bool) error {
 func (e *Event) stringError(op string) error {
 	if err := checkIDs(op, "eventType", e.Type, "runId", e.RunID, "idempotencyKey", e.IdempotencyKey,
 		"correlationId", e.CorrelationID, "spanId", e.SpanID, "parentEventId", e.ParentEventID,
-		"units", e.Units); err != nil {
+		"units", e.Units, "serviceTier", e.ServiceTier); err != nil {
 		return err
 	}
 	return checkString(op, "description", e.Description, MaxDescriptionLength)

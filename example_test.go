@@ -15,6 +15,7 @@ import (
 	"github.com/drip-sdk/drip-go/dripserver"
 	"github.com/drip-sdk/drip-go/driptest"
 	"github.com/drip-sdk/drip-go/driptest/openaitest"
+	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // The examples record into a local Drip (dripd, package dripserver) so they
@@ -187,4 +188,13 @@ func ExampleWebhookHandler() {
 	// Output:
 	// spending warning for cus_1
 	// 204
+}
+
+// Cost prices an event's counts the way the tracker prices LLM events.
+func ExampleEvent_Cost() {
+	e := drip.Event{Type: drip.EventLLMCompletion, Model: "claude-sonnet-4-5-20250929",
+		InputTokens: 1000, CacheCreationInputTokens: 200, OutputTokens: 100, WebSearches: 1}
+	usd, ok := e.Cost(pricing.Default())
+	fmt.Printf("$%.5f %v\n", usd, ok)
+	// Output: $0.01465 true
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/drip-sdk/drip-go/internal/wire"
-	"github.com/drip-sdk/drip-go/providers/pricing"
 )
 
 // The requests the exporter sends, one function per kind, each retried
@@ -282,9 +281,7 @@ func (t *Tracker) price(e *Event) {
 	if e.CostUnits != 0 || e.Model == "" || t.cfg.prices == nil || e.Type != EventLLMCompletion {
 		return
 	}
-	cost, ok := t.cfg.prices.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
-		CacheWriteInput: e.CacheCreationInputTokens, CacheWrite1hInput: e.CacheCreation1hInputTokens,
-		AudioInput: e.AudioInputTokens, Output: e.OutputTokens, AudioSeconds: e.AudioSeconds, WebSearches: e.WebSearches})
+	cost, ok := e.Cost(t.cfg.prices)
 	if ok {
 		e.CostUnits = cost
 		return

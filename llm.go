@@ -79,7 +79,7 @@ func LLMEvent(u *providers.Usage) Event {
 	e.CachedInputTokens, e.ReasoningTokens = u.CachedInputTokens, u.ReasoningTokens
 	e.CacheCreationInputTokens, e.AudioInputTokens = u.CacheCreationInputTokens, u.AudioInputTokens
 	e.CacheCreation1hInputTokens, e.WebSearches = u.CacheCreation1hInputTokens, u.WebSearches
-	e.AudioSeconds = u.AudioSeconds
+	e.AudioSeconds, e.ServiceTier = u.AudioSeconds, u.ServiceTier
 	// Zero tokens stay 0 (units "tokens"), never the API's default of 1.
 	e.Quantity = float64(total)
 	switch {

@@ -328,3 +328,41 @@ func TestResponsesWebSearches(t *testing.T) {
 		}
 	}
 }
+
+// A reply served by the flex tier says so: the event names the tier and
+// its tokens are priced at half the standard price; the default tier is
+// not named.
+func TestServiceTier(t *testing.T) {
+	const model = "gpt-4o-mini"
+	d := openaitest.DefaultUsage
+	n := pricing.Tokens{Input: int64(d.Prompt), CachedInput: int64(d.Cached), CacheWriteInput: int64(d.CacheWrite), Output: int64(d.Completion)}
+	standard, _ := pricing.Default().CostTokens(model, n)
+	for _, tier := range []string{"flex", "default"} {
+		e := newEnv(t, openaitest.WithServiceTier(tier))
+		want := standard
+		if tier == "flex" {
+			want = standard / 2
+		}
+		for _, r := range routes {
+			c := e.client(r.opt(e))
+			evs := e.inRun(t, func(ctx context.Context) {
+				if _, err := c.Chat.Completions.New(ctx, chatParams(model)); err != nil {
+					t.Fatal(err)
+				}
+				drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams(model)))
+				if _, err := c.Responses.New(ctx, responseParams(model)); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if len(evs) != 3 {
+				t.Fatalf("%s: %d events", r.name, len(evs))
+			}
+			for _, ev := range evs {
+				named, _ := ev.Metadata["serviceTier"].(string)
+				if named != map[string]string{"flex": "flex"}[tier] || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
+					t.Errorf("%s %s %v: tier %q, cost %v, want %v", tier, r.name, ev.Metadata["operation"], named, ev.CostUnits, want)
+				}
+			}
+		}
+	}
+}

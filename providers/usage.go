@@ -61,6 +61,11 @@ type Usage struct {
 	// than tokens (whisper-1), in seconds.
 	AudioSeconds float64
 
+	// ServiceTier is the processing tier the reply names (OpenAI's
+	// "default", "flex", "priority"; Anthropic's "standard", "priority",
+	// "batch"); flex and batch cost half the standard price.
+	ServiceTier string
+
 	Start    time.Time
 	Duration time.Duration
 	Streamed bool

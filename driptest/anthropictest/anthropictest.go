@@ -1,6 +1,7 @@
 package anthropictest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,8 @@ type Usage struct {
 	// WebSearches is server_tool_use.web_search_requests (server_tool_use
 	// is null when it is 0).
 	WebSearches int
+	// ServiceTier is usage.service_tier ("standard" when empty).
+	ServiceTier string
 }
 
 // Prompt is every prompt token: Input + CacheRead + CacheWrite.
@@ -268,7 +271,7 @@ func (s *Server) usageJSON(output int) map[string]any {
 		"cache_creation_input_tokens": u.CacheWrite, "cache_read_input_tokens": u.CacheRead,
 		"cache_creation":        s.cacheCreation(),
 		"output_tokens_details": map[string]any{"thinking_tokens": min(u.Thinking, output)},
-		"server_tool_use":       s.serverToolUse(), "service_tier": "standard",
+		"server_tool_use":       s.serverToolUse(), "service_tier": s.serviceTier(),
 	}
 }
 
@@ -277,6 +280,9 @@ func (s *Server) cacheCreation() map[string]any {
 	u := s.usage
 	return map[string]any{"ephemeral_5m_input_tokens": u.CacheWrite - u.CacheWrite1h, "ephemeral_1h_input_tokens": u.CacheWrite1h}
 }
+
+// serviceTier is the tier usage names: ServiceTier, else "standard".
+func (s *Server) serviceTier() string { return cmp.Or(s.usage.ServiceTier, "standard") }
 
 // serverToolUse is the count of server tools run, null when none ran.
 func (s *Server) serverToolUse() any {

@@ -89,6 +89,11 @@ func WithModelSuffix(suffix string) Option { return func(s *Server) { s.modelSuf
 // and streams send no usage chunk, even when stream_options asks for one.
 func WithoutUsage() Option { return func(s *Server) { s.noUsage = true } }
 
+// WithServiceTier makes replies name tier as the service tier that served
+// them (chat bodies and chunks, Responses): "flex", "priority"; the
+// default is "default".
+func WithServiceTier(tier string) Option { return func(s *Server) { s.tier = tier } }
+
 // WithWebSearches makes every completed Responses output list n web
 // searches (web_search_call items) before its message, as OpenAI's web
 // search tool does.
@@ -126,6 +131,7 @@ type Server struct {
 	script      []string
 	noUsage     bool
 	webSearches int
+	tier        string
 	deployments map[string]string
 	failFirst   int
 	failStatus  int
@@ -156,6 +162,7 @@ func Start(opts ...Option) *Server { return New(nil, opts...) }
 func New(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		usage:       DefaultUsage,
+		tier:        "default",
 		chunks:      DefaultChunks,
 		runPolls:    2,
 		modelSuffix: DefaultModelSuffix,
@@ -516,7 +523,7 @@ func (s *Server) chat(w http.ResponseWriter, req *request) {
 		}},
 		"usage":              s.chatUsage(),
 		"system_fingerprint": "fp_stub",
-		"service_tier":       "default",
+		"service_tier":       s.tier,
 	})
 }
 
@@ -587,7 +594,7 @@ func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model strin
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		c := map[string]any{
 			"id": id, "object": "chat.completion.chunk", "created": 1700000000, "model": model,
-			"system_fingerprint": "fp_stub",
+			"system_fingerprint": "fp_stub", "service_tier": s.tier,
 			"choices": []any{map[string]any{
 				"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish,
 			}},
@@ -619,7 +626,7 @@ func (s *Server) chatStream(w http.ResponseWriter, req *request, id, model strin
 	if withUsage {
 		e.data("", map[string]any{
 			"id": id, "object": "chat.completion.chunk", "created": 1700000000, "model": model,
-			"system_fingerprint": "fp_stub", "choices": []any{}, "usage": s.chatUsage(),
+			"system_fingerprint": "fp_stub", "service_tier": s.tier, "choices": []any{}, "usage": s.chatUsage(),
 		})
 	}
 	e.done()
@@ -715,7 +722,7 @@ func (s *Server) responseBody(id, model, status string, tools []string, withUsag
 	}
 	b := map[string]any{
 		"id": id, "object": "response", "created_at": 1700000000, "status": status, "model": model,
-		"output": output, "parallel_tool_calls": true, "tools": []any{}, "usage": nil,
+		"output": output, "parallel_tool_calls": true, "tools": []any{}, "usage": nil, "service_tier": s.tier,
 	}
 	if withUsage && !s.noUsage {
 		b["usage"] = s.responsesUsage()

@@ -298,8 +298,7 @@ func Price(e *drip.Event, t *pricing.Table) {
 	if t == nil || e.CostUnits != 0 || e.Model == "" || e.Type != drip.EventLLMCompletion {
 		return
 	}
-	if cost, ok := t.CostTokens(e.Model, pricing.Tokens{Input: e.InputTokens, CachedInput: e.CachedInputTokens,
-		CacheWriteInput: e.CacheCreationInputTokens, Output: e.OutputTokens}); ok {
+	if cost, ok := e.Cost(t); ok {
 		e.CostUnits = cost
 	}
 }

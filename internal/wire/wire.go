@@ -410,4 +410,7 @@ const (
 	// the web searches the model ran.
 	MetaCacheCreation1hInputTokens = "cacheCreation1hInputTokens"
 	MetaWebSearches                = "webSearches"
+	// MetaServiceTier is the provider's processing tier, when not the
+	// standard one.
+	MetaServiceTier = "serviceTier"
 )

@@ -25,6 +25,7 @@ type wireUsage struct {
 	// is kept; ServerTools counts the server tools the model ran.
 	CacheWrites *wireCacheWrites `json:"cache_creation"`
 	ServerTools *wireServerTools `json:"server_tool_use"`
+	ServiceTier *string          `json:"service_tier"`
 }
 
 type wireOutputDetails struct {
@@ -93,6 +94,7 @@ type acc struct {
 	in, out, cacheRead, cacheWrite int64
 	cacheWrite1h, webSearches      int64
 	thinking                       int64
+	tier                           string
 	hasUsage                       bool // a usage object was read
 	hasFinal                       bool // the final output count (a reply, or message_delta)
 	tools                          []string
@@ -122,6 +124,9 @@ func (a *acc) usage(u *wireUsage) {
 	}
 	if u.ServerTools != nil {
 		set(&a.webSearches, u.ServerTools.WebSearches)
+	}
+	if u.ServiceTier != nil {
+		a.tier = *u.ServiceTier
 	}
 }
 
@@ -159,6 +164,7 @@ func (a *acc) fill(u *providers.Usage) {
 	u.InputTokens = a.in + a.cacheRead + a.cacheWrite
 	u.CachedInputTokens, u.CacheCreationInputTokens = a.cacheRead, a.cacheWrite
 	u.CacheCreation1hInputTokens, u.WebSearches = min(a.cacheWrite1h, a.cacheWrite), a.webSearches
+	u.ServiceTier = a.tier
 	u.OutputTokens, u.ReasoningTokens = a.out, min(a.thinking, a.out)
 	if !a.hasFinal && a.hasUsage {
 		// message_start's output_tokens is a placeholder: estimate from the
@@ -395,6 +401,11 @@ func scanUsage(obj []byte) (wireUsage, bool) {
 			case "server_tool_use":
 				if !jsonscan.IsNull(value) {
 					u.ServerTools = &wireServerTools{}
+				}
+			case "service_tier":
+				if !jsonscan.IsNull(value) {
+					tier := jsonscan.String(value)
+					u.ServiceTier = &tier
 				}
 			}
 		case depth == 2 && u.OutputDetails != nil && string(parent) == "output_tokens_details" && string(key) == "thinking_tokens":

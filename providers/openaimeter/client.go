@@ -56,6 +56,7 @@ func (c *Client) CreateChatCompletion(
 	if err == nil {
 		var a acc
 		a.meta(resp.ID, resp.Model)
+		a.setTier(string(resp.ServiceTier))
 		a.setUsage(chatTokens(&resp.Usage))
 		for i := range resp.Choices {
 			a.chatMessage(&resp.Choices[i].Message)

@@ -152,6 +152,9 @@ type wireEvent struct {
 	Code     string        `json:"code"`
 	Data     []struct{}    `json:"data"`
 	Error    *wireError    `json:"error"`
+	// ServiceTier is the processing tier a chat or completion reply (and
+	// each chunk) names.
+	ServiceTier string `json:"service_tier"`
 }
 
 type wireChoice struct {
@@ -196,12 +199,13 @@ func (it *wireItem) chars() int64 {
 }
 
 type wireResponse struct {
-	ID     string     `json:"id"`
-	Model  string     `json:"model"`
-	Status string     `json:"status"`
-	Usage  *wireUsage `json:"usage"`
-	Output []wireItem `json:"output"`
-	Error  *wireError `json:"error"`
+	ID          string     `json:"id"`
+	Model       string     `json:"model"`
+	Status      string     `json:"status"`
+	ServiceTier string     `json:"service_tier"`
+	Usage       *wireUsage `json:"usage"`
+	Output      []wireItem `json:"output"`
+	Error       *wireError `json:"error"`
 }
 
 // wireError is OpenAI's error object; Code may be a string or a number.
@@ -236,6 +240,7 @@ type acc struct {
 	// webSearches counts the web_search_call items of a Responses output:
 	// the searches the model ran with OpenAI's web search tool.
 	webSearches int64
+	tier        string // the service tier the reply names
 	status      string // Responses API final status
 	errType     string // an error event inside a 200 stream
 	errCode     string
@@ -252,6 +257,14 @@ func (a *acc) tool(name string) {
 }
 
 func (a *acc) resetTools() { a.toolCalls, a.toolNames = 0, a.toolNames[:0] }
+
+// setTier keeps the service tier a reply names; a Responses stream names
+// "auto" until its final response says which tier served it.
+func (a *acc) setTier(tier string) {
+	if tier != "" && tier != "auto" {
+		a.tier = tier
+	}
+}
 
 func (a *acc) meta(id, model string) {
 	if a.id == "" {
@@ -307,6 +320,7 @@ func (a *acc) completionChunk(ch *openai.CompletionResponse) {
 // stream's created/completed event).
 func (a *acc) response(r *openai.CreateResponseResponse) {
 	a.meta(r.ID, r.Model)
+	a.setTier(r.ServiceTier)
 	if r.Status != "" {
 		a.status = string(r.Status)
 	}
@@ -371,6 +385,7 @@ func (a *acc) responseEvent(ev *openai.ResponseStreamEvent) {
 // stream_options.include_usage adds.
 func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	a.meta(ev.ID, ev.Model)
+	a.setTier(ev.ServiceTier)
 	for i := range ev.Choices {
 		c := &ev.Choices[i]
 		// A stream's text is in deltas, a body's in its message: each is
@@ -403,6 +418,7 @@ func (a *acc) wire(ev *wireEvent) (usageOnly bool) {
 	}
 	if r := ev.Response; r != nil {
 		a.meta(r.ID, r.Model)
+		a.setTier(r.ServiceTier)
 		a.wireOutput(r.Status, r.Usage, r.Output, r.Error)
 	}
 	if ev.Object == "response" { // a non-streaming Responses API body
@@ -471,7 +487,7 @@ func (a *acc) fill(u *providers.Usage, inputChars int64) {
 	if a.images > 0 && u.Operation == providers.OpImage {
 		u.Images = a.images
 	}
-	u.WebSearches = a.webSearches
+	u.WebSearches, u.ServiceTier = a.webSearches, a.tier
 	if a.errCode != "" || a.errType != "" {
 		u.ErrorType, u.ErrorCode = a.errType, a.errCode
 	}

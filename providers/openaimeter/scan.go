@@ -52,7 +52,7 @@ func scanRequest(body []byte) (h requestHead) {
 // model and usage. It returns false, having read nothing, for any other
 // reply, which is then decoded in full.
 func plainReply(body []byte, a *acc) bool {
-	var id, model, top []byte
+	var id, model, tier, top []byte
 	var us usageScan
 	hasUsage := false
 	ok := jsonscan.Keys(body, func(key []byte, depth int, value []byte) bool {
@@ -76,6 +76,8 @@ func plainReply(body []byte, a *acc) bool {
 				id = value
 			case "model":
 				model = value
+			case "service_tier":
+				tier = value
 			}
 		}
 		return true
@@ -84,6 +86,7 @@ func plainReply(body []byte, a *acc) bool {
 		return false
 	}
 	a.meta(jsonscan.String(id), jsonscan.String(model))
+	a.tierJSON(tier)
 	a.setUsage(us.w.tokens())
 	return true
 }
@@ -97,7 +100,7 @@ func plainReply(body []byte, a *acc) bool {
 // usage says the event carried usage; usageOnly that it carried nothing
 // else (the chunk include_usage adds, which the meter may hide).
 func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
-	var id, model, top []byte
+	var id, model, tier, top []byte
 	var chars int64
 	var us usageScan
 	hasUsage := false
@@ -128,6 +131,9 @@ func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
 			case "model":
 				model = value
 				return true
+			case "service_tier":
+				tier = value
+				return true
 			case "choices":
 				choices = len(value) > 0 && value[0] == '[' && jsonscan.SkipSpace(value, 1) < len(value) && value[jsonscan.SkipSpace(value, 1)] != ']'
 				return true
@@ -152,6 +158,7 @@ func scanChunk(payload []byte, a *acc) (usage, usageOnly, ok bool) {
 		return false, false, false
 	}
 	a.metaJSON(id, model)
+	a.tierJSON(tier)
 	a.outChars += chars
 	if !hasUsage {
 		return false, false, true
@@ -179,6 +186,14 @@ func (a *acc) metaJSON(id, model []byte) {
 	}
 	if m := jsonscan.String(model); m != "" {
 		a.model = m
+	}
+}
+
+// tierJSON keeps the raw JSON service_tier value (nil when absent) the
+// first time a reply names one: a stream names it in every chunk.
+func (a *acc) tierJSON(tier []byte) {
+	if a.tier == "" && tier != nil {
+		a.setTier(jsonscan.String(tier))
 	}
 }
 

@@ -20,6 +20,7 @@ func TestScanChunkAgreesWithFullDecode(t *testing.T) {
 		{`{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}],"usage":null}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":"a \"quoted\" \\ word\n"}}]}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":"x"}},{"index":1,"delta":{"content":"yz"}}]}`, true},
+		{`{"id":"c","service_tier":"flex","choices":[{"index":0,"delta":{"content":"x"}}]}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, true},
 		{`{"id":"c","choices":[{"index":0,"delta":{"content":null}}]}`, true},
 		{`{"id":"c","object":"text_completion","choices":[{"text":"Hi there","index":0}]}`, true},
@@ -60,7 +61,7 @@ func TestScanChunkAgreesWithFullDecode(t *testing.T) {
 		full := acc{model: "m"}
 		fullOnly := full.wire(&ev)
 		if a.id != full.id || a.model != full.model || a.outChars != full.outChars || a.usage != full.usage ||
-			a.hasUsage != full.hasUsage || usage != (ev.Usage != nil) || usageOnly != fullOnly {
+			a.hasUsage != full.hasUsage || a.tier != full.tier || usage != (ev.Usage != nil) || usageOnly != fullOnly {
 			t.Errorf("%s:\nscan %+v usage %v only %v\nfull %+v only %v", tc.payload, a, usage, usageOnly, full, fullOnly)
 		}
 	}
@@ -76,6 +77,7 @@ func TestPlainReplyAgreesWithFullDecode(t *testing.T) {
 		{"{\n  \"id\": \"c\",\n  \"model\": \"m\",\n  \"usage\": {\"prompt_tokens\": 1, \"completion_tokens\": 2, \"total_tokens\": 3}\n}", true},
 		{`{"object":"list","data":[{"embedding":[0.1,0.2],"index":0}],"model":"text-embedding-3-small","usage":{"prompt_tokens":4,"total_tokens":4}}`, true},
 		{`{"id":"c","model":"m\u00e9","usage":{"prompt_tokens":1,"completion_tokens":1}}`, true},
+		{`{"id":"c","model":"m","service_tier":"flex","usage":{"prompt_tokens":1,"completion_tokens":1}}`, true},
 		{`{"id":"c","model":"m","choices":[{"message":{"tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}}],"usage":{"prompt_tokens":1}}`, false},
 		{`{"id":"c","model":"m","choices":[{"message":{"content":"x"}}]}`, false},
 		{`{"id":"c","model":"m","usage":null}`, false},
@@ -95,7 +97,7 @@ func TestPlainReplyAgreesWithFullDecode(t *testing.T) {
 		}
 		var full acc
 		full.wire(&ev)
-		if a.id != full.id || a.model != full.model || a.usage != full.usage || !a.hasUsage || a.toolCalls != 0 {
+		if a.id != full.id || a.model != full.model || a.usage != full.usage || !a.hasUsage || a.toolCalls != 0 || a.tier != full.tier {
 			t.Errorf("%s:\nscan %+v\nfull %+v", tc.body, a, full)
 		}
 	}

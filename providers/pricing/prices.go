@@ -8,7 +8,8 @@ package pricing
 // up to a separator ('-', ':', '@', '_'), longest key first.
 //
 // Tiered prices (Gemini above 128k/200k context, Anthropic long context,
-// OpenAI flex/priority tiers) are priced at the standard, smallest tier.
+// OpenAI priority processing) are priced at the standard, smallest tier;
+// the flex and batch tiers at half of it (Tokens.ServiceTier).
 // Image-generation models are priced by their token rates; per-image prices
 // (dall-e) are not token prices and are left out, so they report no cost.
 // Audio output tokens (gpt-4o-audio-preview's spoken replies) are priced as

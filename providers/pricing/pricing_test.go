@@ -165,6 +165,11 @@ func TestCostAudio(t *testing.T) {
 		{"no 1-hour price uses the write price", "gpt-4o", Tokens{Input: 100, CacheWriteInput: 10, CacheWrite1hInput: 10}, 100 * 2.50 / 1e6},
 		{"web searches at $10 per 1,000", "claude-opus-4-5", Tokens{Input: 1000, Output: 100, WebSearches: 3},
 			(1000*5+100*25)/1e6 + 3*0.01},
+		{"flex tokens at half price", "gpt-4o", Tokens{Input: 1000, CachedInput: 200, Output: 100, ServiceTier: "flex"},
+			(800*2.50 + 200*1.25 + 100*10) / 2 / 1e6},
+		{"batch tokens at half price, searches at full", "claude-opus-4-5", Tokens{Input: 1000, Output: 100, WebSearches: 3, ServiceTier: "batch"},
+			(1000*5+100*25)/2/1e6 + 3*0.01},
+		{"priority at the standard price", "gpt-4o", Tokens{Input: 1000, Output: 100, ServiceTier: "priority"}, (1000*2.50 + 100*10) / 1e6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,7 +38,10 @@ type Price struct {
 // read from and written to the provider's prompt cache and spent on audio;
 // CacheWrite1hInput is the part of CacheWriteInput written for an hour.
 // AudioSeconds is the input audio of a call billed by duration, WebSearches
-// the web searches it ran.
+// the web searches it ran. ServiceTier is the processing tier the reply
+// named: the tokens of "flex" (OpenAI) and "batch" cost half the price;
+// any other tier, priority included, is priced at the table's standard
+// price.
 type Tokens struct {
 	Input             int64
 	CachedInput       int64
@@ -48,6 +51,7 @@ type Tokens struct {
 	Output            int64
 	AudioSeconds      float64
 	WebSearches       int64
+	ServiceTier       string
 }
 
 // perMillion is the token count a Price is quoted for.
@@ -198,8 +202,16 @@ func (p Price) CostTokens(n Tokens) float64 {
 		float64(hour)*cmp.Or(p.CacheWrite1h, writePrice) +
 		float64(audio)*cmp.Or(p.AudioInput, p.Input) +
 		float64(n.Output)*p.Output
+	if HalfPriceTier(n.ServiceTier) {
+		perToken /= 2
+	}
 	return perToken/perMillion + max(n.AudioSeconds, 0)/60*p.AudioMinute + float64(max(n.WebSearches, 0))*p.WebSearch
 }
+
+// HalfPriceTier reports whether a processing tier's tokens cost half the
+// standard price: OpenAI's flex processing and the batch tier (OpenAI's
+// and Anthropic's batch APIs) do.
+func HalfPriceTier(tier string) bool { return tier == "flex" || tier == "batch" }
 
 // Normalize returns the name Lookup matches for model: lower case, without
 // provider prefix or date suffix.
