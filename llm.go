@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/drip-sdk/drip-go/internal/wire"
 	"github.com/drip-sdk/drip-go/providers"
 )
 
@@ -261,6 +262,9 @@ func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
 	if u.Estimated {
 		md["usageEstimated"] = true
 	}
+	if namedTier(u.ServiceTier) {
+		md[wire.MetaServiceTier] = u.ServiceTier
+	}
 	for k, v := range r.Metadata {
 		if _, ok := md[k]; !ok {
 			md[k] = v
@@ -268,6 +272,10 @@ func (r *UsageRecorder) usageMetadata(u *providers.Usage) map[string]any {
 	}
 	return md
 }
+
+// namedTier says whether a service tier is worth naming in a record: any
+// but the standard one (OpenAI's "default", Anthropic's "standard").
+func namedTier(tier string) bool { return tier != "" && tier != "default" && tier != "standard" }
 
 // usageParams is the usage record of a call outside any run, under Meter,
 // or under AudioMeter when the call is billed by seconds of audio.

@@ -59,7 +59,7 @@ func (c *Client) eventToWire(e *Event) wire.RunEvent {
 	set(wire.MetaWebSearches, e.WebSearches, e.WebSearches > 0)
 	set(wire.MetaAudioInputTokens, e.AudioInputTokens, e.AudioInputTokens > 0)
 	set(wire.MetaAudioSeconds, e.AudioSeconds, e.AudioSeconds > 0)
-	set(wire.MetaServiceTier, e.ServiceTier, e.ServiceTier != "" && e.ServiceTier != "default" && e.ServiceTier != "standard")
+	set(wire.MetaServiceTier, e.ServiceTier, namedTier(e.ServiceTier))
 	set(wire.MetaName, textutil.Truncate(e.Name, maxNameLen), e.Name != "")
 	set(wire.MetaLatencyMs, e.Duration.Milliseconds(), e.Duration > 0)
 	set(wire.MetaStatus, e.Status, e.Status != "")

@@ -366,3 +366,17 @@ func TestServiceTier(t *testing.T) {
 		}
 	}
 }
+
+// Outside a run, a flex call's usage record names its tier.
+func TestServiceTierOutsideARun(t *testing.T) {
+	e := newEnv(t, openaitest.WithServiceTier("flex"))
+	c := e.client(routes[0].opt(e))
+	if _, err := c.Chat.Completions.New(t.Context(), chatParams("gpt-4o-mini")); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t)
+	recs := e.drip.UsageRecords()
+	if len(recs) != 1 || recs[0].Metadata["serviceTier"] != "flex" || recs[0].Quantity != float64(openaitest.DefaultUsage.Total()) {
+		t.Fatalf("usage records: %+v", recs)
+	}
+}
