@@ -202,16 +202,16 @@ func (p Price) CostTokens(n Tokens) float64 {
 		float64(hour)*cmp.Or(p.CacheWrite1h, writePrice) +
 		float64(audio)*cmp.Or(p.AudioInput, p.Input) +
 		float64(n.Output)*p.Output
-	if HalfPriceTier(n.ServiceTier) {
+	if halfPriceTier(n.ServiceTier) {
 		perToken /= 2
 	}
 	return perToken/perMillion + max(n.AudioSeconds, 0)/60*p.AudioMinute + float64(max(n.WebSearches, 0))*p.WebSearch
 }
 
-// HalfPriceTier reports whether a processing tier's tokens cost half the
+// halfPriceTier reports whether a processing tier's tokens cost half the
 // standard price: OpenAI's flex processing and the batch tier (OpenAI's
 // and Anthropic's batch APIs) do.
-func HalfPriceTier(tier string) bool { return tier == "flex" || tier == "batch" }
+func halfPriceTier(tier string) bool { return tier == "flex" || tier == "batch" }
 
 // Normalize returns the name Lookup matches for model: lower case, without
 // provider prefix or date suffix.
