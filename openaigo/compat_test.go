@@ -253,19 +253,7 @@ func TestCacheWritesArePriced(t *testing.T) {
 	want := (float64(d.Prompt-d.Cached-d.CacheWrite)*price.Input + float64(d.Cached)*price.CachedInput +
 		float64(d.CacheWrite)*price.CacheWrite + float64(d.Completion)*price.Output) / 1e6
 	for _, r := range routes {
-		c := e.client(r.opt(e))
-		evs := e.inRun(t, func(ctx context.Context) {
-			if _, err := c.Chat.Completions.New(ctx, chatParams(model)); err != nil {
-				t.Fatal(err)
-			}
-			drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams(model)))
-			if _, err := c.Responses.New(ctx, responseParams(model)); err != nil {
-				t.Fatal(err)
-			}
-		})
-		if len(evs) != 3 {
-			t.Fatalf("%s: %d events", r.name, len(evs))
-		}
+		evs := e.chatStreamAndResponse(t, e.client(r.opt(e)), model)
 		for _, ev := range evs {
 			if recorded(ev).cacheWrite != int64(d.CacheWrite) || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
 				t.Errorf("%s %v: cache writes %d, cost %v, want %v", r.name, ev.Metadata["operation"], recorded(ev).cacheWrite, ev.CostUnits, want)
@@ -344,19 +332,7 @@ func TestServiceTier(t *testing.T) {
 			want = standard / 2
 		}
 		for _, r := range routes {
-			c := e.client(r.opt(e))
-			evs := e.inRun(t, func(ctx context.Context) {
-				if _, err := c.Chat.Completions.New(ctx, chatParams(model)); err != nil {
-					t.Fatal(err)
-				}
-				drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams(model)))
-				if _, err := c.Responses.New(ctx, responseParams(model)); err != nil {
-					t.Fatal(err)
-				}
-			})
-			if len(evs) != 3 {
-				t.Fatalf("%s: %d events", r.name, len(evs))
-			}
+			evs := e.chatStreamAndResponse(t, e.client(r.opt(e)), model)
 			for _, ev := range evs {
 				named, _ := ev.Metadata["serviceTier"].(string)
 				if named != map[string]string{"flex": "flex"}[tier] || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {

@@ -75,6 +75,26 @@ func (e *env) inRun(t *testing.T, f func(ctx context.Context)) []driptest.Event 
 	return e.drip.Events(run.ID())
 }
 
+// chatStreamAndResponse makes a chat call, a chat stream read to its end
+// and a Responses call for model through c, in a run, and returns the
+// three events recorded.
+func (e *env) chatStreamAndResponse(t *testing.T, c openai.Client, model string) []driptest.Event {
+	t.Helper()
+	evs := e.inRun(t, func(ctx context.Context) {
+		if _, err := c.Chat.Completions.New(ctx, chatParams(model)); err != nil {
+			t.Fatal(err)
+		}
+		drainChat(t, c.Chat.Completions.NewStreaming(ctx, chatParams(model)))
+		if _, err := c.Responses.New(ctx, responseParams(model)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(evs) != 3 {
+		t.Fatalf("3 calls gave %d events", len(evs))
+	}
+	return evs
+}
+
 // pricedBy makes e record through a tracker that prices with prices.
 func (e *env) pricedBy(t *testing.T, prices map[string]pricing.Price) {
 	t.Helper()

@@ -60,13 +60,22 @@ type recver interface {
 	Close() error
 }
 
-func drainStream(s recver) error {
+// drainEvents reads a stream of any event type to its end and closes it.
+func drainEvents[T any](s interface {
+	Recv() (T, error)
+	Close() error
+}) {
 	defer s.Close()
 	for {
 		if _, err := s.Recv(); err != nil {
-			return nil
+			return
 		}
 	}
+}
+
+func drainStream(s recver) error {
+	drainEvents(s)
+	return nil
 }
 
 func BenchmarkChatCompletionStreamRaw(b *testing.B) {

@@ -64,12 +64,7 @@ func TestToolCallsAreNamedNeverArgued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := rs.Recv(); err != nil {
-			break
-		}
-	}
-	rs.Close()
+	drainEvents(rs)
 
 	got := rep.All()
 	if len(got) != 4 {
@@ -684,12 +679,7 @@ func TestWebSearchesBothRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := rs.Recv(); err != nil {
-			break
-		}
-	}
-	rs.Close()
+	drainEvents(rs)
 	for i, u := range append(rep.All(), hrep.All()...) {
 		if u.WebSearches != 3 {
 			t.Errorf("call %d: %d web searches, want 3", i, u.WebSearches)

@@ -26,12 +26,7 @@ func TestTransportStreamToolCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := rs.Recv(); err != nil {
-			break
-		}
-	}
-	rs.Close()
+	drainEvents(rs)
 	for i, u := range rep.All() {
 		if u.ToolCalls != 2 || strings.Join(u.ToolNames, ",") != "get_weather,search" {
 			t.Errorf("call %d: %d %v", i, u.ToolCalls, u.ToolNames)
