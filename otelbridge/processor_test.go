@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,8 @@ type want struct {
 	in, out, total, cached, reasoned int64
 	cacheWrites                      int64
 	provider, operation              string
+	tier                             string // serviceTier, when named
+	cost                             float64
 }
 
 func TestGenAISpansEverySpelling(t *testing.T) {
@@ -129,6 +132,21 @@ func TestGenAISpansEverySpelling(t *testing.T) {
 		},
 		want: want{model: "gpt-4o-mini-2024-07-18", in: 15, out: 5, total: 20, provider: "OpenAI", operation: "chat"},
 	}, {
+		name: "OpenAI flex tier: half price",
+		start: []attribute.KeyValue{
+			attribute.String("gen_ai.operation.name", "chat"),
+			attribute.String("gen_ai.provider.name", "openai"),
+			attribute.String("gen_ai.request.model", "gpt-4o-mini"),
+			attribute.String("openai.request.service_tier", "auto"),
+		},
+		end: []attribute.KeyValue{
+			attribute.String("openai.response.service_tier", "flex"),
+			attribute.Int("gen_ai.usage.input_tokens", 1000),
+			attribute.Int("gen_ai.usage.output_tokens", 100),
+		},
+		want: want{model: "gpt-4o-mini", in: 1000, out: 100, total: 1100, provider: "openai", operation: "chat",
+			tier: "flex", cost: (1000*0.15 + 100*0.60) / 1e6 / 2},
+	}, {
 		name: "embeddings",
 		start: []attribute.KeyValue{
 			attribute.String("gen_ai.operation.name", "embeddings"),
@@ -206,6 +224,16 @@ func TestGenAISpansEverySpelling(t *testing.T) {
 			}
 			if strings.HasPrefix(tc.want.model, "gpt-4o") && (ev.CostUnits == nil || *ev.CostUnits <= 0) {
 				t.Errorf("cost = %v, want a price for %s", ev.CostUnits, tc.want.model)
+			}
+			if tier, _ := md["serviceTier"].(string); tier != tc.want.tier {
+				t.Errorf("serviceTier = %q, want %q", tier, tc.want.tier)
+			}
+			if tc.want.cost != 0 {
+				if ev.CostUnits == nil {
+					t.Errorf("no cost, want %v", tc.want.cost)
+				} else if math.Abs(*ev.CostUnits-tc.want.cost) > 1e-12 {
+					t.Errorf("cost = %v, want %v", *ev.CostUnits, tc.want.cost)
+				}
 			}
 		})
 	}

@@ -163,7 +163,8 @@ func TestConsumedBatchMetersIntoDripd(t *testing.T) {
 		in, out := md["inputTokens"], md["outputTokens"]
 		switch md["model"] {
 		case "gpt-4o-mini-2024-07-18": // OpenLIT
-			if in != 101.0 || out != 20.0 || md["cachedInputTokens"] != 40.0 || md["cacheWrites"] != 8.0 || md["provider"] != "openai" {
+			if in != 101.0 || out != 20.0 || md["cachedInputTokens"] != 40.0 || md["cacheWrites"] != 8.0 || md["provider"] != "openai" ||
+				md["serviceTier"] != "flex" {
 				t.Errorf("OpenLIT event = %+v", md)
 			}
 		case "gpt-4o-2024-08-06": // OpenInference

@@ -89,7 +89,8 @@ func agentTrace(n uint64, customer string) []testSpan {
 			"gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
 			"gen_ai.usage.input_tokens": int64(100 + n), "gen_ai.usage.output_tokens": int64(20),
 			"gen_ai.usage.cache_read.input_tokens": int64(40), "gen_ai.usage.cache_creation.input_tokens": int64(8),
-			"gen_ai.input.messages": `[{"role":"user","content":"SECRET PROMPT"}]`}},
+			"openai.response.service_tier": "flex",
+			"gen_ai.input.messages":        `[{"role":"user","content":"SECRET PROMPT"}]`}},
 		{trace: n, id: 3, parent: 1, name: "ChatCompletion", attrs: map[string]any{ // OpenInference
 			"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-2024-08-06", "llm.system": "openai",
 			"llm.invocation_parameters": `{"model":"gpt-4o"}`,

@@ -89,6 +89,7 @@ type Facts struct {
 	toolName, agentName, entityName  string
 	workflowName, dataSource         string
 	errorType                        string
+	tier, reqTier                    string // service tier answered, asked for
 	httpStatus                       int64
 	customer, workflow               string // drip.*
 	metered, estimated, stream       bool
@@ -145,6 +146,12 @@ func (f *Facts) Add(key string, v Value) {
 		if f.respModel == "" {
 			f.respModel = v.str()
 		}
+	// OpenAI's processing tier: the one that served the call, else the
+	// one asked for ("auto" says none).
+	case "openai.response.service_tier", "gen_ai.openai.response.service_tier":
+		f.tier = v.str()
+	case "openai.request.service_tier", "gen_ai.openai.request.service_tier":
+		f.reqTier = v.str()
 	case "llm.invocation_parameters": // OpenInference: the request, as JSON
 		f.invocation = v.str()
 
@@ -384,6 +391,10 @@ func (f *Facts) Usage(u *providers.Usage) {
 	u.ReasoningTokens = f.reasoning.v
 	u.Estimated = f.estimated
 	u.Streamed = f.stream
+	u.ServiceTier = f.tier // flex and batch tokens are priced at half
+	if u.ServiceTier == "" && f.reqTier != "auto" {
+		u.ServiceTier = f.reqTier
+	}
 	if u.RequestModel == "" && f.invocation != "" {
 		p := f.invocationParams()
 		u.RequestModel = p.Model

@@ -161,3 +161,49 @@ func TestCacheWritesArePriced(t *testing.T) {
 		t.Fatalf("cost %v, want %v", e.CostUnits, want)
 	}
 }
+
+// The service tier a span names reaches the event, so a flex or batch call
+// is priced at half, as the meters price it: the tier that answered
+// first, else the one asked for, "auto" saying none.
+func TestServiceTier(t *testing.T) {
+	base := func(extra map[string]Value) map[string]Value {
+		attrs := map[string]Value{
+			"gen_ai.operation.name":      String("chat"),
+			"gen_ai.provider.name":       String("openai"),
+			"gen_ai.request.model":       String("gpt-4o-mini"),
+			"gen_ai.usage.input_tokens":  Int(1000),
+			"gen_ai.usage.output_tokens": Int(100),
+		}
+		for k, v := range extra {
+			attrs[k] = v
+		}
+		return attrs
+	}
+	standard := (1000*0.15 + 100*0.60) / 1e6 // gpt-4o-mini
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]Value
+		tier  string
+		cost  float64
+	}{
+		{"none", nil, "", standard},
+		{"answered flex", map[string]Value{"openai.response.service_tier": String("flex"),
+			"openai.request.service_tier": String("auto")}, "flex", standard / 2},
+		{"answered, semconv 1.26", map[string]Value{"gen_ai.openai.response.service_tier": String("flex")}, "flex", standard / 2},
+		{"answered wins over asked", map[string]Value{"openai.response.service_tier": String("default"),
+			"openai.request.service_tier": String("flex")}, "default", standard},
+		{"asked only", map[string]Value{"gen_ai.openai.request.service_tier": String("flex")}, "flex", standard / 2},
+		{"auto asked, nothing answered", map[string]Value{"openai.request.service_tier": String("auto")}, "", standard},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := event(t, base(tc.attrs))
+			if e.ServiceTier != tc.tier {
+				t.Fatalf("tier %q, want %q", e.ServiceTier, tc.tier)
+			}
+			Price(&e, pricing.Default())
+			if math.Abs(e.CostUnits-tc.cost) > 1e-12 {
+				t.Fatalf("cost %v, want %v", e.CostUnits, tc.cost)
+			}
+		})
+	}
+}
