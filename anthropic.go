@@ -42,6 +42,15 @@ func WithAnthropicSplitMeters(inputMeter, outputMeter string) AnthropicOption {
 	return func(c *anthropicConfig) { c.rec.InputMeter, c.rec.OutputMeter = inputMeter, outputMeter }
 }
 
+// WithAnthropicWebSearchMeter also records, outside any run, the searches
+// a message ran with Anthropic's web search tool
+// (usage.server_tool_use.web_search_requests, billed per search) as usage
+// under meter, units "searches" (see UsageRecorder.WebSearchMeter). Such
+// calls are then read on the caller's goroutine, as with split meters.
+func WithAnthropicWebSearchMeter(meter string) AnthropicOption {
+	return func(c *anthropicConfig) { c.rec.WebSearchMeter = meter }
+}
+
 // WithAnthropicMetadata adds operational metadata to every record.
 func WithAnthropicMetadata(md map[string]any) AnthropicOption {
 	return func(c *anthropicConfig) { c.rec.Metadata = md }

@@ -192,17 +192,25 @@ func TestAnthropicHTTPClientOutsideARun(t *testing.T) {
 	if _, err := split.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
 		t.Fatal(err)
 	}
+	// The searches the message ran: their own record only when asked.
+	searching := env.client(viaAnthropicHTTPClient, drip.WithAnthropicWebSearchMeter("web_searches"))
+	if _, err := searching.Messages.New(context.Background(), anthParams("claude-haiku-4-5")); err != nil {
+		t.Fatal(err)
+	}
 	env.flush(t)
 	got := map[string]float64{}
 	for _, r := range env.drip.UsageRecords() {
 		if r.CustomerID != env.cust || r.Metadata["provider"] != "anthropic" {
 			t.Errorf("record %+v", r)
 		}
+		if r.UsageType == "web_searches" && r.Units != "searches" {
+			t.Errorf("search record %+v", r)
+		}
 		got[r.UsageType] += r.Quantity
 	}
 	u := anthCache
-	if got[drip.DefaultLLMMeter] != float64(u.Total()) || got["in_tokens"] != float64(u.Prompt()) ||
-		got["out_tokens"] != float64(u.Output) || len(got) != 3 {
+	if got[drip.DefaultLLMMeter] != 2*float64(u.Total()) || got["in_tokens"] != float64(u.Prompt()) ||
+		got["out_tokens"] != float64(u.Output) || got["web_searches"] != float64(u.WebSearches) || len(got) != 4 {
 		t.Fatalf("usage %v", got)
 	}
 	if len(env.drip.Runs()) != 0 {

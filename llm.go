@@ -115,6 +115,12 @@ type UsageRecorder struct {
 	// InputMeter and OutputMeter, when both set, record input and output
 	// tokens as two usage records instead of one Meter record.
 	InputMeter, OutputMeter string
+	// WebSearchMeter, when set, also records the web searches a call
+	// outside any run made with the provider's search tool (billed per
+	// search, beside its tokens) as usage under this meter, units
+	// "searches". Unset, they are only the webSearches metadata of the
+	// token record. In a run they are the event's, priced in its cost.
+	WebSearchMeter string
 	// Workflow, when set, records each call made outside any run as a run
 	// of its own under this workflow instead of as plain usage.
 	Workflow string
@@ -168,11 +174,24 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 		r.fail(t.TrackUsage(ctx, in))
 		r.fail(t.TrackUsage(ctx, out))
 		r.countFeature(ctx, customer, &u, r.InputMeter, r.OutputMeter)
+		r.trackSearches(ctx, customer, &u)
 		return
 	}
 	p := r.usageParams(customer, &u)
 	r.fail(t.TrackUsage(ctx, p))
 	r.countFeature(ctx, customer, &u, p.Meter)
+	r.trackSearches(ctx, customer, &u)
+}
+
+// trackSearches records a call's web searches under WebSearchMeter, when
+// set.
+func (r *UsageRecorder) trackSearches(ctx context.Context, customer string, u *providers.Usage) {
+	if r.WebSearchMeter == "" || u.WebSearches <= 0 {
+		return
+	}
+	r.fail(r.tracker().TrackUsage(ctx, UsageParams{CustomerID: customer, Meter: r.WebSearchMeter,
+		Quantity: float64(u.WebSearches), Units: "searches", Metadata: r.usageMetadata(u),
+		Description: "Web searches by " + u.ResolvedModel()}))
 }
 
 // ReportDeferred records a call whose counts c reads later: the
@@ -180,9 +199,9 @@ func (r *UsageRecorder) Report(ctx context.Context, u providers.Usage) {
 // the tracker's exporter, so the meter's parsing of the reply and the
 // building of the record cost the caller nothing. That is so for an event
 // in a run and for usage under Meter outside one; a call that needs its
-// counts at once (Feature), makes two records (InputMeter and
-// OutputMeter), a run of its own (Workflow), or has no customer is
-// completed now and goes to Report. A call that turns out to have no
+// counts at once (Feature), may make more than one record (InputMeter and
+// OutputMeter, WebSearchMeter), a run of its own (Workflow), or has no
+// customer is completed now and goes to Report. A call that turns out to have no
 // tokens outside a run records nothing, as with Report. A record built
 // invalid (say, token counts past the API's limit) is reported to the
 // tracker's error handler and counted in Stats.DeadLettered.
@@ -197,7 +216,7 @@ func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, 
 	case run != nil:
 		r.fail(run.emitCall(deferredCall{rec: r, u: u, c: c}))
 		return
-	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == ""):
+	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == "") && r.WebSearchMeter == "":
 		r.fail(r.tracker().trackCall(ctx, deferredCall{rec: r, u: u, c: c, customer: customer}))
 		return
 	}

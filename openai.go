@@ -46,6 +46,14 @@ func WithOpenAIWorkflow(workflow string) OpenAIOption {
 // DefaultLLMMeter, "llm_tokens").
 func WithOpenAIMeter(meter string) OpenAIOption { return func(c *openAIConfig) { c.rec.Meter = meter } }
 
+// WithOpenAIWebSearchMeter also records, outside any run, the web searches
+// of a Responses call (its web_search_call items) as usage under meter,
+// units "searches" (see UsageRecorder.WebSearchMeter). Such calls are then
+// read on the caller's goroutine, as with split meters.
+func WithOpenAIWebSearchMeter(meter string) OpenAIOption {
+	return func(c *openAIConfig) { c.rec.WebSearchMeter = meter }
+}
+
 // WithOpenAIAudioMeter sets the usage meter, outside any run, of calls
 // billed by seconds of input audio rather than tokens (whisper-1
 // transcriptions; default DefaultAudioMeter, "audio_seconds").

@@ -317,6 +317,53 @@ func TestResponsesWebSearches(t *testing.T) {
 	}
 }
 
+// Outside a run, the searches are only the token record's metadata, unless
+// WithOpenAIWebSearchMeter asks for their own usage record: then each
+// call, message and stream, through either route, records them under that
+// meter, counted as the SDK reads them.
+func TestWebSearchesOutsideARun(t *testing.T) {
+	const searches = 2
+	e := newEnv(t, openaitest.WithWebSearches(searches))
+	var sdk int64
+	call := func(c openai.Client) {
+		resp, err := c.Responses.New(t.Context(), responseParams("gpt-4.1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sdk += searchesIn(resp.Output)
+		s := c.Responses.NewStreaming(t.Context(), responseParams("gpt-4.1"))
+		defer s.Close()
+		for s.Next() {
+			if ev := s.Current(); ev.Type == "response.completed" {
+				sdk += searchesIn(ev.Response.Output)
+			}
+		}
+		if err := s.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call(e.client(routes[0].opt(e))) // no search meter: metadata only
+	for _, r := range routes {
+		call(e.client(r.opt(e, drip.WithOpenAIWebSearchMeter("web_searches"))))
+	}
+	e.flush(t)
+	got := map[string]float64{}
+	for _, rec := range e.drip.UsageRecords() {
+		got[rec.UsageType] += rec.Quantity
+		if rec.CustomerID != e.cust || rec.Metadata["model"] == nil {
+			t.Errorf("record %+v", rec)
+		}
+		if rec.UsageType == "web_searches" && (rec.Units != "searches" || rec.Quantity != searches) {
+			t.Errorf("search record %+v", rec)
+		}
+	}
+	calls := 6.0
+	if float64(sdk) != searches*calls || got["web_searches"] != searches*4 ||
+		got[drip.DefaultLLMMeter] != calls*float64(openaitest.DefaultUsage.Total()) || len(got) != 2 {
+		t.Fatalf("usage %v (the SDK read %d searches)", got, sdk)
+	}
+}
+
 // A reply served by the flex tier says so: the event names the tier and
 // its tokens are priced at half the standard price; the default tier is
 // not named.
