@@ -83,7 +83,8 @@ type Event struct {
 	AudioSeconds float64
 	// ServiceTier is the provider's processing tier for the call, as its
 	// reply names it; the tokens of the flex and batch tiers are priced at
-	// half the standard price. A standard tier ("default", "standard") is
+	// half the standard price, those of OpenAI's priority tier at the
+	// model's priority prices. A standard tier ("default", "standard") is
 	// not sent.
 	ServiceTier string
 

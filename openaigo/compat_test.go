@@ -364,25 +364,24 @@ func TestWebSearchesOutsideARun(t *testing.T) {
 	}
 }
 
-// A reply served by the flex tier says so: the event names the tier and
-// its tokens are priced at half the standard price; the default tier is
-// not named.
+// A reply served by the flex or priority tier says so: the event names
+// the tier and its tokens are priced at half the standard price (flex) or
+// at the model's priority prices; the default tier is not named.
 func TestServiceTier(t *testing.T) {
 	const model = "gpt-4o-mini"
 	d := openaitest.DefaultUsage
 	n := pricing.Tokens{Input: int64(d.Prompt), CachedInput: int64(d.Cached), CacheWriteInput: int64(d.CacheWrite), Output: int64(d.Completion)}
 	standard, _ := pricing.Default().CostTokens(model, n)
-	for _, tier := range []string{"flex", "default"} {
+	// gpt-4o-mini's priority prices: $0.25 input, $0.125 cached, $1 output.
+	priority := (float64(d.Prompt-d.Cached)*0.25 + float64(d.Cached)*0.125 + float64(d.Completion)*1) / 1e6
+	for _, tier := range []string{"flex", "priority", "default"} {
 		e := newEnv(t, openaitest.WithServiceTier(tier))
-		want := standard
-		if tier == "flex" {
-			want = standard / 2
-		}
+		want := map[string]float64{"flex": standard / 2, "priority": priority, "default": standard}[tier]
 		for _, r := range routes {
 			evs := e.chatStreamAndResponse(t, e.client(r.opt(e)), model)
 			for _, ev := range evs {
 				named, _ := ev.Metadata["serviceTier"].(string)
-				if named != map[string]string{"flex": "flex"}[tier] || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
+				if named != map[string]string{"flex": "flex", "priority": "priority"}[tier] || ev.CostUnits == nil || math.Abs(*ev.CostUnits-want) > 1e-12 {
 					t.Errorf("%s %s %v: tier %q, cost %v, want %v", tier, r.name, ev.Metadata["operation"], named, ev.CostUnits, want)
 				}
 			}

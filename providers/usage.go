@@ -63,7 +63,8 @@ type Usage struct {
 
 	// ServiceTier is the processing tier the reply names (OpenAI's
 	// "default", "flex", "priority"; Anthropic's "standard", "priority",
-	// "batch"); flex and batch cost half the standard price.
+	// "batch"); flex and batch cost half the standard price, OpenAI's
+	// priority its own prices (pricing.Price.PriorityInput).
 	ServiceTier string
 
 	Start    time.Time

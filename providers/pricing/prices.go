@@ -7,9 +7,11 @@ package pricing
 // prefix, no date suffix); a key matches every model name it is a prefix of
 // up to a separator ('-', ':', '@', '_'), longest key first.
 //
-// Tiered prices (Gemini above 128k/200k context, Anthropic long context,
-// OpenAI priority processing) are priced at the standard, smallest tier;
-// the flex and batch tiers at half of it (Tokens.ServiceTier).
+// Tiered prices (Gemini above 128k/200k context, Anthropic long context)
+// are priced at the standard, smallest tier; the flex and batch tiers at
+// half of it, and OpenAI's priority tier at the priority prices its
+// processing page lists for the models that offer it (Tokens.ServiceTier;
+// a long prompt OpenAI serves at the standard tier names that tier).
 // Image-generation models are priced by their token rates; per-image prices
 // (dall-e) are not token prices and are left out, so they report no cost.
 // Audio output tokens (gpt-4o-audio-preview's spoken replies) are priced as
@@ -26,18 +28,18 @@ package pricing
 // Prices as published on 2025-11-24
 var builtin = map[string]Price{
 	// OpenAI — https://openai.com/api/pricing
-	"gpt-5":                        {Input: 1.25, CachedInput: 0.125, Output: 10},
-	"gpt-5-mini":                   {Input: 0.25, CachedInput: 0.025, Output: 2},
+	"gpt-5":                        {Input: 1.25, CachedInput: 0.125, Output: 10, PriorityInput: 2.50, PriorityCachedInput: 0.25, PriorityOutput: 20},
+	"gpt-5-mini":                   {Input: 0.25, CachedInput: 0.025, Output: 2, PriorityInput: 0.45, PriorityCachedInput: 0.045, PriorityOutput: 3.60},
 	"gpt-5-pro":                    {Input: 15, Output: 120},
-	"gpt-5.1":                      {Input: 1.25, CachedInput: 0.125, Output: 10},
+	"gpt-5.1":                      {Input: 1.25, CachedInput: 0.125, Output: 10, PriorityInput: 2.50, PriorityCachedInput: 0.25, PriorityOutput: 20},
 	"gpt-5-nano":                   {Input: 0.05, CachedInput: 0.005, Output: 0.40},
-	"gpt-4.1":                      {Input: 2, CachedInput: 0.50, Output: 8},
-	"gpt-4.1-mini":                 {Input: 0.40, CachedInput: 0.10, Output: 1.60},
-	"gpt-4.1-nano":                 {Input: 0.10, CachedInput: 0.025, Output: 0.40},
+	"gpt-4.1":                      {Input: 2, CachedInput: 0.50, Output: 8, PriorityInput: 3.50, PriorityCachedInput: 0.875, PriorityOutput: 14},
+	"gpt-4.1-mini":                 {Input: 0.40, CachedInput: 0.10, Output: 1.60, PriorityInput: 0.70, PriorityCachedInput: 0.175, PriorityOutput: 2.80},
+	"gpt-4.1-nano":                 {Input: 0.10, CachedInput: 0.025, Output: 0.40, PriorityInput: 0.20, PriorityCachedInput: 0.05, PriorityOutput: 0.80},
 	"gpt-4.5-preview":              {Input: 75, CachedInput: 37.50, Output: 150},
-	"gpt-4o":                       {Input: 2.50, CachedInput: 1.25, Output: 10},
-	"gpt-4o-2024-05-13":            {Input: 5, Output: 15},
-	"gpt-4o-mini":                  {Input: 0.15, CachedInput: 0.075, Output: 0.60},
+	"gpt-4o":                       {Input: 2.50, CachedInput: 1.25, Output: 10, PriorityInput: 4.25, PriorityCachedInput: 2.125, PriorityOutput: 17},
+	"gpt-4o-2024-05-13":            {Input: 5, Output: 15, PriorityInput: 8.75, PriorityOutput: 26.25},
+	"gpt-4o-mini":                  {Input: 0.15, CachedInput: 0.075, Output: 0.60, PriorityInput: 0.25, PriorityCachedInput: 0.125, PriorityOutput: 1},
 	"gpt-4o-realtime-preview":      {Input: 5, CachedInput: 2.50, Output: 20},
 	"gpt-4o-mini-realtime-preview": {Input: 0.60, CachedInput: 0.30, Output: 2.40},
 	"gpt-4o-audio-preview":         {Input: 2.50, AudioInput: 40, Output: 10},
@@ -53,11 +55,11 @@ var builtin = map[string]Price{
 	"o1-preview":                   {Input: 15, CachedInput: 7.50, Output: 60},
 	"o1-mini":                      {Input: 1.10, CachedInput: 0.55, Output: 4.40},
 	"o1-pro":                       {Input: 150, Output: 600},
-	"o3":                           {Input: 2, CachedInput: 0.50, Output: 8},
+	"o3":                           {Input: 2, CachedInput: 0.50, Output: 8, PriorityInput: 3.50, PriorityCachedInput: 0.875, PriorityOutput: 14},
 	"o3-pro":                       {Input: 20, Output: 80},
 	"o3-mini":                      {Input: 1.10, CachedInput: 0.55, Output: 4.40},
 	"o3-deep-research":             {Input: 10, CachedInput: 2.50, Output: 40},
-	"o4-mini":                      {Input: 1.10, CachedInput: 0.275, Output: 4.40},
+	"o4-mini":                      {Input: 1.10, CachedInput: 0.275, Output: 4.40, PriorityInput: 2, PriorityCachedInput: 0.50, PriorityOutput: 8},
 	"o4-mini-deep-research":        {Input: 2, CachedInput: 0.50, Output: 8},
 	"gpt-4-turbo":                  {Input: 10, Output: 30},
 	"gpt-4-1106":                   {Input: 10, Output: 30}, // gpt-4-1106-preview

@@ -169,7 +169,14 @@ func TestCostAudio(t *testing.T) {
 			(800*2.50 + 200*1.25 + 100*10) / 2 / 1e6},
 		{"batch tokens at half price, searches at full", "claude-opus-4-5", Tokens{Input: 1000, Output: 100, WebSearches: 3, ServiceTier: "batch"},
 			(1000*5+100*25)/2/1e6 + 3*0.01},
-		{"priority at the standard price", "gpt-4o", Tokens{Input: 1000, Output: 100, ServiceTier: "priority"}, (1000*2.50 + 100*10) / 1e6},
+		{"priority at the priority prices", "gpt-4.1-2025-04-14", Tokens{Input: 1000, CachedInput: 200, Output: 100, ServiceTier: "priority"},
+			(800*3.50 + 200*0.875 + 100*14) / 1e6},
+		{"priority without a cached price", "gpt-4o-2024-05-13", Tokens{Input: 1000, CachedInput: 200, Output: 100, ServiceTier: "priority"},
+			(1000*8.75 + 100*26.25) / 1e6},
+		{"priority cache writes at priority input", "gpt-4o", Tokens{Input: 1000, CacheWriteInput: 300, Output: 100, ServiceTier: "priority"},
+			(1000*4.25 + 100*17) / 1e6},
+		{"no priority prices: the standard ones", "claude-opus-4-5", Tokens{Input: 1000, Output: 100, ServiceTier: "priority"},
+			(1000*5 + 100*25) / 1e6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

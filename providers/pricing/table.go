@@ -22,6 +22,11 @@ import (
 // input audio for models billed by duration (whisper-1), and WebSearch,
 // US dollars per web search the model ran as a server tool (Anthropic's
 // web search).
+//
+// PriorityInput, PriorityCachedInput and PriorityOutput price the tokens
+// OpenAI's priority tier serves (Tokens.ServiceTier "priority"), above the
+// standard prices; PriorityInput 0 means the table has no priority prices
+// for the model and priority tokens cost the standard ones.
 type Price struct {
 	Input        float64
 	CachedInput  float64
@@ -31,6 +36,10 @@ type Price struct {
 	AudioInput   float64
 	AudioMinute  float64
 	WebSearch    float64
+
+	PriorityInput       float64
+	PriorityCachedInput float64
+	PriorityOutput      float64
 }
 
 // Tokens are one call's counts, as Usage reports them: Input is every
@@ -39,9 +48,9 @@ type Price struct {
 // CacheWrite1hInput is the part of CacheWriteInput written for an hour.
 // AudioSeconds is the input audio of a call billed by duration, WebSearches
 // the web searches it ran. ServiceTier is the processing tier the reply
-// named: the tokens of "flex" (OpenAI) and "batch" cost half the price;
-// any other tier, priority included, is priced at the table's standard
-// price.
+// named: the tokens of "flex" (OpenAI) and "batch" cost half the price,
+// those of "priority" (OpenAI) the model's priority prices when the table
+// has them; any other tier is priced at the standard price.
 type Tokens struct {
 	Input             int64
 	CachedInput       int64
@@ -187,21 +196,26 @@ func (p Price) Cost(input, cachedInput, output int64) float64 {
 // CachedInput, cache writes at CacheWrite (those kept an hour at
 // CacheWrite1h), audio at AudioInput (each Input when 0), the rest of the
 // input at Input, output at Output, AudioSeconds at AudioMinute and
-// WebSearches at WebSearch. The parts of Input are clamped to what Input
-// holds.
+// WebSearches at WebSearch; the tokens of a flex or batch tier at half,
+// those of the priority tier at the Priority prices when p has them. The
+// parts of Input are clamped to what Input holds.
 func (p Price) CostTokens(n Tokens) float64 {
 	input := max(n.Input, 0)
 	cached := min(max(n.CachedInput, 0), input)
 	written := min(max(n.CacheWriteInput, 0), input-cached)
 	hour := min(max(n.CacheWrite1hInput, 0), written)
 	audio := min(max(n.AudioInput, 0), input-cached-written)
-	writePrice := cmp.Or(p.CacheWrite, p.Input)
-	perToken := float64(input-cached-written-audio)*p.Input +
-		float64(cached)*cmp.Or(p.CachedInput, p.Input) +
+	in, cachedIn, out := p.Input, cmp.Or(p.CachedInput, p.Input), p.Output
+	if n.ServiceTier == "priority" && p.PriorityInput > 0 {
+		in, cachedIn, out = p.PriorityInput, cmp.Or(p.PriorityCachedInput, p.PriorityInput), p.PriorityOutput
+	}
+	writePrice := cmp.Or(p.CacheWrite, in)
+	perToken := float64(input-cached-written-audio)*in +
+		float64(cached)*cachedIn +
 		float64(written-hour)*writePrice +
 		float64(hour)*cmp.Or(p.CacheWrite1h, writePrice) +
-		float64(audio)*cmp.Or(p.AudioInput, p.Input) +
-		float64(n.Output)*p.Output
+		float64(audio)*cmp.Or(p.AudioInput, in) +
+		float64(n.Output)*out
 	if halfPriceTier(n.ServiceTier) {
 		perToken /= 2
 	}
