@@ -274,6 +274,28 @@ func searchesIn(out []responses.ResponseOutputItemUnion) int64 {
 	return n
 }
 
+// responseAndStreamSearches makes a Responses call and a streamed one with
+// c, and returns the searches the SDK read in each reply.
+func responseAndStreamSearches(t *testing.T, ctx context.Context, c openai.Client) []int64 {
+	t.Helper()
+	resp, err := c.Responses.New(ctx, responseParams("gpt-4.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdk := []int64{searchesIn(resp.Output)}
+	s := c.Responses.NewStreaming(ctx, responseParams("gpt-4.1"))
+	defer s.Close()
+	for s.Next() {
+		if ev := s.Current(); ev.Type == "response.completed" {
+			sdk = append(sdk, searchesIn(ev.Response.Output))
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sdk
+}
+
 // The searches OpenAI's web search tool ran (web_search_call output items)
 // are recorded, message and stream alike, and priced at the model's
 // WebSearch price when the table gives one.
@@ -288,23 +310,7 @@ func TestResponsesWebSearches(t *testing.T) {
 	for _, r := range routes {
 		c := e.client(r.opt(e))
 		var sdk []int64
-		evs := e.inRun(t, func(ctx context.Context) {
-			resp, err := c.Responses.New(ctx, responseParams("gpt-4.1"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sdk = append(sdk, searchesIn(resp.Output))
-			s := c.Responses.NewStreaming(ctx, responseParams("gpt-4.1"))
-			defer s.Close()
-			for s.Next() {
-				if ev := s.Current(); ev.Type == "response.completed" {
-					sdk = append(sdk, searchesIn(ev.Response.Output))
-				}
-			}
-			if err := s.Err(); err != nil {
-				t.Fatal(err)
-			}
-		})
+		evs := e.inRun(t, func(ctx context.Context) { sdk = responseAndStreamSearches(t, ctx, c) })
 		if len(evs) != 2 || len(sdk) != 2 {
 			t.Fatalf("%s: %d events, %d replies", r.name, len(evs), len(sdk))
 		}
@@ -326,20 +332,8 @@ func TestWebSearchesOutsideARun(t *testing.T) {
 	e := newEnv(t, openaitest.WithWebSearches(searches))
 	var sdk int64
 	call := func(c openai.Client) {
-		resp, err := c.Responses.New(t.Context(), responseParams("gpt-4.1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sdk += searchesIn(resp.Output)
-		s := c.Responses.NewStreaming(t.Context(), responseParams("gpt-4.1"))
-		defer s.Close()
-		for s.Next() {
-			if ev := s.Current(); ev.Type == "response.completed" {
-				sdk += searchesIn(ev.Response.Output)
-			}
-		}
-		if err := s.Err(); err != nil {
-			t.Fatal(err)
+		for _, n := range responseAndStreamSearches(t, t.Context(), c) {
+			sdk += n
 		}
 	}
 	call(e.client(routes[0].opt(e))) // no search meter: metadata only
