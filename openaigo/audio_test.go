@@ -59,12 +59,8 @@ func TestTranscription(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *openai.AudioTranscriptionNewResponseUnion
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				if resp, err = c.Audio.Transcriptions.New(ctx, transcriptionParams("gpt-4o-transcribe")); err != nil {
-					t.Fatal(err)
-				}
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*openai.AudioTranscriptionNewResponseUnion, error) {
+				return c.Audio.Transcriptions.New(ctx, transcriptionParams("gpt-4o-transcribe"))
 			})
 			u := resp.Usage
 			if resp.Text != e.stub.Text() || u.InputTokens != int64(openaitest.DefaultUsage.Prompt) ||

@@ -22,12 +22,8 @@ func TestChat(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *openai.ChatCompletion
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				if resp, err = c.Chat.Completions.New(ctx, chatParams("gpt-4o-mini")); err != nil {
-					t.Fatal(err)
-				}
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*openai.ChatCompletion, error) {
+				return c.Chat.Completions.New(ctx, chatParams("gpt-4o-mini"))
 			})
 			if resp.Choices[0].Message.Content != e.stub.Text() || !resp.JSON.Usage.Valid() {
 				t.Fatalf("reply %s", resp.RawJSON())
@@ -137,12 +133,8 @@ func TestResponses(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *responses.Response
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				if resp, err = c.Responses.New(ctx, responseParams("gpt-4.1")); err != nil {
-					t.Fatal(err)
-				}
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*responses.Response, error) {
+				return c.Responses.New(ctx, responseParams("gpt-4.1"))
 			})
 			if resp.OutputText() != e.stub.Text() || !resp.JSON.Usage.Valid() {
 				t.Fatalf("reply %s", resp.RawJSON())
@@ -191,16 +183,11 @@ func TestEmbeddings(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *openai.CreateEmbeddingResponse
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				resp, err = c.Embeddings.New(ctx, openai.EmbeddingNewParams{
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*openai.CreateEmbeddingResponse, error) {
+				return c.Embeddings.New(ctx, openai.EmbeddingNewParams{
 					Model: openai.EmbeddingModelTextEmbedding3Small,
 					Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}},
 				})
-				if err != nil {
-					t.Fatal(err)
-				}
 			})
 			if len(resp.Data) != 2 || !resp.JSON.Usage.Valid() {
 				t.Fatalf("reply %s", resp.RawJSON())
@@ -226,12 +213,8 @@ func TestCompletions(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *openai.Completion
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				if resp, err = c.Completions.New(ctx, completionParams()); err != nil {
-					t.Fatal(err)
-				}
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*openai.Completion, error) {
+				return c.Completions.New(ctx, completionParams())
 			})
 			if resp.Choices[0].Text != e.stub.Text() || !resp.JSON.Usage.Valid() {
 				t.Fatalf("reply %s", resp.RawJSON())
@@ -331,19 +314,14 @@ func TestDecisions(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client(r.opt(e))
-			var resp *openai.Decision
-			evs := e.inRun(t, func(ctx context.Context) {
-				var err error
-				resp, err = c.Decisions.New(ctx, openai.DecisionNewParams{
+			resp, evs := replyInRun(t, e, func(ctx context.Context) (*openai.Decision, error) {
+				return c.Decisions.New(ctx, openai.DecisionNewParams{
 					Model: "gpt-6-luna",
 					Input: openai.DecisionNewParamsInputUnion{OfString: openai.String(prompt)},
 					Questions: []openai.DecisionNewParamsQuestionUnion{{OfPredicate: &openai.DecisionNewParamsQuestionPredicate{
 						Instructions: openai.DecisionNewParamsQuestionPredicateInstructionsUnion{OfString: openai.String("Is it a greeting?")},
 					}}},
 				})
-				if err != nil {
-					t.Fatal(err)
-				}
 			})
 			u := resp.Usage
 			if len(resp.Answers) != 1 || !resp.JSON.Usage.Valid() {

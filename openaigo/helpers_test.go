@@ -75,6 +75,20 @@ func (e *env) inRun(t *testing.T, f func(ctx context.Context)) []driptest.Event 
 	return e.drip.Events(run.ID())
 }
 
+// replyInRun makes one call inside a run and returns the SDK's reply and
+// the run's events; a call that fails fails the test.
+func replyInRun[T any](t *testing.T, e *env, call func(ctx context.Context) (T, error)) (T, []driptest.Event) {
+	t.Helper()
+	var reply T
+	evs := e.inRun(t, func(ctx context.Context) {
+		var err error
+		if reply, err = call(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return reply, evs
+}
+
 // chatStreamAndResponse makes a chat call, a chat stream read to its end
 // and a Responses call for model through c, in a run, and returns the
 // three events recorded.
