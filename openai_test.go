@@ -41,6 +41,17 @@ func (e *openAIEnv) flush(t *testing.T) {
 	}
 }
 
+// bothMeters returns a go-openai client of the stub metered by the HTTP
+// meter (its HTTPClient), and the same client wrapped by WrapOpenAI too:
+// two meters on each call.
+func (e *openAIEnv) bothMeters() (httpMetered *goopenai.Client, both *drip.OpenAIClient) {
+	cfg := goopenai.DefaultConfig("sk-openai-test")
+	cfg.BaseURL = e.stub.BaseURL()
+	cfg.HTTPClient = drip.OpenAIHTTPClient(e.cust, drip.WithOpenAITracker(e.tracker))
+	httpMetered = goopenai.NewClientWithConfig(cfg)
+	return httpMetered, drip.WrapOpenAI(httpMetered, e.cust, drip.WithOpenAITracker(e.tracker))
+}
+
 var chatReq = goopenai.ChatCompletionRequest{
 	Model:    "gpt-4o-mini",
 	Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "a prompt that must never leave"}},
@@ -180,11 +191,7 @@ func TestWrapOpenAIErrorsAreEventsAndPassThrough(t *testing.T) {
 
 func TestWrapOpenAIAndHTTPMeterCountOnce(t *testing.T) {
 	env := newOpenAIEnv(t)
-	cfg := goopenai.DefaultConfig("sk-openai-test")
-	cfg.BaseURL = env.stub.BaseURL()
-	cfg.HTTPClient = drip.OpenAIHTTPClient(env.cust, drip.WithOpenAITracker(env.tracker))
-	both := drip.WrapOpenAI(goopenai.NewClientWithConfig(cfg), env.cust, drip.WithOpenAITracker(env.tracker))
-	metered := goopenai.NewClientWithConfig(cfg) // the HTTP meter alone
+	metered, both := env.bothMeters() // the HTTP meter alone, and both
 
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "chat"})
 	if _, err := both.CreateChatCompletion(ctx, chatReq); err != nil {
@@ -212,10 +219,7 @@ func TestWrapOpenAIAndHTTPMeterCountOnce(t *testing.T) {
 // WrapOpenAI over the same client, the call is still counted once.
 func TestOpenAIHTTPClientMetersGoOpenAITranscriptions(t *testing.T) {
 	env := newOpenAIEnv(t)
-	cfg := goopenai.DefaultConfig("sk-openai-test")
-	cfg.BaseURL = env.stub.BaseURL()
-	cfg.HTTPClient = drip.OpenAIHTTPClient(env.cust, drip.WithOpenAITracker(env.tracker))
-	both := drip.WrapOpenAI(goopenai.NewClientWithConfig(cfg), env.cust, drip.WithOpenAITracker(env.tracker))
+	_, both := env.bothMeters()
 
 	ctx, run := env.tracker.Start(context.Background(), drip.RunParams{CustomerID: env.cust, Workflow: "speech"})
 	for _, model := range []string{"gpt-4o-transcribe", goopenai.Whisper1} {
