@@ -3,24 +3,35 @@ package openaimeter
 import (
 	"bytes"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 )
 
 // payloads must give back every event kept, in order and byte for byte:
-// events sharing the first's start and not, empty, longer than a block,
-// and after a reset (the events metered past maxPending).
+// events sharing the first's start, its end, both or neither, equal to it,
+// empty, longer than a block, and after a reset (the events metered past
+// maxPending).
 func TestPayloadsGiveBackEachEvent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	first := []byte(`{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"m","choices":[{"delta":{"content":"a"}}]}`)
 	event := func() []byte {
-		switch rng.IntN(5) {
+		switch rng.IntN(8) {
 		case 0:
 			return nil
 		case 1: // another shape
 			return []byte(`{"type":"error","n":` + strconv.Itoa(rng.IntN(1000)) + `}`)
 		case 2: // longer than any block
 			return bytes.Repeat([]byte("x"), 9<<10+rng.IntN(100))
+		case 3: // the first's start and end, with other bytes (or none) between
+			i := rng.IntN(len(first) + 1)
+			j := i + rng.IntN(len(first)-i+1)
+			return append(append(append([]byte(nil), first[:i]...), strconv.Itoa(rng.IntN(1e3))[:rng.IntN(3)]...), first[j:]...)
+		case 4: // the first's end only
+			return append([]byte(strconv.Itoa(rng.IntN(1e6))), first[rng.IntN(len(first)+1):]...)
+		case 5:
+			return first
 		}
 		cut := rng.IntN(len(first) + 1)
 		return append(append([]byte(nil), first[:cut]...), strconv.Itoa(rng.IntN(1e6))+`"}}]}`...)
@@ -51,7 +62,9 @@ func TestPayloadsGiveBackEachEvent(t *testing.T) {
 	}
 }
 
-func TestSharedPrefix(t *testing.T) {
+// sharedPrefix and sharedSuffix must agree with the plain loops on any
+// pair, however long and wherever they part.
+func TestSharedPrefixAndSuffix(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 2000 {
 		a := make([]byte, rng.IntN(40))
@@ -65,11 +78,17 @@ func TestSharedPrefix(t *testing.T) {
 		if got, want := sharedPrefix(a, b), sharedPrefixBytewise(a, b); got != want {
 			t.Fatalf("sharedPrefix(%q, %q) = %d, want %d", a, b, got, want)
 		}
+		slices.Reverse(a)
+		slices.Reverse(b)
+		if got, want := sharedSuffix(a, b), sharedSuffixBytewise(a, b); got != want {
+			t.Fatalf("sharedSuffix(%q, %q) = %d, want %d", a, b, got, want)
+		}
 	}
 }
 
-// sharedPrefixBytewise is the plain version of sharedPrefix: its test's
-// reference and its benchmark's other side.
+// sharedPrefixBytewise and sharedSuffixBytewise are the plain versions of
+// sharedPrefix and sharedSuffix: their test's reference and their
+// benchmark's other side.
 func sharedPrefixBytewise(a, b []byte) int {
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {
@@ -78,22 +97,41 @@ func sharedPrefixBytewise(a, b []byte) int {
 	return i
 }
 
+func sharedSuffixBytewise(a, b []byte) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
+}
+
 var prefixSink int
 
-// sharedPrefix runs on every event of every stream, on the caller's
-// goroutine: this compares it with the plain loop on two chunks of an
-// OpenAI stream, which share their first 203 bytes.
+// sharedPrefix and sharedSuffix run on every event of every stream, on the
+// caller's goroutine: this compares them with the plain loops on two
+// chunks of an OpenAI stream, which share their first 203 bytes and their
+// last 41.
 func BenchmarkSharedPrefix(b *testing.B) {
 	first := []byte(`{"id":"chatcmpl-AbCdEfGhIjKlMnOpQrStUvWxYz012","object":"chat.completion.chunk","created":1733000000,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}`)
 	next := []byte(`{"id":"chatcmpl-AbCdEfGhIjKlMnOpQrStUvWxYz012","object":"chat.completion.chunk","created":1733000000,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" word"},"logprobs":null,"finish_reason":null}]}`)
 	for _, v := range []struct {
 		name string
 		f    func(a, b []byte) int
-	}{{"words", sharedPrefix}, {"bytes", sharedPrefixBytewise}} {
+	}{{"words", sharedPrefix}, {"bytes", sharedPrefixBytewise},
+		{"suffix-words", sharedSuffix}, {"suffix-bytes", sharedSuffixBytewise}} {
 		b.Run(v.name, func(b *testing.B) {
 			for b.Loop() {
 				prefixSink = v.f(first, next)
 			}
 		})
+	}
+}
+
+// A stream body and the room it keeps for payloads are one allocation of
+// the size inlinePayloads was chosen for: a field added to the body must
+// come out of that room, or the room be chosen again.
+func TestStreamBodyIsOneAllocation(t *testing.T) {
+	if n := reflect.TypeFor[sseBody]().Size(); n > 1408 {
+		t.Fatalf("sseBody is %d bytes, past the 1408-byte size class inlinePayloads is chosen for", n)
 	}
 }

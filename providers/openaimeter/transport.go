@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
-	"math/bits"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -747,8 +745,9 @@ type sseBody struct {
 	// pending holds the payloads of the events not metered yet: they are
 	// metered when the call is reported, read later with it
 	// (providers.ReportDeferred), so reading the stream costs the caller
-	// a copy of each event. Past maxPending they are metered at once.
-	// Once the call is reported, the body adds nothing more to it.
+	// a copy of what each event does not share with the first. Past
+	// maxPending they are metered at once. Once the call is reported, the
+	// body adds nothing more to it.
 	pending payloads
 	evErr   error // an error event's, metered before pending
 	a       *acc  // what the events metered said; made by meterAll
@@ -756,82 +755,6 @@ type sseBody struct {
 
 // maxPending bounds sseBody.pending.
 const maxPending = 16 << 10
-
-// payloads keeps event payloads in blocks that are not moved as more
-// arrive. The chunks of a stream start alike (id, object, created, model,
-// fingerprint: most of a short chunk), so each payload after the first is
-// kept as the length of the start it shares with the first, then the rest:
-// that start is copied and kept once.
-type payloads struct {
-	blocks [][]byte
-	first  []byte // the first payload, kept whole in blocks[0]
-	size   int
-}
-
-func (ps *payloads) add(p []byte) {
-	shared := sharedPrefix(ps.first, p)
-	rest := p[shared:]
-	need := 2*binary.MaxVarintLen64 + len(rest)
-	n := len(ps.blocks)
-	if n == 0 || cap(ps.blocks[n-1])-len(ps.blocks[n-1]) < need {
-		size := 1 << 10 // most short streams fit
-		if n > 0 {
-			size = min(2*cap(ps.blocks[n-1]), 8<<10)
-		}
-		ps.blocks = append(ps.blocks, make([]byte, 0, max(size, need)))
-		n++
-	}
-	b := ps.blocks[n-1]
-	at := len(b)
-	b = binary.AppendUvarint(binary.AppendUvarint(b, uint64(shared)), uint64(len(rest)))
-	b = append(b, rest...)
-	if ps.first == nil {
-		ps.first = b[len(b)-len(rest):]
-	}
-	ps.blocks[n-1] = b
-	ps.size += len(b) - at
-}
-
-// each calls f with each payload kept, in order; buf is where a payload
-// is put back together, reused from one to the next.
-func (ps *payloads) each(f func(payload []byte)) {
-	var buf []byte
-	for _, block := range ps.blocks {
-		for len(block) > 0 {
-			shared, k := binary.Uvarint(block)
-			n, l := binary.Uvarint(block[k:])
-			block = block[k+l:]
-			buf = append(append(buf[:0], ps.first[:shared]...), block[:n]...)
-			block = block[n:]
-			f(buf)
-		}
-	}
-}
-
-// sharedPrefix is how many bytes a and b start with alike, compared a word
-// at a time: the meter compares each event of a stream as it passes, and
-// the plain loop takes about twice as long (BenchmarkSharedPrefix).
-func sharedPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
-			return i + bits.TrailingZeros64(x)/8
-		}
-	}
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	return i
-}
-
-// reset empties ps, keeping its first block's array.
-func (ps *payloads) reset() {
-	if len(ps.blocks) > 0 {
-		ps.blocks = append(ps.blocks[:0], ps.blocks[0][:0])
-	}
-	ps.first, ps.size = nil, 0
-}
 
 func (b *sseBody) Read(p []byte) (int, error) {
 	for {
