@@ -37,10 +37,11 @@
 //     input, output, cached, cache-write and reasoning tokens read from
 //     any spelling (semconv 1.41 and ≤1.26, OpenLIT, OpenInference
 //     llm.token_count.*, OpenLLMetry llm.usage.*), OpenAI's service tier
-//     (openai.response.service_tier, else the tier asked for; flex and
-//     batch tokens cost half) and the span's duration; the tracker adds
-//     the cost (drip.WithPricing). A failed call without tokens is
-//     llm.error.
+//     (openai.response.service_tier, else the tier asked for, in
+//     OpenInference's llm.invocation_parameters too; flex and batch
+//     tokens cost half, priority its own prices) and the span's duration;
+//     the tracker adds the cost (drip.WithPricing). A failed call without
+//     tokens is llm.error.
 //   - execute_tool spans become tool.call (tool.error), invoke_agent spans
 //     agent.finish (agent.error), invoke_workflow spans chain.execution
 //     (chain.error), retrieval spans retriever.query (retriever.error).

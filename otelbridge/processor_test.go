@@ -147,6 +147,20 @@ func TestGenAISpansEverySpelling(t *testing.T) {
 		want: want{model: "gpt-4o-mini", in: 1000, out: 100, total: 1100, provider: "openai", operation: "chat",
 			tier: "flex", cost: (1000*0.15 + 100*0.60) / 1e6 / 2},
 	}, {
+		name: "OpenInference flex tier, asked in the invocation parameters: half price",
+		start: []attribute.KeyValue{
+			attribute.String("openinference.span.kind", "LLM"),
+			attribute.String("llm.provider", "openai"),
+			attribute.String("llm.invocation_parameters", `{"model":"gpt-4o-mini","service_tier":"flex","temperature":0}`),
+		},
+		end: []attribute.KeyValue{
+			attribute.String("llm.model_name", "gpt-4o-mini"),
+			attribute.Int("llm.token_count.prompt", 1000),
+			attribute.Int("llm.token_count.completion", 100),
+		},
+		want: want{model: "gpt-4o-mini", in: 1000, out: 100, total: 1100, provider: "openai",
+			tier: "flex", cost: (1000*0.15 + 100*0.60) / 1e6 / 2},
+	}, {
 		name: "embeddings",
 		start: []attribute.KeyValue{
 			attribute.String("gen_ai.operation.name", "embeddings"),

@@ -14,6 +14,7 @@
 package genaimap
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 
@@ -152,7 +153,7 @@ func (f *Facts) Add(key string, v Value) {
 		f.tier = v.str()
 	case "openai.request.service_tier", "gen_ai.openai.request.service_tier":
 		f.reqTier = v.str()
-	case "llm.invocation_parameters": // OpenInference: the request, as JSON
+	case "llm.invocation_parameters": // OpenInference: the request (its tier too), as JSON
 		f.invocation = v.str()
 
 	// Names.
@@ -351,10 +352,12 @@ func (f *Facts) providerName() string {
 }
 
 // invocationParams is what the rules take from OpenInference's
-// llm.invocation_parameters: the request model and whether it streamed.
+// llm.invocation_parameters: the request model, whether it streamed, and
+// the service tier it asked for.
 type invocationParams struct {
-	Model  string `json:"model"`
-	Stream bool   `json:"stream"`
+	Model       string `json:"model"`
+	Stream      bool   `json:"stream"`
+	ServiceTier string `json:"service_tier"`
 }
 
 // invocationParams decodes llm.invocation_parameters, read only when a
@@ -391,14 +394,20 @@ func (f *Facts) Usage(u *providers.Usage) {
 	u.ReasoningTokens = f.reasoning.v
 	u.Estimated = f.estimated
 	u.Streamed = f.stream
-	u.ServiceTier = f.tier // flex and batch tokens are priced at half
-	if u.ServiceTier == "" && f.reqTier != "auto" {
-		u.ServiceTier = f.reqTier
-	}
-	if u.RequestModel == "" && f.invocation != "" {
+	// The tier that served the call, else the one asked for; flex and
+	// batch tokens are priced at half, priority at its own prices. "auto"
+	// names none.
+	tier := cmp.Or(f.tier, f.reqTier)
+	if f.invocation != "" && (u.RequestModel == "" || tier == "") {
 		p := f.invocationParams()
-		u.RequestModel = p.Model
-		u.Streamed = u.Streamed || p.Stream
+		if u.RequestModel == "" {
+			u.RequestModel = p.Model
+			u.Streamed = u.Streamed || p.Stream
+		}
+		tier = cmp.Or(tier, p.ServiceTier)
+	}
+	if tier != "auto" {
+		u.ServiceTier = tier
 	}
 	if !f.HasTokens() {
 		in, out := f.inMsgLen, f.outMsgLen

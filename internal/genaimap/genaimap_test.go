@@ -194,6 +194,12 @@ func TestServiceTier(t *testing.T) {
 			"openai.request.service_tier": String("flex")}, "default", standard},
 		{"asked only", map[string]Value{"gen_ai.openai.request.service_tier": String("flex")}, "flex", standard / 2},
 		{"auto asked, nothing answered", map[string]Value{"openai.request.service_tier": String("auto")}, "", standard},
+		// OpenInference names the tier asked for only in the request's
+		// parameters.
+		{"asked, OpenInference", map[string]Value{"llm.invocation_parameters": String(`{"model":"gpt-4o-mini","service_tier":"flex"}`)}, "flex", standard / 2},
+		{"auto asked, OpenInference", map[string]Value{"llm.invocation_parameters": String(`{"model":"gpt-4o-mini","service_tier":"auto"}`)}, "", standard},
+		{"answered wins over OpenInference's asked", map[string]Value{"openai.response.service_tier": String("default"),
+			"llm.invocation_parameters": String(`{"service_tier":"flex"}`)}, "default", standard},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := event(t, base(tc.attrs))
