@@ -745,9 +745,9 @@ type sseBody struct {
 	// pending holds the payloads of the events not metered yet: they are
 	// metered when the call is reported, read later with it
 	// (providers.ReportDeferred), so reading the stream costs the caller
-	// a copy of what each event does not share with the first. Past
-	// maxPending they are metered at once. Once the call is reported, the
-	// body adds nothing more to it.
+	// a copy of what each event does not share with the first at its
+	// start and end (payloads). Past maxPending they are metered at once.
+	// Once the call is reported, the body adds nothing more to it.
 	pending payloads
 	evErr   error // an error event's, metered before pending
 	a       *acc  // what the events metered said; made by meterAll
