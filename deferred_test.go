@@ -37,30 +37,28 @@ func TestReportDeferredInARun(t *testing.T) {
 	known := providers.Usage{Provider: "openai", Operation: providers.OpChat, RequestModel: "gpt-4o-mini",
 		Start: start, Duration: 1500 * time.Millisecond}
 	read := func(u *providers.Usage) {
+		*u = known
 		u.Model, u.InputTokens, u.OutputTokens, u.CachedInputTokens = "gpt-4o-mini-2024-07-18", 11, 7, 3
 		u.ToolCalls, u.ToolNames = 1, []string{"lookup"}
 	}
 	var completed atomic.Int32
-	deferred := known
-	rec.ReportDeferred(ctx, &deferred, providers.CompleterFunc(func(u *providers.Usage) { completed.Add(1); read(u) }))
+	rec.ReportDeferred(ctx, providers.CompleterFunc(func(u *providers.Usage) { completed.Add(1); read(u) }))
 	if completed.Load() != 0 {
 		t.Fatal("complete ran on the caller's goroutine")
 	}
-	atOnce := known
+	var atOnce providers.Usage
 	read(&atOnce)
 	rec.Report(ctx, atOnce)
 
 	// Token counts past the API's limit: the built event is invalid.
-	bad := known
-	rec.ReportDeferred(ctx, &bad, providers.CompleterFunc(func(u *providers.Usage) { u.InputTokens = 1 << 60 }))
+	rec.ReportDeferred(ctx, providers.CompleterFunc(func(u *providers.Usage) { *u = known; u.InputTokens = 1 << 60 }))
 	if err := run.End(drip.RunCompleted); err != nil {
 		t.Fatal(err)
 	}
 	// After End the run takes nothing: refused at once, never completed.
-	late := known
 	var lateErr error
 	refusing := &drip.UsageRecorder{Tracker: tr, OnError: func(err error) { lateErr = err }}
-	refusing.ReportDeferred(ctx, &late, providers.CompleterFunc(func(*providers.Usage) { t.Error("complete ran for a refused call") }))
+	refusing.ReportDeferred(ctx, providers.CompleterFunc(func(*providers.Usage) { t.Error("complete ran for a refused call") }))
 	if !errors.Is(lateErr, drip.ErrRunAlreadyEnded) {
 		t.Fatalf("after End: %v", lateErr)
 	}
@@ -106,8 +104,9 @@ func TestReportDeferredOutsideARun(t *testing.T) {
 	cust := createCustomer(t, c, "acme")
 	report := func(rec *drip.UsageRecorder, in, out int64) (completedAtOnce bool) {
 		done := false
-		u := providers.Usage{Provider: "openai", Operation: providers.OpChat, RequestModel: "gpt-4o-mini", Start: time.Now()}
-		rec.ReportDeferred(context.Background(), &u, providers.CompleterFunc(func(u *providers.Usage) {
+		start := time.Now()
+		rec.ReportDeferred(context.Background(), providers.CompleterFunc(func(u *providers.Usage) {
+			*u = providers.Usage{Provider: "openai", Operation: providers.OpChat, RequestModel: "gpt-4o-mini", Start: start}
 			done, u.Model, u.InputTokens, u.OutputTokens = true, "gpt-4o-mini-2024-07-18", in, out
 		}))
 		return done

@@ -194,7 +194,7 @@ func (r *UsageRecorder) trackSearches(ctx context.Context, customer string, u *p
 		Description: "Web searches by " + u.ResolvedModel()}))
 }
 
-// ReportDeferred records a call whose counts c reads later: the
+// ReportDeferred records a call whose usage c fills in later: the
 // record is queued now, stamped and counted like any other, and built on
 // the tracker's exporter, so the meter's parsing of the reply and the
 // building of the record cost the caller nothing. That is so for an event
@@ -205,7 +205,7 @@ func (r *UsageRecorder) trackSearches(ctx context.Context, customer string, u *p
 // tokens outside a run records nothing, as with Report. A record built
 // invalid (say, token counts past the API's limit) is reported to the
 // tracker's error handler and counted in Stats.DeadLettered.
-func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, c providers.Completer) {
+func (r *UsageRecorder) ReportDeferred(ctx context.Context, c providers.Completer) {
 	run := RunFromContext(ctx)
 	var customer string
 	if run == nil {
@@ -214,21 +214,21 @@ func (r *UsageRecorder) ReportDeferred(ctx context.Context, u *providers.Usage, 
 	switch {
 	case r.Feature != "":
 	case run != nil:
-		r.fail(run.emitCall(deferredCall{rec: r, u: u, c: c}))
+		r.fail(run.emitCall(deferredCall{rec: r, c: c}))
 		return
 	case r.Workflow == "" && customer != "" && (r.InputMeter == "" || r.OutputMeter == "") && r.WebSearchMeter == "":
-		r.fail(r.tracker().trackCall(ctx, deferredCall{rec: r, u: u, c: c, customer: customer}))
+		r.fail(r.tracker().trackCall(ctx, deferredCall{rec: r, c: c, customer: customer}))
 		return
 	}
-	c.Complete(u)
-	r.Report(ctx, *u)
+	var u providers.Usage
+	c.Complete(&u)
+	r.Report(ctx, u)
 }
 
 // deferredCall is a call handed over by ReportDeferred, queued for the
 // exporter to complete and build into its item.
 type deferredCall struct {
 	rec      *UsageRecorder // nil: the item holds no deferred call
-	u        *providers.Usage
 	c        providers.Completer
 	customer string // for usage outside a run
 }
@@ -236,15 +236,16 @@ type deferredCall struct {
 // build completes the call and makes it the item's event (in a run) or
 // usage; false says there is nothing to record (usage of no tokens).
 func (d *deferredCall) build(it *item) bool {
-	d.c.Complete(d.u)
+	var u providers.Usage
+	d.c.Complete(&u)
 	if it.kind == kindEvent {
-		it.ev = d.rec.runEvent(d.u)
+		it.ev = d.rec.runEvent(&u)
 		return true
 	}
-	if !d.u.Billable() {
+	if !u.Billable() {
 		return false
 	}
-	p := d.rec.usageParams(d.customer, d.u)
+	p := d.rec.usageParams(d.customer, &u)
 	it.usage = &p
 	return true
 }

@@ -123,22 +123,21 @@ type ReporterFunc func(ctx context.Context, u Usage)
 // Report calls f(ctx, u).
 func (f ReporterFunc) Report(ctx context.Context, u Usage) { f(ctx, u) }
 
-// DeferredReporter is a Reporter that can also take a call whose counts
-// are not read yet. c fills them into u (tokens, model, tool calls,
-// estimate); c.Complete is called at most once, later, on the reporter's
+// DeferredReporter is a Reporter that can also take a call whose usage
+// is not read yet: c.Complete fills it in, the whole of it (operation,
+// models, start, duration, counts), at most once, later, on the reporter's
 // own goroutine. A meter hands over the reply it kept instead of parsing
-// it on the caller's goroutine, so the call returns without that work. u
-// holds what is known when the call ends (operation, request model, start,
-// duration) and is the reporter's from then on, as is whatever c reads:
-// the meter touches neither again.
+// it on the caller's goroutine, so the call returns without that work.
+// Whatever c reads is the reporter's from then on: the meter touches it
+// no more.
 type DeferredReporter interface {
 	Reporter
-	ReportDeferred(ctx context.Context, u *Usage, c Completer)
+	ReportDeferred(ctx context.Context, c Completer)
 }
 
-// A Completer fills in a call's usage when its reporter reads it
-// (DeferredReporter). A meter's body type is one, so handing a call over
-// allocates nothing.
+// A Completer fills a zero Usage with a call's usage when its reporter
+// reads it (DeferredReporter). A meter's body type is one, so handing a
+// call over allocates nothing.
 type Completer interface {
 	Complete(u *Usage)
 }
@@ -149,15 +148,17 @@ type CompleterFunc func(u *Usage)
 // Complete calls f(u).
 func (f CompleterFunc) Complete(u *Usage) { f(u) }
 
-// ReportDeferred hands u to r: to r.ReportDeferred when r is a
-// DeferredReporter, else completed at once and given to r.Report.
-func ReportDeferred(ctx context.Context, r Reporter, u *Usage, c Completer) {
+// ReportDeferred hands the call c completes to r: to r.ReportDeferred
+// when r is a DeferredReporter, else completed at once and given to
+// r.Report.
+func ReportDeferred(ctx context.Context, r Reporter, c Completer) {
 	if d, ok := r.(DeferredReporter); ok {
-		d.ReportDeferred(ctx, u, c)
+		d.ReportDeferred(ctx, c)
 		return
 	}
-	c.Complete(u)
-	r.Report(ctx, *u)
+	var u Usage
+	c.Complete(&u)
+	r.Report(ctx, u)
 }
 
 type meteredKey struct{}

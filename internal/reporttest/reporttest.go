@@ -29,10 +29,10 @@ func (r *Recorder) Report(ctx context.Context, u providers.Usage) {
 	r.keep(ctx, &u, nil)
 }
 
-// ReportDeferred keeps u, to be completed by c when the usages are asked
-// for.
-func (r *Recorder) ReportDeferred(ctx context.Context, u *providers.Usage, c providers.Completer) {
-	r.keep(ctx, u, c)
+// ReportDeferred keeps the call c completes, to be completed when the
+// usages are asked for.
+func (r *Recorder) ReportDeferred(ctx context.Context, c providers.Completer) {
+	r.keep(ctx, new(providers.Usage), c)
 }
 
 func (r *Recorder) keep(ctx context.Context, u *providers.Usage, c providers.Completer) {

@@ -98,9 +98,8 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 			return providers.Refuse(req, err, m.middleware)
 		}
 	}
-	c := &call{m: m, ctx: ctx, req: req}
-	c.u.Operation, c.u.RequestModel, c.u.Start = providers.OpChat, to.model, m.now()
-	c.u.Provider = cmp.Or(m.provider, to.provider, ProviderAnthropic)
+	c := &call{m: m, ctx: ctx, req: req, requestModel: to.model, start: m.now(),
+		provider: cmp.Or(m.provider, to.provider, ProviderAnthropic)}
 	out := req
 	if m.middleware {
 		// A copy (net/http has no other way to set a ctx): the caller's
@@ -116,10 +115,10 @@ func (m *meter) do(req *http.Request, next func(*http.Request) (*http.Response, 
 	case resp.StatusCode >= 400:
 		resp.Body = &errorBody{src: resp.Body, c: c, status: resp.StatusCode}
 	case isEventStream(ct):
-		c.u.Streamed = true
+		c.streamed = true
 		resp.Body = &sseBody{src: resp.Body, c: c}
 	case isAWSEventStream(ct):
-		c.u.Streamed = true
+		c.streamed = true
 		resp.Body = &eventStreamBody{src: resp.Body, c: c}
 	default:
 		b := &jsonBody{src: resp.Body, c: c}
@@ -145,8 +144,20 @@ type call struct {
 	m    *meter
 	ctx  context.Context
 	req  *http.Request
-	u    providers.Usage
-	a    acc
+	// What the call's usage says before its reply is read: kept instead of
+	// a whole providers.Usage, most of which the reply fills, so that what
+	// every metered call allocates stays small.
+	provider, requestModel string
+	start                  time.Time
+	duration               time.Duration // set when the call is handed over
+	streamed               bool
+	a                      acc
+}
+
+// usage is the call's usage as known before its reply is read.
+func (c *call) usage() providers.Usage {
+	return providers.Usage{Provider: c.provider, Operation: providers.OpChat, RequestModel: c.requestModel,
+		Start: c.start, Duration: c.duration, Streamed: c.streamed}
 }
 
 // done reports the call with what a was filled with; readErr is a read
@@ -157,12 +168,10 @@ func (c *call) done(readErr error) {
 			c.reportLater(c)
 			return
 		}
-		c.a.fill(&c.u)
-		if readErr != nil {
-			c.u.Err = readErr
-			c.u.ErrorType = "stream_error"
-		}
-		c.report()
+		u := c.usage()
+		c.a.fill(&u)
+		u.Err, u.ErrorType = readErr, "stream_error"
+		c.report(&u)
 	})
 }
 
@@ -192,19 +201,21 @@ func (c *call) streamEnded(err error) {
 // failed reports the call as failed, with no tokens.
 func (c *call) failed(err error, status int) {
 	c.once.Do(func() {
-		c.u.Model, c.u.ResponseID = c.a.model, c.a.id
-		c.u.Err, c.u.HTTPStatus = err, status
+		u := c.usage()
+		u.Model, u.ResponseID = c.a.model, c.a.id
+		u.Err, u.HTTPStatus = err, status
 		if e, ok := err.(*Error); ok {
-			c.u.ErrorType = e.Type
+			u.ErrorType = e.Type
 		}
-		c.report()
+		c.report(&u)
 	})
 }
 
-func (c *call) report() {
-	c.u.Duration = c.m.now().Sub(c.u.Start)
-	c.requestModelIfNone(&c.u)
-	c.m.r.Report(c.ctx, c.u)
+// report reports u, the call's usage, now.
+func (c *call) report(u *providers.Usage) {
+	u.Duration = c.m.now().Sub(c.start)
+	c.requestModelIfNone(u)
+	c.m.r.Report(c.ctx, *u)
 }
 
 // maxDeferred bounds the reply a call read later keeps alive while it
@@ -217,12 +228,13 @@ const maxDeferred = 32 << 10
 // goroutine (providers.ReportDeferred). The body reads nothing more into
 // the call after it.
 func (c *call) reportLater(complete providers.Completer) {
-	c.u.Duration = c.m.now().Sub(c.u.Start)
-	providers.ReportDeferred(c.ctx, c.m.r, &c.u, complete)
+	c.duration = c.m.now().Sub(c.start)
+	providers.ReportDeferred(c.ctx, c.m.r, complete)
 }
 
 // Complete fills u with what the stream's events said (providers.Completer).
 func (c *call) Complete(u *providers.Usage) {
+	*u = c.usage()
 	c.a.fill(u)
 	c.requestModelIfNone(u)
 }
@@ -314,11 +326,12 @@ func (b *jsonBody) finish(err error) {
 			partial(&c.a, b.head, b.buf)
 			c.a.hasFinal = c.a.hasUsage
 		}
-		c.a.fill(&c.u)
+		u := c.usage()
+		c.a.fill(&u)
 		if err != nil {
-			c.u.Err, c.u.ErrorType = err, "read_error"
+			u.Err, u.ErrorType = err, "read_error"
 		}
-		c.report()
+		c.report(&u)
 	})
 }
 
@@ -384,6 +397,7 @@ func (b *errorBody) finish() {
 // Complete fills u from the reply handed over with the call
 // (providers.Completer).
 func (b *jsonBody) Complete(u *providers.Usage) {
+	*u = b.c.usage()
 	b.c.a.readMessage(b.kept)
 	b.c.a.fill(u)
 	b.c.requestModelIfNone(u)

@@ -143,13 +143,6 @@ func (m *meter) end(ctx context.Context, c *call, report bool) {
 	}
 }
 
-// endDeferred is end for a call, not traced, whose usage complete fills
-// in later (providers.ReportDeferred).
-func (m *meter) endDeferred(ctx context.Context, c *call, complete providers.Completer) {
-	c.u.Duration = m.since(c.u.Start)
-	providers.ReportDeferred(ctx, m.r, &c.u, complete)
-}
-
 func (m *meter) endSpan(c *call, end time.Time, usage bool) {
 	u := &c.u
 	s := c.span

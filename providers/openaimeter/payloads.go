@@ -8,9 +8,9 @@ import (
 // inlinePayloads is the room a stream body keeps for payloads within
 // itself: a short chat stream (a handful of chunks and the usage chunk)
 // fits, so its events cost no allocation of their own. The body with this
-// room is one allocation in the 1408-byte size class
+// room is one allocation in the 1152-byte size class
 // (TestStreamBodyIsOneAllocation), where a body and a first block apart
-// were two, of 704 and 1024 bytes.
+// would be two, of 448 and 1024 bytes.
 const inlinePayloads = 704
 
 // payloads keeps the payloads of a stream's events in blocks that are not

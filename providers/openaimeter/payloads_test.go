@@ -131,7 +131,7 @@ func BenchmarkSharedPrefix(b *testing.B) {
 // the size inlinePayloads was chosen for: a field added to the body must
 // come out of that room, or the room be chosen again.
 func TestStreamBodyIsOneAllocation(t *testing.T) {
-	if n := reflect.TypeFor[sseBody]().Size(); n > 1408 {
-		t.Fatalf("sseBody is %d bytes, past the 1408-byte size class inlinePayloads is chosen for", n)
+	if n := reflect.TypeFor[sseBody]().Size(); n > 1152 {
+		t.Fatalf("sseBody is %d bytes, past the 1152-byte size class inlinePayloads is chosen for", n)
 	}
 }

@@ -14,9 +14,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drip-sdk/drip-go/internal/jsonscan"
 	"github.com/drip-sdk/drip-go/providers"
@@ -255,7 +257,7 @@ func (m *meter) meterHTTP(req *http.Request, next func(*http.Request) (*http.Res
 		}
 		resp.Body, mc = jb, &jb.mc
 	}
-	mc.m, mc.ctx, mc.cl, mc.reqBody = m, ctx, c, body
+	mc.m, mc.ctx, mc.span, mc.head, mc.reqBody = m, ctx, c.span, headOf(&c.u), body
 	if body != nil && !early {
 		mc.deployment, mc.headUnread = deployment, true
 	}
@@ -433,7 +435,8 @@ type meteredCall struct {
 	once    sync.Once
 	m       *meter
 	ctx     context.Context
-	cl      call
+	span    trace.Span // nil when tracing is off
+	head    callHead
 	reqBody []byte // the request body, measured only for an estimate
 	poll    string // the pending key of the background response polled
 	// headUnread says the request body is read when the call is reported
@@ -443,6 +446,41 @@ type meteredCall struct {
 	// reported is set once the call is reported: a stream meters nothing
 	// after it, since a deferred reader may be reading a.
 	reported atomic.Bool
+}
+
+// callHead is what a call's usage says before its reply is read. A body
+// keeps it instead of a whole providers.Usage, most of which the reply
+// fills, so that what every metered call allocates stays small.
+type callHead struct {
+	provider, op, requestModel string
+	start                      time.Time
+	duration                   time.Duration // set when the call is handed over
+	streamed                   bool
+}
+
+func headOf(u *providers.Usage) callHead {
+	return callHead{provider: u.Provider, op: u.Operation, requestModel: u.RequestModel, start: u.Start, streamed: u.Streamed}
+}
+
+// usage is the call's usage as its head says it.
+func (mc *meteredCall) usage() providers.Usage {
+	h := &mc.head
+	return providers.Usage{Provider: h.provider, Operation: h.op, RequestModel: h.requestModel,
+		Start: h.start, Duration: h.duration, Streamed: h.streamed}
+}
+
+// end ends the call (its duration, its span) with u, and reports u when
+// report is set.
+func (mc *meteredCall) end(u *providers.Usage, report bool) {
+	c := call{span: mc.span, u: *u}
+	mc.m.end(mc.ctx, &c, report)
+}
+
+// handOver reports a call that ended well for its Reporter to complete
+// later with c (providers.ReportDeferred).
+func (mc *meteredCall) handOver(c providers.Completer) {
+	mc.head.duration = mc.m.since(mc.head.start)
+	providers.ReportDeferred(mc.ctx, mc.m.r, c)
 }
 
 // Background responses. A Responses API call made with "background": true
@@ -487,7 +525,7 @@ func (m *meter) pollHTTP(req *http.Request, next func(*http.Request) (*http.Resp
 		return resp, err
 	}
 	jb := &jsonBody{src: resp.Body}
-	jb.mc.m, jb.mc.ctx, jb.mc.cl, jb.mc.poll = m, ctx, cl, key
+	jb.mc.m, jb.mc.ctx, jb.mc.span, jb.mc.head, jb.mc.poll = m, ctx, cl.span, headOf(&cl.u), key
 	resp.Body = jb
 	return resp, nil
 }
@@ -500,23 +538,24 @@ func (mc *meteredCall) background(ev *wireEvent, a *acc) (settled bool) {
 	if ev.Object != "response" {
 		return mc.poll != "" // a poll answered with an error: still pending
 	}
+	u := mc.usage()
 	if mc.poll == "" {
 		if a.hasUsage || (ev.Status != "queued" && ev.Status != "in_progress") {
 			return false
 		}
 		mc.m.pending.add(responseKey(ev.ID))
-		mc.cl.u.Model, mc.cl.u.ResponseID = ev.Model, ev.ID
-		mc.m.end(mc.ctx, &mc.cl, false)
+		u.Model, u.ResponseID = ev.Model, ev.ID
+		mc.end(&u, false)
 		return true
 	}
 	if !a.hasUsage && !responseFinished(openai.ResponseStatus(ev.Status)) || !mc.m.pending.take(mc.poll) {
-		mc.m.end(mc.ctx, &mc.cl, false)
+		mc.end(&u, false)
 		return true
 	}
 	if !a.hasUsage { // finished without usage (failed early): nothing used
 		a.setUsage(tokens{})
 	}
-	mc.cl.u.RequestModel = ev.Model
+	mc.head.requestModel = ev.Model
 	return false
 }
 
@@ -555,7 +594,7 @@ const maxDeferred = 32 << 10
 
 // deferrable says whether the call, ended well, can be read later.
 func (mc *meteredCall) deferrable(kept int) bool {
-	return mc.cl.span == nil && kept+len(mc.reqBody) <= maxDeferred
+	return mc.span == nil && kept+len(mc.reqBody) <= maxDeferred
 }
 
 // jsonBody tees a JSON response into a bounded buffer and reports its usage
@@ -608,9 +647,9 @@ func (b *jsonBody) done(readErr error) {
 		mc.reported.Store(true)
 		// Responses bodies may start or poll a background response, which
 		// is settled here and now (background).
-		responses := mc.poll != "" || mc.cl.u.Operation == providers.OpResponses
+		responses := mc.poll != "" || mc.head.op == providers.OpResponses
 		if readErr == nil && !responses && !b.over && mc.deferrable(len(b.buf)) {
-			mc.m.endDeferred(mc.ctx, &mc.cl, b)
+			mc.handOver(b)
 			return
 		}
 		var ev wireEvent
@@ -619,17 +658,19 @@ func (b *jsonBody) done(readErr error) {
 		if responses && readErr == nil && mc.background(&ev, &a) {
 			return
 		}
-		mc.fill(&mc.cl.u, &a)
+		u := mc.usage()
+		mc.fill(&u, &a)
 		if readErr != nil {
-			describeError(readErr, &mc.cl.u)
+			describeError(readErr, &u)
 		}
-		mc.m.end(mc.ctx, &mc.cl, true)
+		mc.end(&u, true)
 	})
 }
 
 // Complete reads the reply handed over with the call into u (its
 // Reporter calls it, later: providers.Completer).
 func (b *jsonBody) Complete(u *providers.Usage) {
+	*u = b.mc.usage()
 	var ev wireEvent
 	var a acc
 	b.read(b.buf, &ev, &a)
@@ -639,7 +680,7 @@ func (b *jsonBody) Complete(u *providers.Usage) {
 // read reads buf, the reply kept, into a: byte-scanned when it is a plain
 // reply, else decoded in full into ev.
 func (b *jsonBody) read(buf []byte, ev *wireEvent, a *acc) {
-	switch op := b.mc.cl.u.Operation; {
+	switch op := b.mc.head.op; {
 	case b.over:
 		partialUsage(a, b.head, buf)
 	case (op == providers.OpChat || op == providers.OpTextCompletion || op == providers.OpEmbeddings) &&
@@ -706,9 +747,10 @@ func (b *errorBody) Close() error {
 func (b *errorBody) done() {
 	mc := &b.mc
 	mc.once.Do(func() {
-		mc.readHead(&mc.cl.u)
-		mc.cl.fail(httpError(b.status, b.statusText, b.buf))
-		mc.m.end(mc.ctx, &mc.cl, true)
+		c := call{span: mc.span, u: mc.usage()}
+		mc.readHead(&c.u)
+		c.fail(httpError(b.status, b.statusText, b.buf))
+		mc.m.end(mc.ctx, &c, true)
 	})
 }
 
@@ -825,23 +867,25 @@ func (b *sseBody) finish(err error) {
 	mc.once.Do(func() {
 		mc.reported.Store(true)
 		if err == nil && mc.deferrable(b.pending.size) {
-			mc.m.endDeferred(mc.ctx, &mc.cl, b)
+			mc.handOver(b)
 			return
 		}
 		if evErr := b.meterAll(); err == nil {
 			err = evErr
 		}
-		mc.fill(&mc.cl.u, b.a)
+		u := mc.usage()
+		mc.fill(&u, b.a)
 		if err != nil {
-			describeError(err, &mc.cl.u)
+			describeError(err, &u)
 		}
-		mc.m.end(mc.ctx, &mc.cl, true)
+		mc.end(&u, true)
 	})
 }
 
 // Complete meters the events handed over with the call into u (its
 // Reporter calls it, later: providers.Completer).
 func (b *sseBody) Complete(u *providers.Usage) {
+	*u = b.mc.usage()
 	evErr := b.meterAll()
 	b.mc.fill(u, b.a)
 	if evErr != nil {

@@ -44,6 +44,11 @@ func TestTransportChat(t *testing.T) {
 		u.ToolCalls != 1 || u.ToolNames[0] != "lookup" || u.ResponseID == "" || u.Streamed {
 		t.Fatalf("usage = %+v", u)
 	}
+	// The reply is read after the call, on the reporter's side; the call's
+	// time is still the caller's: one tick of the test clock.
+	if u.Provider != openaimeter.ProviderOpenAI || u.Start.IsZero() || u.Duration != time.Millisecond {
+		t.Fatalf("provider %q, start %v, duration %v; want openai, the clock's time, 1ms", u.Provider, u.Start, u.Duration)
+	}
 	if rep.Ctx(0).Value(ctxKey{}) != "caller" {
 		t.Fatal("Report did not get the request's ctx")
 	}
@@ -74,8 +79,8 @@ func TestTransportStream(t *testing.T) {
 		sameChunks(t, want, got)
 		u := rep.One(t)
 		wantTokens(t, u)
-		if !u.Streamed {
-			t.Fatal("not streamed")
+		if !u.Streamed || u.Operation != providers.OpChat || u.RequestModel != "gpt-4o-mini" || u.Duration != time.Millisecond {
+			t.Fatalf("streamed %v, operation %q, request model %q, duration %v", u.Streamed, u.Operation, u.RequestModel, u.Duration)
 		}
 	})
 	t.Run("chunks longer than the meter's read buffer", func(t *testing.T) {
