@@ -7,10 +7,10 @@ import (
 
 // inlinePayloads is the room a stream body keeps for payloads within
 // itself: a short chat stream (a handful of chunks and the usage chunk)
-// fits, so its events cost no allocation of their own. The body with this
-// room is one allocation in the 1152-byte size class
-// (TestStreamBodyIsOneAllocation), where a body and a first block apart
-// would be two, of 448 and 1024 bytes.
+// fits, so its events cost no allocation of their own: the body with this
+// room is one allocation, in the 1152-byte size class
+// (TestStreamBodyIsOneAllocation), where a first block of its own would
+// be a second.
 const inlinePayloads = 704
 
 // payloads keeps the payloads of a stream's events in blocks that are not
